@@ -1,0 +1,465 @@
+//! Commands that need no spec: `gvc estimate` (one regression on a data file), `gvc decompose`
+//! (measures of one table), `gvc bench` (timings on synthetic data).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use polars::prelude::*;
+
+use super::Failure;
+use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
+use crate::estimate::{run_quick, Estimator, IdColumn, PanelData, QuickRequest, Vce};
+use crate::io::Leontief;
+use crate::sources::mrio::{self, MrioFormat, MrioOptions};
+
+#[derive(Args, Debug)]
+pub struct EstimateArgs {
+    /// Data file (.csv or .parquet), one row per panel and time.
+    pub data: PathBuf,
+    /// Panel identifier column.
+    #[arg(long)]
+    pub panel: String,
+    /// Time column (integer, e.g. year).
+    #[arg(long)]
+    pub time: String,
+    /// Dependent variable.
+    #[arg(long)]
+    pub dep: String,
+    /// Regressors, comma-separated; Stata operators allowed (L.x, L2.x, F.x, D.x).
+    #[arg(long)]
+    pub x: String,
+    /// pooled | fe | fe2 | re | be | fd
+    #[arg(long, default_value = "fe")]
+    pub estimator: String,
+    /// conventional | robust | cluster
+    #[arg(long, default_value = "conventional")]
+    pub vce: String,
+    /// Cluster variable (default: the panel).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Also fit FE and RE on the same sample and report the Hausman test.
+    #[arg(long)]
+    pub hausman: bool,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn spec_error(msg: impl Into<String>) -> Failure {
+    Failure::Spec(format!("error: {}", msg.into()))
+}
+
+/// Reads a CSV or Parquet file into a frame.
+pub fn read_frame(path: &Path) -> Result<DataFrame, Failure> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let result = match ext.as_str() {
+        "parquet" | "pq" => crate::engine::frames::read_parquet(path).map_err(|e| e.to_string()),
+        "csv" => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(None)
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|r| r.finish())
+            .map_err(|e| format!("{}: {e}", path.display())),
+        _ => {
+            return Err(spec_error(format!(
+                "{}: unknown data file type; use .csv or .parquet",
+                path.display()
+            )))
+        }
+    };
+    result.map_err(|e| Failure::Spec(format!("error: {e}")))
+}
+
+/// Converts a frame into the estimator's panel data: the panel column (integers or strings),
+/// the time column (integers), and every numeric column.
+pub fn panel_data(df: &DataFrame, panel: &str, time: &str) -> Result<PanelData, Failure> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let missing = |what: &str, name: &str| {
+        spec_error(format!(
+            "no column `{name}` for {what}; columns are: {}",
+            names.join(", ")
+        ))
+    };
+    let pcol = df.column(panel).map_err(|_| missing("--panel", panel))?;
+    let tcol = df.column(time).map_err(|_| missing("--time", time))?;
+    let tcast = tcol
+        .cast(&DataType::Int64)
+        .map_err(|e| spec_error(format!("time column `{time}` is not integer: {e}")))?;
+    let tvals: Vec<Option<i64>> = tcast
+        .i64()
+        .map_err(|e| spec_error(e.to_string()))?
+        .iter()
+        .collect();
+    let mut data = if pcol.dtype().is_integer() {
+        let p: Vec<Option<i64>> = pcol
+            .cast(&DataType::Int64)
+            .and_then(|c| c.i64().map(|ca| ca.iter().collect()))
+            .map_err(|e| spec_error(e.to_string()))?;
+        PanelData::new(panel, IdColumn::Int(&p), time, &tvals)
+    } else {
+        let p: Vec<Option<String>> = pcol
+            .cast(&DataType::String)
+            .and_then(|c| {
+                c.str()
+                    .map(|ca| ca.iter().map(|v| v.map(str::to_string)).collect())
+            })
+            .map_err(|e| spec_error(e.to_string()))?;
+        let refs: Vec<Option<&str>> = p.iter().map(|v| v.as_deref()).collect();
+        PanelData::new(panel, IdColumn::Str(&refs), time, &tvals)
+    }
+    .map_err(|e| Failure::Run(e.to_string()))?;
+    for col in df.columns() {
+        let name = col.name().as_str();
+        if name == panel || name == time {
+            continue;
+        }
+        if col.dtype().is_primitive_numeric() {
+            let v: Vec<Option<f64>> = col
+                .cast(&DataType::Float64)
+                .and_then(|c| c.f64().map(|ca| ca.iter().collect()))
+                .map_err(|e| spec_error(e.to_string()))?;
+            data.add_column(name, &v)
+                .map_err(|e| Failure::Run(e.to_string()))?;
+        } else if col.dtype() == &DataType::String {
+            let v: Vec<Option<String>> = col
+                .str()
+                .map(|ca| ca.iter().map(|x| x.map(str::to_string)).collect())
+                .map_err(|e| spec_error(e.to_string()))?;
+            let refs: Vec<Option<&str>> = v.iter().map(|x| x.as_deref()).collect();
+            data.add_id_column(name, IdColumn::Str(&refs))
+                .map_err(|e| Failure::Run(e.to_string()))?;
+        }
+    }
+    Ok(data)
+}
+
+pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
+    let estimator = Estimator::parse(&a.estimator).ok_or_else(|| {
+        spec_error(format!(
+            "unknown estimator `{}`; use pooled, fe, fe2, re, be or fd",
+            a.estimator
+        ))
+    })?;
+    let vce = Vce::parse(&a.vce).ok_or_else(|| {
+        spec_error(format!(
+            "unknown vce `{}`; use conventional, robust or cluster",
+            a.vce
+        ))
+    })?;
+    let df = read_frame(&a.data)?;
+    let data = panel_data(&df, &a.panel, &a.time)?;
+    let mut req = QuickRequest::new(&a.dep, &a.x, estimator);
+    req.vce = vce;
+    req.cluster = a.cluster.clone();
+    req.hausman = a.hausman;
+    let out = run_quick(&data, &req).map_err(|e| Failure::Run(e.to_string()))?;
+    if a.json {
+        let s =
+            serde_json::to_string_pretty(&out.json()).map_err(|e| Failure::Run(e.to_string()))?;
+        println!("{s}");
+    } else {
+        print!("{}", out.table());
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct DecomposeArgs {
+    /// The table: a file, or a folder for `--format matrices`.
+    pub table: PathBuf,
+    /// adb-xlsx | icio-csv | labelled-csv | matrices
+    #[arg(long)]
+    pub format: String,
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Comma-separated families: kpww, kww, bm, wwyz, wwz.
+    #[arg(long, default_value = "kpww")]
+    pub measures: String,
+    /// country | sector | bilateral
+    #[arg(long, default_value = "country")]
+    pub level: String,
+    /// IV definition for KPWW: dvafx | dvafx_excl_back | kww_t3
+    #[arg(long, default_value = "dvafx")]
+    pub iv: String,
+    /// Output file: .csv, .parquet or .json (long form). Without it, a table is printed.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_families(list: &str) -> Result<Vec<Family>, Failure> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|m| match m {
+            "kpww" => Ok(Family::Kpww),
+            "kww" => Ok(Family::Kww),
+            "bm" => Ok(Family::Bm),
+            "wwyz" => Ok(Family::Wwyz),
+            "wwz" => Ok(Family::Wwz),
+            other => Err(spec_error(format!(
+                "unknown measure family `{other}`; use kpww, kww, bm, wwyz, wwz"
+            ))),
+        })
+        .collect()
+}
+
+pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
+    let format: MrioFormat = a
+        .format
+        .parse()
+        .map_err(|e: mrio::UnknownFormat| spec_error(e.to_string()))?;
+    if format == MrioFormat::Synthetic {
+        return Err(spec_error(
+            "`gvc decompose` reads a table file; use a spec for synthetic tables",
+        ));
+    }
+    let options = MrioOptions::default_for(format).map_err(|e| spec_error(e.to_string()))?;
+    let level = match a.level.as_str() {
+        "country" => Level::Country,
+        "sector" => Level::Sector,
+        "bilateral" => Level::Bilateral,
+        other => {
+            return Err(spec_error(format!(
+                "unknown level `{other}`; use country, sector or bilateral"
+            )))
+        }
+    };
+    let iv = match a.iv.as_str() {
+        "dvafx" => IvDefinition::Dvafx,
+        "dvafx_excl_back" => IvDefinition::DvafxExclBack,
+        "kww_t3" => IvDefinition::KwwT3,
+        other => {
+            return Err(spec_error(format!(
+                "unknown IV definition `{other}`; use dvafx, dvafx_excl_back or kww_t3"
+            )))
+        }
+    };
+    let opts = DecomposeOptions {
+        measures: parse_families(&a.measures)?,
+        level,
+        iv,
+        tolerance: 1e-9,
+    };
+    let table = mrio::read_table(&options, Some(&a.table), a.year)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let leontief = Leontief::new(&table).map_err(|e| Failure::Run(e.to_string()))?;
+    let d =
+        decompose::decompose(&table, &leontief, &opts).map_err(|e| Failure::Run(e.to_string()))?;
+    let mut frame = crate::engine::stages::measure_frame(&d.rows, None)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    match &a.out {
+        None => print_rows(&d.rows),
+        Some(path) => write_long(path, &mut frame, &d.rows)?,
+    }
+    Ok(())
+}
+
+fn print_rows(rows: &[decompose::MeasureRow]) {
+    println!(
+        "{:<8} {:<10} {:<10} {:<28} {:>18}",
+        "country", "sector", "partner", "measure", "value"
+    );
+    for r in rows {
+        println!(
+            "{:<8} {:<10} {:<10} {:<28} {:>18.6}",
+            r.country,
+            r.sector.as_deref().unwrap_or("-"),
+            r.partner.as_deref().unwrap_or("-"),
+            r.measure,
+            r.value
+        );
+    }
+}
+
+fn write_long(
+    path: &Path,
+    frame: &mut DataFrame,
+    rows: &[decompose::MeasureRow],
+) -> Result<(), Failure> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let res = match ext.as_str() {
+        "csv" => crate::engine::frames::write_csv_atomic(path, frame).map_err(|e| e.to_string()),
+        "parquet" => {
+            crate::engine::frames::write_parquet_atomic(path, frame).map_err(|e| e.to_string())
+        }
+        "json" => serde_json::to_vec_pretty(rows)
+            .map_err(|e| e.to_string())
+            .and_then(|b| crate::engine::cache::write_atomic(path, &b).map_err(|e| e.to_string())),
+        _ => {
+            return Err(spec_error(format!(
+                "{}: use a .csv, .parquet or .json output file",
+                path.display()
+            )))
+        }
+    };
+    res.map_err(|e| Failure::Run(format!("{}: {e}", path.display())))
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Table size n (countries × sectors); e.g. 2205 = 63 × 35, the ADB size.
+    #[arg(long, default_value_t = 2205)]
+    pub size: usize,
+    /// Number of countries G (n must be a multiple of it); default 63 when it divides n.
+    #[arg(long)]
+    pub countries: Option<usize>,
+    /// Measure families to time.
+    #[arg(long, default_value = "kpww,kww,bm,wwyz")]
+    pub measures: String,
+    /// Also time FE regressions per second on a 385-observation, 6-regressor panel.
+    #[arg(long)]
+    pub regressions: bool,
+}
+
+/// Peak resident memory of this process in bytes (Linux `VmHWM`), when available.
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
+    let g = a.countries.unwrap_or(if a.size % 63 == 0 { 63 } else { 1 });
+    if g < 2 || a.size % g != 0 {
+        return Err(spec_error(format!(
+            "--size {} is not a multiple of --countries {g} (at least 2 countries)",
+            a.size
+        )));
+    }
+    let families = parse_families(&a.measures)?;
+    let n_sectors = a.size / g;
+    let table = mrio::synthetic::bench_table(g, n_sectors, 1);
+    let matmul = crate::bench_decompose::matmul_seconds(a.size);
+    let t = crate::bench_decompose::time_decomposition(&table, &families)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let flops = 2.0 * (a.size as f64).powi(3);
+    let mut doc = serde_json::json!({
+        "n": a.size,
+        "countries": g,
+        "sectors": n_sectors,
+        "threads": rayon::current_num_threads(),
+        "matmul_seconds": matmul,
+        "matmul_gflops": flops / matmul / 1e9,
+        "build_a_seconds": t.build_a,
+        "leontief_inverse_seconds": t.inverse,
+        "inverse_over_matmul": t.inverse / matmul,
+        "leontief_rest_seconds": t.leontief_rest,
+        "measures_context_seconds": t.context,
+        "measures": t.measures.iter().map(|(f, s)| serde_json::json!({"family": f.prefix(), "seconds": s})).collect::<Vec<_>>(),
+        "measures_total_seconds": t.measures_total(),
+        "measures_over_inverse": t.measures_total() / t.inverse,
+    });
+    if a.regressions {
+        let r =
+            crate::estimate::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
+        doc["fe_regressions"] = serde_json::to_value(&r).unwrap_or_default();
+    }
+    doc["peak_memory_bytes"] = serde_json::json!(peak_memory_bytes());
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// First run: a spec (run if stale) or an output folder.
+    pub a: PathBuf,
+    /// Second run: a spec or an output folder.
+    pub b: PathBuf,
+    /// Show unchanged rows too.
+    #[arg(long)]
+    pub all: bool,
+    /// Numbers closer than this (relative) count as equal.
+    #[arg(long, default_value_t = 1e-9)]
+    pub tolerance: f64,
+    /// text | markdown | json | latex
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Cache folder for specs that must be run.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+/// Loads one side of a diff: runs a spec (quietly, re-using the cache) or reads an output folder.
+fn diff_side(path: &Path, cache: &Option<PathBuf>) -> Result<crate::diff::RunResults, Failure> {
+    let out = if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        let spec = crate::spec::load_spec(path, &[]).map_err(|d| Failure::Spec(d.to_string()))?;
+        let opts = crate::engine::run::RunOptions {
+            cache: cache.clone(),
+            quiet: true,
+            ..Default::default()
+        };
+        crate::engine::run::run(&spec, &opts)?.output
+    };
+    let read = |name: &str| -> Result<serde_json::Value, Failure> {
+        let p = out.join(name);
+        let bytes = std::fs::read(&p).map_err(|e| {
+            Failure::Spec(format!(
+                "error: {}: {e} (is this a gvc output folder of a study with models?)",
+                p.display()
+            ))
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Failure::Run(format!("{}: {e}", p.display())))
+    };
+    let samples_json = read("samples.json")?;
+    let mut samples = std::collections::BTreeMap::new();
+    for (k, rows) in samples_json.as_object().into_iter().flatten() {
+        let set = rows
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| Some((r[0].as_str()?.to_string(), r[1].as_i64()? as i32)))
+            .collect();
+        samples.insert(k.clone(), set);
+    }
+    Ok(crate::diff::RunResults {
+        spec: read("spec.json")?,
+        results: read("results.json")?,
+        samples,
+    })
+}
+
+/// `gvc diff`: exit 0 when the results are equal within the tolerance, 1 when they differ.
+pub fn diff_cmd(a: &DiffArgs) -> Result<bool, Failure> {
+    let old = diff_side(&a.a, &a.cache)?;
+    let new = diff_side(&a.b, &a.cache)?;
+    let stars = old
+        .spec
+        .pointer("/report/stars")
+        .and_then(|s| s.as_array())
+        .map(|v| v.iter().filter_map(|x| x.as_f64()).collect())
+        .unwrap_or_else(|| vec![0.10, 0.05, 0.01]);
+    let opts = crate::diff::DiffOptions {
+        tolerance: a.tolerance,
+        all: a.all,
+        stars,
+    };
+    let d = crate::diff::diff(&old, &new, &opts);
+    let text = match a.format.as_str() {
+        "text" => crate::diff::to_text(&d),
+        "markdown" | "md" => crate::diff::to_markdown(&d),
+        "latex" | "tex" => crate::diff::to_latex(&d),
+        "json" => serde_json::to_string_pretty(&d).map_err(|e| Failure::Run(e.to_string()))? + "\n",
+        other => {
+            return Err(spec_error(format!(
+                "unknown format `{other}`; use text, markdown, json or latex"
+            )))
+        }
+    };
+    print!("{text}");
+    Ok(d.results_identical)
+}

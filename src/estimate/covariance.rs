@@ -1,0 +1,472 @@
+//! Covariance estimators and the inference built on them (reference/econometrics.md §2, §3.2,
+//! §3.4, §7.3, §8, §10, §11): conventional, HC1, CR1 with Stata's factors per estimator,
+//! areg-style variants, Driscoll–Kraay; t or z statistics, p-values, intervals, model tests.
+
+use faer::Mat;
+
+use super::design::ClusterIds;
+use super::dist;
+use super::error::EstimateError;
+use super::linalg::{cross_product, sandwich, wald_statistic};
+use super::results::{CovarianceKind, CovarianceResult, Distribution, Estimator, TestResult};
+
+/// What every estimator hands to the covariance code: the regression that was actually fitted
+/// (transformed regressors Z incl. the constant column, residuals, bread (Z'Z)⁻¹).
+pub(crate) struct Core<'a> {
+    pub estimator: Estimator,
+    pub b: Vec<f64>,
+    /// (Z'Z)⁻¹, K×K.
+    pub bread: Mat<f64>,
+    /// Regressors of the fitted regression, N×K (scores are rows of Z times e).
+    pub z: Mat<f64>,
+    pub resid: Vec<f64>,
+    /// Residual variance of the conventional VCE.
+    pub s2: f64,
+    /// Residual df of the conventional VCE (t df).
+    pub df_r: i64,
+    /// Indices tested by the model test (every coefficient but the constant).
+    pub slope_idx: Vec<usize>,
+    /// Absorbed panel effects n (FE) counted by the areg-style factors.
+    pub n_absorbed: usize,
+    /// z inference (RE).
+    pub normal: bool,
+    /// Classical model F for the conventional VCE (regress: (MSS/df_m)/s²); else Wald/q.
+    pub classical_f: Option<f64>,
+    pub panel: &'a [usize],
+    pub panel_var: &'a str,
+    pub panel_labels: &'a [String],
+    pub time: &'a [i64],
+    pub cluster: Option<&'a ClusterIds>,
+}
+
+impl Core<'_> {
+    fn n(&self) -> usize {
+        self.resid.len()
+    }
+
+    fn k_total(&self) -> usize {
+        self.b.len()
+    }
+
+    fn requires_nesting(&self) -> bool {
+        matches!(
+            self.estimator,
+            Estimator::Fe | Estimator::Fe2 | Estimator::Re
+        )
+    }
+}
+
+/// Scores z_i e_i summed within groups: G×K.
+fn group_scores(core: &Core<'_>, codes: &[usize], groups: usize) -> Mat<f64> {
+    let k = core.k_total();
+    let mut s = Mat::<f64>::zeros(groups, k);
+    for j in 0..k {
+        let zc = core.z.col_as_slice(j);
+        let out = s.col_as_slice_mut(j);
+        for ((&g, &zv), &e) in codes.iter().zip(zc).zip(&core.resid) {
+            out[g] += zv * e;
+        }
+    }
+    s
+}
+
+/// HC meat Σ e_i² z_i z_i'.
+fn hc_meat(core: &Core<'_>) -> Mat<f64> {
+    let n = core.n();
+    let k = core.k_total();
+    let mut s = Mat::<f64>::zeros(n, k);
+    for j in 0..k {
+        let zc = core.z.col_as_slice(j);
+        let out = s.col_as_slice_mut(j);
+        for i in 0..n {
+            out[i] = zc[i] * core.resid[i];
+        }
+    }
+    cross_product(&s)
+}
+
+/// Driscoll–Kraay meat: h_t = Σ_i z_it e_it per period (consecutive codes t − t_min), then
+/// Γ_0 + Σ_{l≤L} (1 − l/(L+1))(Γ_l + Γ_l'), Γ_l = Σ_t h_t h_{t−l}' (econometrics.md §11).
+fn dk_meat(core: &Core<'_>, lags: u32) -> (Mat<f64>, usize) {
+    let t_min = core.time.iter().copied().min().unwrap_or(0);
+    let t_max = core.time.iter().copied().max().unwrap_or(0);
+    let periods = (t_max - t_min + 1).max(1) as usize;
+    let codes: Vec<usize> = core.time.iter().map(|&t| (t - t_min) as usize).collect();
+    let h = group_scores(core, &codes, periods);
+    let mut m = cross_product(&h);
+    let k = core.k_total();
+    for l in 1..=(lags as usize).min(periods.saturating_sub(1)) {
+        let w = 1.0 - l as f64 / (f64::from(lags) + 1.0);
+        let rows = periods - l;
+        let late = h.as_ref().subrows(l, rows);
+        let early = h.as_ref().subrows(0, rows);
+        let g = late.transpose() * early;
+        for a in 0..k {
+            for c in 0..k {
+                m[(a, c)] += w * (g[(a, c)] + g[(c, a)]);
+            }
+        }
+    }
+    (m, periods)
+}
+
+/// Stata r(498) check: each panel lies entirely inside one cluster.
+fn check_nested(core: &Core<'_>, cl: &ClusterIds) -> Result<(), EstimateError> {
+    let mut seen: Vec<Option<usize>> = vec![None; core.panel_labels.len()];
+    for (&p, &c) in core.panel.iter().zip(&cl.codes) {
+        match seen.get(p).copied().flatten() {
+            None => {
+                if let Some(s) = seen.get_mut(p) {
+                    *s = Some(c);
+                }
+            }
+            Some(prev) if prev != c => {
+                return Err(EstimateError::PanelsNotNested {
+                    cluster: cl.name.clone(),
+                    panel: core.panel_labels.get(p).cloned().unwrap_or_default(),
+                    first: cl.labels.get(prev).cloned().unwrap_or_default(),
+                    second: cl.labels.get(c).cloned().unwrap_or_default(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Default Driscoll–Kraay lag length of xtscc: ⌊4(T/100)^(2/9)⌋.
+pub fn default_dk_lags(periods: usize) -> u32 {
+    (4.0 * (periods as f64 / 100.0).powf(2.0 / 9.0)).floor() as u32
+}
+
+struct Sandwiched {
+    v: Mat<f64>,
+    factor: Option<f64>,
+    df: Option<i64>,
+    cluster_var: Option<String>,
+    n_clusters: Option<usize>,
+    k_in_factor: Option<usize>,
+    lags: Option<u32>,
+    n_periods: Option<usize>,
+    label: String,
+}
+
+fn unsupported(kind: CovarianceKind, estimator: Estimator, hint: &str) -> EstimateError {
+    EstimateError::UnsupportedCovariance {
+        covariance: kind.key().to_string(),
+        estimator: estimator.as_str().to_string(),
+        hint: hint.to_string(),
+    }
+}
+
+/// Cluster identifiers borrowed from the design (panel codes or a cluster variable).
+struct Clusters<'a> {
+    name: &'a str,
+    codes: &'a [usize],
+    count: usize,
+}
+
+impl<'a> Clusters<'a> {
+    fn of(cl: &'a ClusterIds) -> Self {
+        Clusters {
+            name: &cl.name,
+            codes: &cl.codes,
+            count: cl.labels.len(),
+        }
+    }
+
+    fn panels(core: &'a Core<'a>) -> Self {
+        Clusters {
+            name: core.panel_var,
+            codes: core.panel,
+            count: core.panel_labels.len(),
+        }
+    }
+}
+
+fn clustered(
+    core: &Core<'_>,
+    kind: CovarianceKind,
+    cl: &Clusters<'_>,
+    k_in_factor: usize,
+) -> Result<Sandwiched, EstimateError> {
+    let g = cl.count;
+    if g < 2 {
+        return Err(EstimateError::TooFewClusters {
+            cluster: cl.name.to_string(),
+            clusters: g,
+        });
+    }
+    let n = core.n() as f64;
+    let dof = n - k_in_factor as f64;
+    if dof <= 0.0 {
+        return Err(EstimateError::InsufficientObservations {
+            estimator: core.estimator.as_str().to_string(),
+            available: core.n(),
+            unit: "observations".to_string(),
+            parameters: k_in_factor,
+            df: dof as i64,
+        });
+    }
+    let s = group_scores(core, &cl.codes, g);
+    let meat = cross_product(&s);
+    let gf = g as f64;
+    let factor = gf / (gf - 1.0) * (n - 1.0) / dof;
+    Ok(Sandwiched {
+        v: sandwich(&core.bread, &meat, factor),
+        factor: Some(factor),
+        df: Some(g as i64 - 1),
+        cluster_var: Some(cl.name.to_string()),
+        n_clusters: Some(g),
+        k_in_factor: Some(k_in_factor),
+        lags: None,
+        n_periods: None,
+        label: match kind {
+            CovarianceKind::ClusterAregStyle => format!(
+                "Clustered on {} (areg-style: absorbed effects counted)",
+                cl.name
+            ),
+            _ => format!("Robust, clustered on {}", cl.name),
+        },
+    })
+}
+
+fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, EstimateError> {
+    let est = core.estimator;
+    let n = core.n();
+    let k_total = core.k_total();
+    let fe_like = matches!(est, Estimator::Fe | Estimator::Fe2);
+    match kind {
+        CovarianceKind::Conventional => Ok(Sandwiched {
+            v: Mat::from_fn(k_total, k_total, |i, j| core.s2 * core.bread[(i, j)]),
+            factor: None,
+            df: (!core.normal).then_some(core.df_r),
+            cluster_var: None,
+            n_clusters: None,
+            k_in_factor: None,
+            lags: None,
+            n_periods: None,
+            label: "Conventional".to_string(),
+        }),
+        CovarianceKind::RobustHc1 => {
+            if !matches!(est, Estimator::Pooled | Estimator::Fd) {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "xtreg's vce(robust) is the cluster-robust VCE on the panel (ClusterPanel); \
+                     HC1 with absorbed effects counted is Hc1AregStyle",
+                ));
+            }
+            let dof = n as f64 - k_total as f64;
+            let factor = n as f64 / dof;
+            Ok(Sandwiched {
+                v: sandwich(&core.bread, &hc_meat(core), factor),
+                factor: Some(factor),
+                df: Some(core.df_r),
+                cluster_var: None,
+                n_clusters: None,
+                k_in_factor: Some(k_total),
+                lags: None,
+                n_periods: None,
+                label: "Robust (HC1)".to_string(),
+            })
+        }
+        CovarianceKind::Hc1AregStyle => {
+            if !fe_like {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "defined for fe and fe2 only; use RobustHc1 for pooled/fd",
+                ));
+            }
+            let slopes = core.slope_idx.len();
+            let dof = n as f64 - (slopes + core.n_absorbed) as f64;
+            let factor = n as f64 / dof;
+            Ok(Sandwiched {
+                v: sandwich(&core.bread, &hc_meat(core), factor),
+                factor: Some(factor),
+                df: Some(dof as i64),
+                cluster_var: None,
+                n_clusters: None,
+                k_in_factor: Some(slopes + core.n_absorbed),
+                lags: None,
+                n_periods: None,
+                label: "Robust (HC1, absorbed effects counted: areg/reghdfe/fixest)".to_string(),
+            })
+        }
+        CovarianceKind::ClusterPanel => {
+            if est == Estimator::Be {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "xtreg, be has only the conventional VCE",
+                ));
+            }
+            clustered(core, kind, &Clusters::panels(core), k_total)
+        }
+        CovarianceKind::Cluster => {
+            if est == Estimator::Be {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "xtreg, be has only the conventional VCE",
+                ));
+            }
+            let cl = core.cluster.ok_or(EstimateError::MissingClusterVariable)?;
+            if core.requires_nesting() {
+                check_nested(core, cl)?;
+            }
+            clustered(core, kind, &Clusters::of(cl), k_total)
+        }
+        CovarianceKind::ClusterAregStyle => {
+            if !fe_like {
+                return Err(unsupported(kind, est, "defined for fe and fe2 only"));
+            }
+            let cl = match core.cluster {
+                Some(c) => {
+                    check_nested(core, c)?;
+                    Clusters::of(c)
+                }
+                None => Clusters::panels(core),
+            };
+            clustered(core, kind, &cl, core.slope_idx.len() + core.n_absorbed)
+        }
+        CovarianceKind::DriscollKraay { lags } => {
+            if matches!(est, Estimator::Re | Estimator::Be) {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "Driscoll–Kraay is implemented for pooled, fd, fe and fe2",
+                ));
+            }
+            let t_min = core.time.iter().copied().min().unwrap_or(0);
+            let t_max = core.time.iter().copied().max().unwrap_or(0);
+            let periods = (t_max - t_min + 1).max(1) as usize;
+            if periods < 2 {
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "Driscoll–Kraay needs at least two periods",
+                ));
+            }
+            let lags = lags.unwrap_or_else(|| default_dk_lags(periods));
+            let (meat, periods) = dk_meat(core, lags);
+            let tf = periods as f64;
+            let factor = tf / (tf - 1.0) * (n as f64 - 1.0) / (n as f64 - k_total as f64);
+            Ok(Sandwiched {
+                v: sandwich(&core.bread, &meat, factor),
+                factor: Some(factor),
+                df: Some(periods as i64 - 1),
+                cluster_var: None,
+                n_clusters: None,
+                k_in_factor: Some(k_total),
+                lags: Some(lags),
+                n_periods: Some(periods),
+                label: format!("Driscoll–Kraay (Bartlett, {lags} lags)"),
+            })
+        }
+    }
+}
+
+/// Compute one covariance variant with its coefficient inference and model test.
+pub(crate) fn covariance(
+    core: &Core<'_>,
+    kind: CovarianceKind,
+    level: f64,
+) -> Result<CovarianceResult, EstimateError> {
+    let s = sandwich_for(core, kind)?;
+    let k = core.k_total();
+    let normal = core.normal;
+    let df = if normal { None } else { s.df };
+    if let Some(d) = df {
+        if d <= 0 {
+            return Err(EstimateError::InsufficientObservations {
+                estimator: core.estimator.as_str().to_string(),
+                available: core.n(),
+                unit: "observations".to_string(),
+                parameters: k,
+                df: d,
+            });
+        }
+    }
+    let df_f = df.map(|d| d as f64);
+    let crit = dist::critical_value(level, df_f);
+    let mut std_error = Vec::with_capacity(k);
+    let mut statistic = Vec::with_capacity(k);
+    let mut p_value = Vec::with_capacity(k);
+    let mut ci_low = Vec::with_capacity(k);
+    let mut ci_high = Vec::with_capacity(k);
+    for i in 0..k {
+        let var = s.v[(i, i)];
+        let se = if var >= 0.0 { var.sqrt() } else { f64::NAN };
+        let b = core.b[i];
+        let t = b / se;
+        let p = match df_f {
+            Some(d) => dist::t_two_sided_p(t, d),
+            None => dist::normal_two_sided_p(t),
+        };
+        std_error.push(se);
+        statistic.push(t);
+        p_value.push(p);
+        ci_low.push(b - crit * se);
+        ci_high.push(b + crit * se);
+    }
+    let q = core.slope_idx.len();
+    let model_test = if q == 0 {
+        None
+    } else if let (CovarianceKind::Conventional, Some(f), Some(d)) = (kind, core.classical_f, df) {
+        Some(f_test(f, q, d))
+    } else {
+        wald_statistic(&core.b, &s.v, &core.slope_idx).map(|w| match df {
+            Some(d) => f_test(w / q as f64, q, d),
+            None => TestResult {
+                distribution: "chi2".to_string(),
+                stat: w,
+                df1: q as u64,
+                df2: None,
+                p_value: dist::chi2_upper_p(w, q as f64),
+            },
+        })
+    };
+    Ok(CovarianceResult {
+        kind: match kind {
+            CovarianceKind::DriscollKraay { .. } => CovarianceKind::DriscollKraay { lags: s.lags },
+            other => other,
+        },
+        label: s.label,
+        distribution: if normal {
+            Distribution::Normal
+        } else {
+            Distribution::T
+        },
+        df: df.map(|d| d as u64),
+        level,
+        critical_value: crit,
+        factor: s.factor,
+        cluster_var: s.cluster_var,
+        n_clusters: s.n_clusters,
+        k_in_factor: s.k_in_factor,
+        lags: s.lags,
+        n_periods: s.n_periods,
+        vcov: (0..k)
+            .map(|i| (0..k).map(|j| s.v[(i, j)]).collect())
+            .collect(),
+        std_error,
+        statistic,
+        p_value,
+        ci_low,
+        ci_high,
+        model_test,
+    })
+}
+
+/// F(q, d) test result with upper-tail p-value.
+pub(crate) fn f_test(f: f64, q: usize, d: i64) -> TestResult {
+    TestResult {
+        distribution: "F".to_string(),
+        stat: f,
+        df1: q as u64,
+        df2: Some(d.max(0) as u64),
+        p_value: dist::f_upper_p(f, q as f64, d as f64),
+    }
+}

@@ -1,0 +1,44 @@
+//! Panel regressions that reproduce Stata 17 (reference/econometrics.md): pooled OLS (`regress`),
+//! one-way FE (`xtreg, fe`, with Stata's constant), two-way FE (`xtreg ... i.year, fe`), random
+//! effects (`xtreg, re`, Swamy–Arora; Baltagi–Chang `sa` variants), between (`xtreg, be`), first
+//! differences (`regress D.y D.x`); conventional / HC1 / cluster (CR1) / areg-style /
+//! Driscoll–Kraay covariances; Stata's fit statistics and tests; the Hausman test.
+//!
+//! Pure numerics: no files, terminal, cache or spec types.
+//!
+//! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.,
+//! listwise deletion, duplicate check, singletons) → [`fit`] with an [`Estimator`] and
+//! [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman`], [`render_table`], [`quick_json`].
+
+pub mod bench;
+mod covariance;
+pub mod design;
+pub mod dist;
+pub mod error;
+pub mod fit;
+pub mod hausman;
+mod linalg;
+mod ols;
+pub mod quick;
+pub mod quick_json;
+pub mod results;
+mod stats;
+pub mod table;
+
+pub use bench::{bench_design, bench_fe_regressions, BenchReport};
+pub use covariance::default_dk_lags;
+pub use design::{
+    build_design, ClusterIds, Design, DesignSpec, DesignTransform, IdColumn, PanelData,
+    SampleAccounting, VarExpr,
+};
+pub use error::EstimateError;
+pub use fit::{covariance_for, fit, omission_note, FitOptions, FORMAT_VERSION};
+pub use hausman::{hausman, HausmanResult, HausmanVariant, NEGATIVE_CHI2_NOTE};
+pub use quick::{run_quick, QuickOutput, QuickRequest};
+pub use quick_json::{quick_json, quick_json_string, QuickJson};
+pub use results::{
+    CovarianceKind, CovarianceResult, Distribution, EstimationResult, Estimator, FitStats,
+    OmissionReason, OmittedTerm, PanelEffects, ReMethod, SampleInfo, Term, TestResult, Tests,
+    ThetaSummary, VarianceComponents, Vce,
+};
+pub use table::{fmt_g9, render_hausman, render_table};

@@ -1,0 +1,291 @@
+//! Least squares with collinearity handling in the user's order: OLS with a constant on centered
+//! (optionally weighted) data, OLS without constant, and the within (fixed-effects) regression
+//! with Stata's reported constant (reference/econometrics.md §2, §3.1, §12).
+
+use faer::Mat;
+
+use super::linalg::{OrderedQr, COLLINEARITY_TOL};
+use super::results::OmissionReason;
+use super::stats::Panels;
+
+/// Result of a least-squares fit on the kept columns.
+#[derive(Debug, Clone)]
+pub(crate) struct LsFit {
+    /// Kept column indices (original order).
+    pub kept: Vec<usize>,
+    /// Omitted columns with reasons.
+    pub omitted: Vec<(usize, OmissionReason)>,
+    /// Slopes of the kept columns.
+    pub slopes: Vec<f64>,
+    /// Constant (0 without constant).
+    pub constant: f64,
+    /// Residuals y − cons − X_kept b (unweighted).
+    pub resid: Vec<f64>,
+    /// (Z'WZ)⁻¹ for Z = [X_kept, 1] (or X_kept without constant).
+    pub bread: Mat<f64>,
+    /// Weighted means of the kept columns (zeros without constant).
+    pub xbar: Vec<f64>,
+}
+
+impl LsFit {
+    /// Coefficient vector [slopes, cons] (or slopes only).
+    pub fn coefficients(&self, with_constant: bool) -> Vec<f64> {
+        let mut b = self.slopes.clone();
+        if with_constant {
+            b.push(self.constant);
+        }
+        b
+    }
+
+    /// Σ e².
+    pub fn ssr(&self) -> f64 {
+        self.resid.iter().map(|e| e * e).sum()
+    }
+}
+
+fn column_sq_norms(x: &Mat<f64>) -> Vec<f64> {
+    (0..x.ncols())
+        .map(|j| x.col_as_slice(j).iter().map(|v| v * v).sum())
+        .collect()
+}
+
+/// Bread of Z = [W + 1x̄', 1] when the columns of W sum to zero (with weights):
+/// (Z'Z)⁻¹ = [[M, −M x̄], [−x̄'M, 1/Σw + x̄'M x̄]], M = (W'W)⁻¹.
+pub(crate) fn bread_with_constant(m: &Mat<f64>, xbar: &[f64], total_weight: f64) -> Mat<f64> {
+    let k = m.nrows();
+    let mx: Vec<f64> = (0..k)
+        .map(|i| (0..k).map(|j| m[(i, j)] * xbar[j]).sum())
+        .collect();
+    let xmx: f64 = (0..k).map(|i| xbar[i] * mx[i]).sum();
+    Mat::from_fn(k + 1, k + 1, |i, j| match (i < k, j < k) {
+        (true, true) => m[(i, j)],
+        (true, false) => -mx[i],
+        (false, true) => -mx[j],
+        (false, false) => 1.0 / total_weight + xmx,
+    })
+}
+
+/// OLS of y on [X, 1] (weights w: minimises Σ w_i e_i²), columns dropped in order when constant
+/// or collinear with earlier ones. Centering by the weighted means before the QR keeps the
+/// problem well conditioned; `_cons = ȳ − x̄'b` (econometrics.md §12).
+pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>) -> LsFit {
+    let n = y.len();
+    let k = x.ncols();
+    let w_at = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let total_w: f64 = (0..n).map(w_at).sum();
+    let wmean = |v: &[f64]| -> f64 { (0..n).map(|i| w_at(i) * v[i]).sum::<f64>() / total_w };
+    let xbar_all: Vec<f64> = (0..k).map(|j| wmean(x.col_as_slice(j))).collect();
+    let ybar = wmean(y);
+    let sw: Vec<f64> = (0..n).map(|i| w_at(i).sqrt()).collect();
+    let mut xc = Mat::<f64>::zeros(n, k);
+    for j in 0..k {
+        let src = x.col_as_slice(j);
+        for ((d, &v), &w) in xc.col_as_slice_mut(j).iter_mut().zip(src).zip(&sw) {
+            *d = (v - xbar_all[j]) * w;
+        }
+    }
+    let refs = column_sq_norms(&xc);
+    let qr = OrderedQr::new(xc, &refs);
+    let yc: Vec<f64> = (0..n).map(|i| (y[i] - ybar) * sw[i]).collect();
+    let slopes = qr.solve(&yc);
+    let kept = qr.kept.clone();
+    let xbar: Vec<f64> = kept.iter().map(|&j| xbar_all[j]).collect();
+    let constant = ybar - xbar.iter().zip(&slopes).map(|(a, b)| a * b).sum::<f64>();
+    let resid = residuals(y, constant, x, &kept, &slopes);
+    let m = qr.xtx_inverse();
+    let omitted = qr
+        .dropped
+        .iter()
+        .map(|&j| {
+            let reason = if refs[j] > 0.0 {
+                OmissionReason::CollinearWithEarlier
+            } else {
+                OmissionReason::CollinearWithConstant
+            };
+            (j, reason)
+        })
+        .collect();
+    LsFit {
+        kept,
+        omitted,
+        slopes,
+        constant,
+        resid,
+        bread: bread_with_constant(&m, &xbar, total_w),
+        xbar,
+    }
+}
+
+/// e = y − c − Σ_j b_j x_j over the kept columns, accumulated column by column.
+pub(crate) fn residuals(
+    y: &[f64],
+    constant: f64,
+    x: &Mat<f64>,
+    kept: &[usize],
+    b: &[f64],
+) -> Vec<f64> {
+    let mut e: Vec<f64> = y.iter().map(|v| v - constant).collect();
+    for (&j, &bj) in kept.iter().zip(b) {
+        for (ei, &xv) in e.iter_mut().zip(x.col_as_slice(j)) {
+            *ei -= xv * bj;
+        }
+    }
+    e
+}
+
+/// OLS of y on X without a constant (`regress ..., noconstant`).
+pub(crate) fn ols_no_constant(y: &[f64], x: &Mat<f64>) -> LsFit {
+    let n = y.len();
+    let refs = column_sq_norms(x);
+    let qr = OrderedQr::new(x.clone(), &refs);
+    let slopes = qr.solve(y);
+    let kept = qr.kept.clone();
+    let resid = residuals(y, 0.0, x, &kept, &slopes);
+    debug_assert_eq!(resid.len(), n);
+    let omitted = qr
+        .dropped
+        .iter()
+        .map(|&j| (j, OmissionReason::CollinearWithEarlier))
+        .collect();
+    LsFit {
+        xbar: vec![0.0; kept.len()],
+        kept,
+        omitted,
+        slopes,
+        constant: 0.0,
+        resid,
+        bread: qr.xtx_inverse(),
+    }
+}
+
+/// The within regression of `xtreg, fe` (econometrics.md §3.1): slopes from the panel-demeaned
+/// data, Stata's constant ȳ − x̄'b, residuals e = (y − ȳ_i) − (x − x̄_i)'b, and the bread of the
+/// augmented regression on Z = [x − x̄_i + x̄, 1].
+#[derive(Debug, Clone)]
+pub(crate) struct WithinFit {
+    pub ls: LsFit,
+    /// Within-demeaned kept columns (N×k_kept).
+    pub demeaned: Mat<f64>,
+    /// ȳ_i.
+    pub ybar_i: Vec<f64>,
+    /// Panel means of the kept columns (n×k_kept).
+    pub xbar_i: Mat<f64>,
+    /// Grand mean of y.
+    pub ybar: f64,
+}
+
+/// Fit the within regression. `priority` lists the column order used to decide which member of
+/// a collinear set is dropped (the later one); the returned coefficients follow the original
+/// column order of the kept columns.
+pub(crate) fn within(
+    y: &[f64],
+    x: &Mat<f64>,
+    panels: &Panels<'_>,
+    priority: &[usize],
+) -> WithinFit {
+    let n = y.len();
+    let k = x.ncols();
+    let ybar_i = panels.means(y);
+    let xbar_i_all = panels.column_means(x);
+    let ybar = super::stats::mean(y);
+    let grand: Vec<f64> = (0..k)
+        .map(|j| super::stats::mean(x.col_as_slice(j)))
+        .collect();
+    let centered_refs: Vec<f64> = (0..k)
+        .map(|j| {
+            x.col_as_slice(j)
+                .iter()
+                .map(|v| (v - grand[j]) * (v - grand[j]))
+                .sum()
+        })
+        .collect();
+    let codes = panels.codes;
+    let mut wd_all = Mat::<f64>::zeros(n, k);
+    for j in 0..k {
+        let means = xbar_i_all.col_as_slice(j);
+        for ((d, &v), &c) in wd_all
+            .col_as_slice_mut(j)
+            .iter_mut()
+            .zip(x.col_as_slice(j))
+            .zip(codes)
+        {
+            *d = v - means[c];
+        }
+    }
+    let natural = priority.iter().copied().eq(0..k);
+    // Collinearity in priority order.
+    let ordered = if natural {
+        wd_all.clone()
+    } else {
+        let mut m = Mat::<f64>::zeros(n, priority.len());
+        for (c, &j) in priority.iter().enumerate() {
+            m.col_as_slice_mut(c)
+                .copy_from_slice(wd_all.col_as_slice(j));
+        }
+        m
+    };
+    let ordered_refs: Vec<f64> = priority.iter().map(|&j| centered_refs[j]).collect();
+    let probe = OrderedQr::new(ordered, &ordered_refs);
+    let mut kept: Vec<usize> = probe.kept.iter().map(|&c| priority[c]).collect();
+    kept.sort_unstable();
+    let omitted: Vec<(usize, OmissionReason)> = {
+        let mut o: Vec<(usize, OmissionReason)> = probe
+            .dropped
+            .iter()
+            .map(|&c| {
+                let j = priority[c];
+                let within_ss: f64 = wd_all.col_as_slice(j).iter().map(|v| v * v).sum();
+                let reason = if !(centered_refs[j] > 0.0) {
+                    OmissionReason::CollinearWithConstant
+                } else if within_ss <= COLLINEARITY_TOL * centered_refs[j] {
+                    OmissionReason::AbsorbedByPanelEffects
+                } else {
+                    OmissionReason::CollinearWithEarlier
+                };
+                (j, reason)
+            })
+            .collect();
+        o.sort_by_key(|(j, _)| *j);
+        o
+    };
+    let kk = kept.len();
+    let demeaned = if kk == k {
+        wd_all
+    } else {
+        let mut m = Mat::<f64>::zeros(n, kk);
+        for (c, &j) in kept.iter().enumerate() {
+            m.col_as_slice_mut(c)
+                .copy_from_slice(wd_all.col_as_slice(j));
+        }
+        m
+    };
+    let qr = if natural {
+        probe
+    } else {
+        let refs: Vec<f64> = kept.iter().map(|&j| centered_refs[j]).collect();
+        OrderedQr::new(demeaned.clone(), &refs)
+    };
+    let ydm: Vec<f64> = (0..n).map(|i| y[i] - ybar_i[codes[i]]).collect();
+    let slopes = qr.solve(&ydm);
+    let xbar: Vec<f64> = kept.iter().map(|&j| grand[j]).collect();
+    let constant = ybar - xbar.iter().zip(&slopes).map(|(a, b)| a * b).sum::<f64>();
+    let all_cols: Vec<usize> = (0..kk).collect();
+    let resid = residuals(&ydm, 0.0, &demeaned, &all_cols, &slopes);
+    let m = qr.xtx_inverse();
+    let xbar_i = Mat::from_fn(panels.n(), kk, |p, c| xbar_i_all[(p, kept[c])]);
+    WithinFit {
+        ls: LsFit {
+            kept,
+            omitted,
+            slopes,
+            constant,
+            resid,
+            bread: bread_with_constant(&m, &xbar, n as f64),
+            xbar,
+        },
+        demeaned,
+        ybar_i,
+        xbar_i,
+        ybar,
+    }
+}

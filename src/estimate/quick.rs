@@ -1,0 +1,125 @@
+//! The pure pieces of `gvc estimate DATA --panel ID --time T --dep Y --x X1,L.X2 --estimator E
+//! [--vce V] [--cluster C] [--hausman] [--json]`: one call that builds the design, fits, runs the
+//! optional Hausman test (FE and RE on the same levels sample) and renders table or JSON.
+
+use super::design::{build_design, DesignSpec, DesignTransform, PanelData};
+use super::error::EstimateError;
+use super::fit::{fit, FitOptions};
+use super::hausman::{hausman, HausmanResult, HausmanVariant};
+use super::quick_json::{quick_json, QuickJson};
+use super::results::{EstimationResult, Estimator, ReMethod, Vce};
+use super::table::{render_hausman, render_table};
+
+/// A quick-regression request (the command-line flags).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickRequest {
+    /// `--dep`.
+    pub dependent: String,
+    /// `--x` (split on commas; operators such as `L.x` allowed).
+    pub regressors: Vec<String>,
+    /// `--estimator`.
+    pub estimator: Estimator,
+    /// `--vce`.
+    pub vce: Vce,
+    /// `--cluster`.
+    pub cluster: Option<String>,
+    /// `--hausman`.
+    pub hausman: bool,
+    /// Drop singleton panels (reghdfe-style); default false (Stata xtreg).
+    pub drop_singletons: bool,
+    /// RE variance components.
+    pub re_method: ReMethod,
+}
+
+impl QuickRequest {
+    /// A request with Stata defaults; `x` is the comma-separated `--x` value.
+    pub fn new(dependent: &str, x: &str, estimator: Estimator) -> Self {
+        QuickRequest {
+            dependent: dependent.trim().to_string(),
+            regressors: x
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            estimator,
+            vce: Vce::Conventional,
+            cluster: None,
+            hausman: false,
+            drop_singletons: false,
+            re_method: ReMethod::SwamyArora,
+        }
+    }
+}
+
+/// Result of a quick regression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickOutput {
+    /// The requested fit.
+    pub result: EstimationResult,
+    /// Hausman FE vs RE (when requested).
+    pub hausman: Option<HausmanResult>,
+}
+
+impl QuickOutput {
+    /// Stata-like text (table, then the Hausman test if any).
+    pub fn table(&self) -> String {
+        let mut s = render_table(&self.result);
+        if let Some(h) = &self.hausman {
+            s.push('\n');
+            s.push_str(&render_hausman(h));
+        }
+        s
+    }
+
+    /// The `--json` object.
+    pub fn json(&self) -> QuickJson {
+        quick_json(&self.result, self.hausman.as_ref())
+    }
+}
+
+/// Build, fit and (optionally) test; the integrator prints `table()` or the JSON of `json()`.
+pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    let transform = if req.estimator == Estimator::Fd {
+        DesignTransform::FirstDifference
+    } else {
+        DesignTransform::Levels
+    };
+    let spec = DesignSpec {
+        dependent: req.dependent.clone(),
+        regressors: req.regressors.clone(),
+        cluster: req.cluster.clone(),
+        transform,
+        drop_singletons: req.drop_singletons,
+    };
+    let design = build_design(data, &spec)?;
+    let opts = FitOptions {
+        vce: req.vce,
+        re_method: req.re_method,
+        ..FitOptions::default()
+    };
+    let result = fit(&design, req.estimator, &opts)?;
+    let hausman = if req.hausman {
+        let levels = if transform == DesignTransform::Levels {
+            design
+        } else {
+            build_design(
+                data,
+                &DesignSpec {
+                    transform: DesignTransform::Levels,
+                    ..spec
+                },
+            )?
+        };
+        let conv = FitOptions {
+            re_method: req.re_method,
+            ..FitOptions::default()
+        };
+        let fe = fit(&levels, Estimator::Fe, &conv)?;
+        let re = fit(&levels, Estimator::Re, &conv)?;
+        Some(hausman(&fe, &re, HausmanVariant::Default)?)
+    } else {
+        None
+    };
+    Ok(QuickOutput { result, hausman })
+}

@@ -1,0 +1,510 @@
+//! The typed, self-describing result of one estimation (persisted as JSON by the engine, read by
+//! the report and by `gvc diff`). Non-finite numbers are written as `null` and read back as NaN.
+
+use serde::{Deserialize, Serialize};
+
+/// Panel estimators (Stata commands in reference/econometrics.md §2–7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// Pooled OLS, `regress y x`.
+    Pooled,
+    /// One-way fixed effects, `xtreg y x, fe` (Stata's constant).
+    Fe,
+    /// Two-way fixed effects, `xtreg y x i.time, fe` (year dummies, first year base).
+    Fe2,
+    /// Random effects GLS, `xtreg y x, re` (Swamy–Arora; `sa` variants as options).
+    Re,
+    /// Between regression, `xtreg y x, be`.
+    Be,
+    /// First differences, `regress D.y D.x` (calendar differences; constant optional).
+    Fd,
+}
+
+impl Estimator {
+    /// Short name as used on the command line (`pooled`, `fe`, `fe2`, `re`, `be`, `fd`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Estimator::Pooled => "pooled",
+            Estimator::Fe => "fe",
+            Estimator::Fe2 => "fe2",
+            Estimator::Re => "re",
+            Estimator::Be => "be",
+            Estimator::Fd => "fd",
+        }
+    }
+
+    /// Parse the command-line name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pooled" | "ols" => Some(Estimator::Pooled),
+            "fe" => Some(Estimator::Fe),
+            "fe2" | "twoway" => Some(Estimator::Fe2),
+            "re" => Some(Estimator::Re),
+            "be" => Some(Estimator::Be),
+            "fd" => Some(Estimator::Fd),
+            _ => None,
+        }
+    }
+}
+
+/// The `vce()` option as a Stata user writes it; its meaning depends on the estimator
+/// (xtreg: robust = cluster on the panel; regress: robust = HC1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vce {
+    /// Conventional (homoskedastic) VCE.
+    Conventional,
+    /// `vce(robust)`.
+    Robust,
+    /// `vce(cluster var)` (the design's cluster variable, else the panel variable).
+    Cluster,
+}
+
+impl Vce {
+    /// Short name (`conventional`, `robust`, `cluster`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vce::Conventional => "conventional",
+            Vce::Robust => "robust",
+            Vce::Cluster => "cluster",
+        }
+    }
+
+    /// Parse the command-line name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "conventional" | "ols" | "iid" => Some(Vce::Conventional),
+            "robust" | "hc1" => Some(Vce::Robust),
+            "cluster" => Some(Vce::Cluster),
+            _ => None,
+        }
+    }
+}
+
+/// A concrete covariance estimator with its small-sample convention
+/// (reference/econometrics.md §8 table; golden block names in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CovarianceKind {
+    /// s²(Z'Z)⁻¹ [`conventional`]; RE: rmse²(X*'X*)⁻¹.
+    Conventional,
+    /// HC1, factor N/(N−K), t(N−K) — `regress, vce(robust)` [`robust_hc1`].
+    RobustHc1,
+    /// CR1 on the panel variable, G/(G−1)·(N−1)/(N−K), K = all coefficients incl. the constant
+    /// (absorbed panel effects not counted): `xtreg, fe|re vce(robust)` [`cluster_panel`];
+    /// also reghdfe / fixest clustering with nested effects.
+    ClusterPanel,
+    /// CR1 on the design's cluster variable with the same factor [`cluster`]. For fe/fe2/re the
+    /// panels must be nested within the clusters (Stata r(498)).
+    Cluster,
+    /// areg-style CR1 counting the absorbed effects: G/(G−1)·(N−1)/(N−k−n)
+    /// [`cluster_areg_style`]; clusters = design cluster variable if any, else the panel.
+    ClusterAregStyle,
+    /// HC1 counting the absorbed effects: N/(N−k−n), t(N−k−n) — areg/reghdfe `vce(robust)`,
+    /// fixest "hetero" [`hc1_areg_style`].
+    Hc1AregStyle,
+    /// Driscoll–Kraay (xtscc): Bartlett kernel on period sums of scores, factor
+    /// T/(T−1)·(N−1)/(N−K), t(T−1); `lags` default ⌊4(T/100)^(2/9)⌋ [`driscoll_kraay`] —
+    /// unverified against Stata (econometrics.md §11).
+    DriscollKraay {
+        /// Bartlett lag length; `None` = the xtscc default.
+        lags: Option<u32>,
+    },
+}
+
+impl CovarianceKind {
+    /// Name of the matching block in the golden files / a stable machine name.
+    pub fn key(&self) -> &'static str {
+        match self {
+            CovarianceKind::Conventional => "conventional",
+            CovarianceKind::RobustHc1 => "robust_hc1",
+            CovarianceKind::ClusterPanel => "cluster_panel",
+            CovarianceKind::Cluster => "cluster",
+            CovarianceKind::ClusterAregStyle => "cluster_areg_style",
+            CovarianceKind::Hc1AregStyle => "hc1_areg_style",
+            CovarianceKind::DriscollKraay { .. } => "driscoll_kraay",
+        }
+    }
+}
+
+/// Reference distribution of coefficient tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    /// Student t with `df` degrees of freedom.
+    T,
+    /// Standard normal (z), as xtreg re.
+    Normal,
+}
+
+/// Random-effects variance-component estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReMethod {
+    /// Stata's default: unweighted between SSR and the harmonic mean T̄ (econometrics.md §7.1).
+    #[default]
+    SwamyArora,
+    /// `xtreg, re sa` read as Baltagi–Chang with the T_i-weighted between regression (equals plm
+    /// `swar` and linearmodels small_sample; §7.2) — Stata's exact choice is unverified.
+    BaltagiChangWeighted,
+    /// Baltagi–Chang with the unweighted between regression (§7.2, the other candidate).
+    BaltagiChangUnweighted,
+}
+
+/// Why a regressor was omitted (Stata: "note: x omitted because of collinearity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OmissionReason {
+    /// Constant over the sample (collinear with the constant).
+    CollinearWithConstant,
+    /// Constant within every panel: absorbed by the panel fixed effects.
+    AbsorbedByPanelEffects,
+    /// A linear combination of regressors listed before it (and of the constant / effects).
+    CollinearWithEarlier,
+}
+
+/// An omitted regressor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OmittedTerm {
+    /// Display name.
+    pub name: String,
+    /// Why.
+    pub reason: OmissionReason,
+}
+
+/// One row of the coefficient table in display order (omitted rows included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Term {
+    /// Display name.
+    pub name: String,
+    /// Index into `coefficients`; `None` when omitted.
+    pub index: Option<usize>,
+}
+
+/// Sample description (econometrics.md §1.1–1.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleInfo {
+    /// N: observations used.
+    pub n_obs: usize,
+    /// n: panels in the estimation sample.
+    pub n_groups: usize,
+    /// Minimum T_i.
+    pub t_min: usize,
+    /// N/n.
+    pub t_avg: f64,
+    /// Maximum T_i.
+    pub t_max: usize,
+    /// Distinct time values in the sample.
+    pub n_periods: usize,
+    /// All T_i equal.
+    pub balanced: bool,
+    /// Panels with T_i = 1 in the estimation sample.
+    pub n_singleton_groups: usize,
+    /// Singleton panels dropped before estimation (reghdfe-style option).
+    pub singleton_groups_dropped: usize,
+    /// Raw rows.
+    pub rows_in: usize,
+    /// Raw rows without panel or time id.
+    pub rows_missing_ids: usize,
+    /// Rows dropped by listwise deletion.
+    pub rows_missing_values: usize,
+}
+
+/// A test statistic with its distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// "F" or "chi2".
+    pub distribution: String,
+    /// Statistic.
+    #[serde(with = "finite_or_null")]
+    pub stat: f64,
+    /// Numerator df (χ² df).
+    pub df1: u64,
+    /// Denominator df (None for χ²).
+    pub df2: Option<u64>,
+    /// Upper-tail p-value.
+    #[serde(with = "finite_or_null")]
+    pub p_value: f64,
+}
+
+/// One covariance estimate with its inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CovarianceResult {
+    /// Which estimator and convention.
+    pub kind: CovarianceKind,
+    /// Human label, e.g. "Robust (clustered on firm)".
+    pub label: String,
+    /// t or normal.
+    pub distribution: Distribution,
+    /// t degrees of freedom (None for z).
+    pub df: Option<u64>,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// Critical value t_{df,(1+level)/2} or z.
+    pub critical_value: f64,
+    /// Small-sample factor applied to the sandwich (None for conventional).
+    pub factor: Option<f64>,
+    /// Cluster variable (cluster kinds).
+    pub cluster_var: Option<String>,
+    /// Number of clusters G.
+    pub n_clusters: Option<usize>,
+    /// K used in the factor.
+    pub k_in_factor: Option<usize>,
+    /// Driscoll–Kraay lag length.
+    pub lags: Option<u32>,
+    /// Driscoll–Kraay number of periods T.
+    pub n_periods: Option<usize>,
+    /// Covariance matrix in `coef_names` order.
+    #[serde(with = "finite_or_null_matrix")]
+    pub vcov: Vec<Vec<f64>>,
+    /// Standard errors.
+    #[serde(with = "finite_or_null_vec")]
+    pub std_error: Vec<f64>,
+    /// t or z statistics.
+    #[serde(with = "finite_or_null_vec")]
+    pub statistic: Vec<f64>,
+    /// Two-sided p-values.
+    #[serde(with = "finite_or_null_vec")]
+    pub p_value: Vec<f64>,
+    /// Lower confidence bounds.
+    #[serde(with = "finite_or_null_vec")]
+    pub ci_low: Vec<f64>,
+    /// Upper confidence bounds.
+    #[serde(with = "finite_or_null_vec")]
+    pub ci_high: Vec<f64>,
+    /// Joint test that all slopes (every coefficient but the constant) are zero: F = W/q on
+    /// (q, df) for t inference, Wald χ²(q) for z; None when the VCE sub-block is singular.
+    pub model_test: Option<TestResult>,
+}
+
+/// θ summary (min, 5 %, median, 95 %, max) with Stata's `summarize, detail` percentile rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThetaSummary {
+    /// Minimum.
+    pub min: f64,
+    /// 5th percentile.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Goodness of fit and the header/footer statistics Stata prints (None = not defined for this
+/// estimator or not computable, e.g. a correlation with a constant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FitStats {
+    /// Residual sum of squares of the fitted regression (within / GLS-transformed / OLS).
+    pub ssr: f64,
+    /// Residual variance of the conventional VCE: s² = SSR/df_r (RE: rmse² = SSR*/(N−K)).
+    pub residual_variance: f64,
+    /// Root MSE = √residual_variance (Stata e(rmse)).
+    pub rmse: f64,
+    /// Model degrees of freedom (number of tested slopes).
+    pub df_m: usize,
+    /// Residual degrees of freedom (N−K, N−n−k, n−K).
+    pub df_r: i64,
+    /// Total sum of squares (pooled/fd/be; centered, uncentered without constant).
+    pub tss: Option<f64>,
+    /// Model sum of squares TSS − SSR.
+    pub mss: Option<f64>,
+    /// R² (pooled/fd/be).
+    pub r2: Option<f64>,
+    /// Adjusted R².
+    pub r2_adj: Option<f64>,
+    /// R² within: corr²((x_it − x̄_i)'b, y_it − ȳ_i).
+    pub r2_within: Option<f64>,
+    /// R² between: corr²(x̄_i'b, ȳ_i) over panels.
+    pub r2_between: Option<f64>,
+    /// R² overall: corr²(x_it'b, y_it).
+    pub r2_overall: Option<f64>,
+    /// σ_u (FE: sd of u_i over panels; RE: √σ²_u).
+    pub sigma_u: Option<f64>,
+    /// σ_e (FE: √(SSR/df_r); RE: √σ²_e from the within regression).
+    pub sigma_e: Option<f64>,
+    /// ρ = σ_u²/(σ_u² + σ_e²).
+    pub rho: Option<f64>,
+    /// corr(u_i, Xb) over observations (FE).
+    pub corr_u_xb: Option<f64>,
+    /// θ when the panel is balanced (RE).
+    pub theta: Option<f64>,
+    /// θ_i summary over observations (RE).
+    pub theta_summary_observations: Option<ThetaSummary>,
+    /// θ_i summary over panels (RE).
+    pub theta_summary_panels: Option<ThetaSummary>,
+    /// SSR of pooled OLS on the same sample (FE; feeds the u_i = 0 F test).
+    pub ssr_pooled: Option<f64>,
+    /// LSDV R² = 1 − SSR/TSS (what areg/reghdfe print).
+    pub r2_lsdv: Option<f64>,
+    /// LSDV adjusted R².
+    pub r2_adj_lsdv: Option<f64>,
+    /// Between regression: Σ T_i ê_i² (BE).
+    pub ssr_t_weighted: Option<f64>,
+}
+
+/// Tests printed with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Tests {
+    /// F test that all u_i = 0 (FE, on (n−1, N−n−k)); Stata prints it with the conventional VCE.
+    pub u_i_zero: Option<TestResult>,
+}
+
+/// Random-effects variance components (econometrics.md §7.1–7.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VarianceComponents {
+    /// Estimator used.
+    pub method: ReMethod,
+    /// σ²_e = SSR_w/(N − n − k_w).
+    pub sigma2_e: f64,
+    /// σ²_u after truncation at zero.
+    pub sigma2_u: f64,
+    /// σ²_u before truncation.
+    pub sigma2_u_before_truncation: f64,
+    /// N − n − k_w.
+    pub df_within: i64,
+    /// n − K_b.
+    pub df_between: i64,
+    /// Unweighted between SSR (default method).
+    pub ssr_between: Option<f64>,
+    /// Harmonic mean of T_i (default method).
+    pub tbar_harmonic: Option<f64>,
+    /// Σ T_i ê_i² (Baltagi–Chang).
+    pub ssr_between_star: Option<f64>,
+    /// tr[(Σ T_i z_i z_i')⁻¹ Σ T_i² z_i z_i'] (Baltagi–Chang).
+    pub trace: Option<f64>,
+}
+
+/// Estimated panel effects u_i = ȳ_i − _cons − x̄_i'b (FE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelEffects {
+    /// Panel labels (sorted order).
+    pub labels: Vec<String>,
+    /// u_i per panel.
+    pub u_i: Vec<f64>,
+}
+
+/// Everything one estimation produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimationResult {
+    /// Schema version of this struct.
+    pub format_version: u32,
+    /// Estimator.
+    pub estimator: Estimator,
+    /// Stata's title, e.g. "Fixed-effects (within) regression".
+    pub title: String,
+    /// Equivalent Stata command.
+    pub stata_command: String,
+    /// Dependent variable (display name).
+    pub depvar: String,
+    /// Panel variable.
+    pub panel_var: String,
+    /// Time variable.
+    pub time_var: String,
+    /// Requested regressors in order (display names, before omission).
+    pub regressors: Vec<String>,
+    /// Names of the estimated coefficients in order (year dummies `YYYY.time`, `_cons` last).
+    pub coef_names: Vec<String>,
+    /// Estimated coefficients.
+    pub coefficients: Vec<f64>,
+    /// Omitted regressors with reasons.
+    pub omitted: Vec<OmittedTerm>,
+    /// Display order of the table (omitted terms included).
+    pub terms: Vec<Term>,
+    /// Whether `_cons` is estimated.
+    pub has_constant: bool,
+    /// Sample.
+    pub sample: SampleInfo,
+    /// The vce() option asked for.
+    pub vce: Vce,
+    /// Index of the covariance of `vce` in `covariances`.
+    pub primary_covariance: usize,
+    /// All covariance variants computed (conventional first).
+    pub covariances: Vec<CovarianceResult>,
+    /// Fit statistics.
+    pub fit: FitStats,
+    /// Tests.
+    pub tests: Tests,
+    /// RE variance components.
+    pub variance_components: Option<VarianceComponents>,
+    /// FE panel effects.
+    pub effects: Option<PanelEffects>,
+}
+
+impl EstimationResult {
+    /// The covariance selected by `vce`.
+    pub fn primary(&self) -> Option<&CovarianceResult> {
+        self.covariances.get(self.primary_covariance)
+    }
+
+    /// The covariance of a given kind (DK matched regardless of lags).
+    pub fn covariance(&self, kind: CovarianceKind) -> Option<&CovarianceResult> {
+        self.covariances.iter().find(|c| {
+            c.kind == kind || (c.kind.key() == kind.key() && kind.key() == "driscoll_kraay")
+        })
+    }
+
+    /// Index of a coefficient by name.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.coef_names.iter().position(|n| n == name)
+    }
+
+    /// Coefficient by name.
+    pub fn coef(&self, name: &str) -> Option<f64> {
+        self.index_of(name)
+            .and_then(|i| self.coefficients.get(i).copied())
+    }
+}
+
+/// serde: non-finite f64 ↔ null.
+pub(crate) mod finite_or_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
+/// serde: Vec<f64> with non-finite entries ↔ null.
+pub(crate) mod finite_or_null_vec {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let v = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+}
+
+/// serde: matrix with non-finite entries ↔ null.
+pub(crate) mod finite_or_null_matrix {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|row| {
+            row.iter()
+                .map(|x| x.is_finite().then_some(*x))
+                .collect::<Vec<_>>()
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+        let v = Vec::<Vec<Option<f64>>>::deserialize(d)?;
+        Ok(v.into_iter()
+            .map(|row| row.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+            .collect())
+    }
+}

@@ -1,0 +1,10 @@
+//! The canonical input-output table and the Leontief core.
+
+pub mod groups;
+pub mod identities;
+pub mod leontief;
+pub mod table;
+
+pub use identities::{check_core_identities, IdentityError, IdentityOptions, IdentityResidual};
+pub use leontief::{CountryBlocks, Leontief, LeontiefError};
+pub use table::{EntryLabel, IoTable, TableError};

@@ -1,0 +1,16 @@
+//! gvc: a study runner for global-value-chain research.
+//!
+//! Layers (imports point one way): `cli → engine → {sources, io, decompose, panel, estimate,
+//! report, diff} → spec` types. `decompose` and `estimate` are pure numerics.
+
+pub mod bench_decompose;
+pub mod cli;
+pub mod decompose;
+pub mod diff;
+pub mod engine;
+pub mod estimate;
+pub mod io;
+pub mod panel;
+pub mod report;
+pub mod sources;
+pub mod spec;

@@ -1,0 +1,242 @@
+//! Escaping of free text (labels, country names, notes) for the two target formats, and the
+//! fixed-precision number formatting every table and figure uses.
+//!
+//! Escaping is the chronic complaint against regression-table generators
+//! (reference/pipeline-and-tables.md §2.3: texreg #12/#77, statsmodels #2862, fixest #15,
+//! estout #20): here every piece of user text is escaped in Rust before a template sees it.
+
+use serde::{Deserialize, Serialize};
+
+/// An output format of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// GitHub-flavoured Markdown (pipe tables, SVG figures).
+    Markdown,
+    /// LaTeX for pdflatex (booktabs + dcolumn tables, `picture` + `\pdfliteral` figures).
+    Latex,
+}
+
+impl Format {
+    /// Machine name (`markdown`, `latex`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::Latex => "latex",
+        }
+    }
+
+    /// File extension of the format's outputs (`md`, `tex`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Latex => "tex",
+        }
+    }
+
+    /// Escape free text for this format.
+    pub fn escape(self, text: &str) -> String {
+        match self {
+            Format::Markdown => escape_markdown(text),
+            Format::Latex => escape_latex(text),
+        }
+    }
+}
+
+/// Escape text for a GFM table cell or paragraph: `|` (cell separator), `\`, `*`, backquote,
+/// `[`, `]`, `<`, `>` and `_` at a word boundary (an underscore between two alphanumerics is
+/// literal in GFM, so `R&D_intensity` stays readable in the source). Newlines become spaces.
+pub fn escape_markdown(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '|' | '\\' | '*' | '`' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '_' => {
+                let before = i > 0 && chars[i - 1].is_alphanumeric();
+                let after = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                if !(before && after) {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape text for LaTeX text mode under pdflatex with the default OT1 encoding and utf8 input:
+/// the ten special characters (`& % $ # _ { } ~ ^ \`), `< > |` (which OT1 would typeset as
+/// other glyphs), common Unicode symbols (minus, dashes, Greek, ×, ≤, ², quotes) mapped to
+/// LaTeX commands, Latin letters with accents (U+00C0–U+017F) passed through for inputenc, and
+/// any other non-ASCII character written as `[U+XXXX]` so that the document still compiles.
+pub fn escape_latex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '\\' => out.push_str("\\textbackslash{}"),
+            '<' => out.push_str("\\textless{}"),
+            '>' => out.push_str("\\textgreater{}"),
+            '|' => out.push_str("\\textbar{}"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_ascii() => out.push(c),
+            c => match latex_symbol(c) {
+                Some(s) => out.push_str(s),
+                None if is_inputenc_latin(c) => out.push(c),
+                None => out.push_str(&format!("[U+{:04X}]", c as u32)),
+            },
+        }
+    }
+    out
+}
+
+/// Latin-1 and Latin Extended-A letters that utf8 inputenc typesets in OT1 (accents are built
+/// from the base letter), excluding the few that need T1 glyphs.
+fn is_inputenc_latin(c: char) -> bool {
+    let u = c as u32;
+    ((0xC0..=0x17F).contains(&u) || u == 0xA7 || u == 0xB6)
+        && !matches!(c, 'Ð' | 'ð' | 'Þ' | 'þ' | 'Đ' | 'đ' | 'Ŋ' | 'ŋ' | '×' | '÷')
+}
+
+fn latex_symbol(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{2212}' => "$-$",
+        '\u{2013}' => "--",
+        '\u{2014}' => "---",
+        '\u{2018}' => "`",
+        '\u{2019}' => "'",
+        '\u{201C}' => "``",
+        '\u{201D}' => "''",
+        '\u{2026}' => "\\ldots{}",
+        '\u{00A0}' => "~",
+        '\u{00D7}' => "$\\times$",
+        '\u{00F7}' => "$\\div$",
+        '\u{00B1}' => "$\\pm$",
+        '\u{00B0}' => "$^\\circ$",
+        '\u{00B2}' => "$^2$",
+        '\u{00B3}' => "$^3$",
+        '\u{2264}' => "$\\leq$",
+        '\u{2265}' => "$\\geq$",
+        '\u{2248}' => "$\\approx$",
+        '\u{2260}' => "$\\neq$",
+        '\u{2192}' => "$\\rightarrow$",
+        '\u{0394}' => "$\\Delta$",
+        '\u{03B1}' => "$\\alpha$",
+        '\u{03B2}' => "$\\beta$",
+        '\u{03B3}' => "$\\gamma$",
+        '\u{03B4}' => "$\\delta$",
+        '\u{03B5}' => "$\\varepsilon$",
+        '\u{03B8}' => "$\\theta$",
+        '\u{03BB}' => "$\\lambda$",
+        '\u{03BC}' => "$\\mu$",
+        '\u{03C1}' => "$\\rho$",
+        '\u{03C3}' => "$\\sigma$",
+        '\u{03C7}' => "$\\chi$",
+        '\u{2082}' => "$_2$",
+        '\u{2083}' => "$_3$",
+        '\u{2084}' => "$_4$",
+        '\u{00A3}' => "\\pounds{}",
+        '\u{00A7}' => "\\S{}",
+        '\u{00B6}' => "\\P{}",
+        '\u{00A9}' => "\\copyright{}",
+        '\u{00AB}' => "<<",
+        '\u{00BB}' => ">>",
+        _ => return None,
+    })
+}
+
+/// `x` with exactly `digits` decimals (round half away from zero as `format!` does for the
+/// decimal expansion of the binary value); `-0.000` is written `0.000` only when `x` is exactly
+/// zero, so a tiny negative estimate keeps its sign as in esttab. NaN and ±∞ give `None`.
+pub fn fixed(x: f64, digits: usize) -> Option<String> {
+    if !x.is_finite() {
+        return None;
+    }
+    let x = if x == 0.0 { 0.0 } else { x };
+    Some(format!("{x:.digits$}"))
+}
+
+/// An integer with thousands separators (`12,345`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A p-value threshold as printed in a legend: at least two decimals (`0.10`, `0.05`,
+/// `0.001`), more when the threshold needs them.
+pub fn threshold(p: f64) -> String {
+    let mut s = format!("{p}");
+    if let Some(dot) = s.find('.') {
+        while s.len() - dot - 1 < 2 {
+            s.push('0');
+        }
+    }
+    s
+}
+
+/// Number of characters, used to pad table cells so that the generated source is aligned.
+pub fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latex_specials() {
+        assert_eq!(
+            escape_latex("R&D_intensity 100%"),
+            "R\\&D\\_intensity 100\\%"
+        );
+        assert_eq!(
+            escape_latex("a#b$c{d}e~f^g\\h"),
+            "a\\#b\\$c\\{d\\}e\\textasciitilde{}f\\textasciicircum{}g\\textbackslash{}h"
+        );
+        assert_eq!(escape_latex("t−1 ≤ χ²"), "t$-$1 $\\leq$ $\\chi$$^2$");
+        assert_eq!(escape_latex("Türkiye"), "Türkiye");
+        assert_eq!(escape_latex("漢"), "[U+6F22]");
+    }
+
+    #[test]
+    fn markdown_specials() {
+        assert_eq!(escape_markdown("R&D_intensity 100%"), "R&D_intensity 100%");
+        assert_eq!(escape_markdown("a|b"), "a\\|b");
+        assert_eq!(escape_markdown("_x_ *y*"), "\\_x\\_ \\*y\\*");
+        assert_eq!(escape_markdown("<b>"), "&lt;b&gt;");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(fixed(0.12345, 3).as_deref(), Some("0.123"));
+        assert_eq!(fixed(-0.0004, 3).as_deref(), Some("-0.000"));
+        assert_eq!(fixed(-0.0, 3).as_deref(), Some("0.000"));
+        assert_eq!(fixed(f64::NAN, 3), None);
+        assert_eq!(thousands(200), "200");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(threshold(0.1), "0.10");
+        assert_eq!(threshold(0.05), "0.05");
+        assert_eq!(threshold(0.001), "0.001");
+    }
+}

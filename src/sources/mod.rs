@@ -1,0 +1,10 @@
+//! Readers for input-output tables and covariates, and the country-code registry.
+
+pub mod countries;
+pub mod error;
+pub mod mrio;
+pub mod synthetic_panel;
+pub mod table;
+pub mod wdi;
+
+pub use error::SourceError;

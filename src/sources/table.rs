@@ -1,0 +1,701 @@
+//! The `csv` source format: user tables of country-year data.
+//!
+//! Three layouts:
+//! - `long`: one row per (country, year) with named value columns
+//!   (`country,year,sofdi,rd` → series `sofdi`, `rd`);
+//! - `wide`: one row per country with years as columns (`country,2007,2008,...` → one series);
+//! - `bilateral`: one row per (reporter, partner, year) with one value column, for flows such as
+//!   bilateral outward FDI.
+//!
+//! Empty cells (and the tokens listed in `missing`) are missing, never zero. Country cells are
+//! validated against the table's code system and written in its canonical spelling. Every
+//! error names file:line:column (column = 1-based field number) and the fix.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::sources::countries::{self, CodeSystem, CountryError};
+use crate::sources::SourceError;
+
+/// One value of a country-year series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Country code (in the code system of the source).
+    pub country: String,
+    /// Calendar year.
+    pub year: i32,
+    /// The value (always finite; missing values are simply absent).
+    pub value: f64,
+}
+
+/// One value of a bilateral (reporter, partner, year) table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BilateralObservation {
+    /// The reporting (investing, exporting) country.
+    pub reporter: String,
+    /// The partner (host, importing) country.
+    pub partner: String,
+    /// Calendar year.
+    pub year: i32,
+    /// The value (always finite; missing values are absent).
+    pub value: f64,
+}
+
+/// Layout of a `csv` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableLayout {
+    /// Country and year columns plus value columns.
+    #[default]
+    Long,
+    /// Country column plus one column per year.
+    Wide,
+    /// Reporter, partner, year and value columns.
+    Bilateral,
+}
+
+/// Options of a `csv` source (the keys of `[sources.<name>]` other than `format` and `path`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// `long` (default), `wide` or `bilateral`.
+    #[serde(default)]
+    pub layout: TableLayout,
+    /// Country column of `long`/`wide` tables (default `country`).
+    pub country: Option<String>,
+    /// Code system of the country cells. Default: the country column's name when it names a
+    /// system (`country = "iso3"`), else none (codes are kept verbatim, not validated).
+    pub codes: Option<CodeSystem>,
+    /// Year column of `long`/`bilateral` tables (default `year`).
+    pub year: Option<String>,
+    /// Reporter column of a `bilateral` table (default `reporter`).
+    pub reporter: Option<String>,
+    /// Partner column of a `bilateral` table (default `partner`).
+    pub partner: Option<String>,
+    /// `bilateral`: the value column (default `value`); `wide`: the name of the series
+    /// (default `value`).
+    pub value: Option<String>,
+    /// `long`: the value columns to read (default: every column but country and year).
+    pub columns: Option<Vec<String>>,
+    /// Cell texts that mean missing besides the empty cell (e.g. `["NA", ".."]`).
+    #[serde(default)]
+    pub missing: Vec<String>,
+}
+
+impl TableSpec {
+    fn country_column(&self) -> &str {
+        self.country.as_deref().unwrap_or("country")
+    }
+
+    fn year_column(&self) -> &str {
+        self.year.as_deref().unwrap_or("year")
+    }
+
+    fn value_name(&self) -> &str {
+        self.value.as_deref().unwrap_or("value")
+    }
+
+    /// The code system of the country cells (explicit `codes`, else the country column's
+    /// name if it is a system name).
+    pub fn code_system(&self) -> Option<CodeSystem> {
+        self.codes.or_else(|| match self.layout {
+            TableLayout::Bilateral => None,
+            _ => self.country_column().parse().ok(),
+        })
+    }
+}
+
+/// A named country-year series of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    /// Series name (the column header of a long table, `value` of a wide one).
+    pub name: String,
+    /// The non-missing values, in file order.
+    pub observations: Vec<Observation>,
+}
+
+/// A `long` or `wide` table read into series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The file read.
+    pub path: PathBuf,
+    /// Code system of the countries (None: verbatim codes).
+    pub codes: Option<CodeSystem>,
+    /// One series per value column.
+    pub columns: Vec<TableColumn>,
+    /// `wide` only: header cells that are neither the country column nor a year (ignored).
+    pub ignored_columns: Vec<String>,
+}
+
+impl Table {
+    /// The series called `name`.
+    pub fn column(&self, name: &str) -> Option<&TableColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// A `bilateral` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BilateralTable {
+    /// The file read.
+    pub path: PathBuf,
+    /// Code system of reporters and partners (None: verbatim codes).
+    pub codes: Option<CodeSystem>,
+    /// The non-missing values, in file order.
+    pub observations: Vec<BilateralObservation>,
+}
+
+/// What [`read_table`] returns, by layout.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableData {
+    /// `long` or `wide`.
+    Series(Table),
+    /// `bilateral`.
+    Bilateral(BilateralTable),
+}
+
+/// Reads a `csv` source in the layout its spec names.
+pub fn read_table(path: &Path, spec: &TableSpec) -> Result<TableData, SourceError> {
+    match spec.layout {
+        TableLayout::Long => read_long(path, spec).map(TableData::Series),
+        TableLayout::Wide => read_wide(path, spec).map(TableData::Series),
+        TableLayout::Bilateral => read_bilateral(path, spec).map(TableData::Bilateral),
+    }
+}
+
+/// The series names a `csv` source offers (for the validator's "unknown column" message):
+/// long: the value columns; wide and bilateral: the one series name.
+pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
+    match spec.layout {
+        TableLayout::Long => {
+            let mut reader = CsvFile::open(path)?;
+            let Some((_, header)) = reader.next_record()? else {
+                return Err(empty_file(path));
+            };
+            let h = Header::new(path, header);
+            let country = h.require(spec.country_column(), 1, "country")?;
+            let year = h.require(spec.year_column(), 1, "year")?;
+            Ok(long_value_columns(&h, spec, country, year)?
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect())
+        }
+        TableLayout::Wide | TableLayout::Bilateral => Ok(vec![spec.value_name().to_string()]),
+    }
+}
+
+/// Reads a `long` table: one series per value column.
+pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
+    let codes = spec.code_system();
+    let mut reader = CsvFile::open(path)?;
+    let Some((_, header)) = reader.next_record()? else {
+        return Err(empty_file(path));
+    };
+    let h = Header::new(path, header);
+    let country_col = h.require(spec.country_column(), 1, "country")?;
+    let year_col = h.require(spec.year_column(), 1, "year")?;
+    let value_cols = long_value_columns(&h, spec, country_col, year_col)?;
+    let mut columns: Vec<TableColumn> = value_cols
+        .iter()
+        .map(|(_, name)| TableColumn {
+            name: name.clone(),
+            observations: Vec::new(),
+        })
+        .collect();
+    let mut seen: HashMap<(String, i32), usize> = HashMap::new();
+    let cells = CellParser::new(path, &spec.missing);
+    while let Some((line, record)) = reader.next_record()? {
+        let country = cells.country(&record, line, country_col, codes, spec.country_column())?;
+        let year = cells.year(&record, line, year_col)?;
+        if let Some(first) = seen.insert((country.clone(), year), line) {
+            return Err(duplicate(
+                path,
+                line,
+                country_col,
+                &format!("({country}, {year})"),
+                first,
+            ));
+        }
+        for ((col, name), column) in value_cols.iter().zip(columns.iter_mut()) {
+            if let Some(value) = cells.value(&record, line, *col, name)? {
+                column.observations.push(Observation {
+                    country: country.clone(),
+                    year,
+                    value,
+                });
+            }
+        }
+    }
+    Ok(Table {
+        path: path.to_path_buf(),
+        codes,
+        columns,
+        ignored_columns: Vec::new(),
+    })
+}
+
+/// Reads a `wide` table (years as columns) into one series named `value` (or the spec's
+/// `value`). Header cells that are years (`2007`, or `X2007`/`YR2007` as R and WDI DataBank
+/// write them) are data; other columns are listed in `ignored_columns`.
+pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
+    let codes = spec.code_system();
+    let mut reader = CsvFile::open(path)?;
+    let Some((_, header)) = reader.next_record()? else {
+        return Err(empty_file(path));
+    };
+    let h = Header::new(path, header);
+    let country_col = h.require(spec.country_column(), 1, "country")?;
+    let mut year_cols = Vec::new();
+    let mut ignored = Vec::new();
+    for (i, name) in h.names.iter().enumerate() {
+        if i == country_col {
+            continue;
+        }
+        match year_of_header(name) {
+            Some(y) => year_cols.push((i, y, name.clone())),
+            None => ignored.push(name.clone()),
+        }
+    }
+    if year_cols.is_empty() {
+        return Err(SourceError::Text {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "a wide table needs year columns (2007, 2008, ...) and none was found".into(),
+            fix: Some("name the year columns by their year, or use layout = \"long\"".into()),
+        });
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut observations = Vec::new();
+    let cells = CellParser::new(path, &spec.missing);
+    while let Some((line, record)) = reader.next_record()? {
+        let country = cells.country(&record, line, country_col, codes, spec.country_column())?;
+        if let Some(first) = seen.insert(country.clone(), line) {
+            return Err(duplicate(path, line, country_col, &country, first));
+        }
+        for (col, year, name) in &year_cols {
+            if let Some(value) = cells.value(&record, line, *col, name)? {
+                observations.push(Observation {
+                    country: country.clone(),
+                    year: *year,
+                    value,
+                });
+            }
+        }
+    }
+    Ok(Table {
+        path: path.to_path_buf(),
+        codes,
+        columns: vec![TableColumn {
+            name: spec.value_name().to_string(),
+            observations,
+        }],
+        ignored_columns: ignored,
+    })
+}
+
+/// Reads a `bilateral` table (reporter, partner, year, value).
+pub fn read_bilateral(path: &Path, spec: &TableSpec) -> Result<BilateralTable, SourceError> {
+    let codes = spec.code_system();
+    let mut reader = CsvFile::open(path)?;
+    let Some((_, header)) = reader.next_record()? else {
+        return Err(empty_file(path));
+    };
+    let h = Header::new(path, header);
+    let reporter_name = spec.reporter.as_deref().unwrap_or("reporter");
+    let partner_name = spec.partner.as_deref().unwrap_or("partner");
+    let reporter_col = h.require(reporter_name, 1, "reporter")?;
+    let partner_col = h.require(partner_name, 1, "partner")?;
+    let year_col = h.require(spec.year_column(), 1, "year")?;
+    let value_col = h.require(spec.value_name(), 1, "value")?;
+    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
+    let mut observations = Vec::new();
+    let cells = CellParser::new(path, &spec.missing);
+    while let Some((line, record)) = reader.next_record()? {
+        let reporter = cells.country(&record, line, reporter_col, codes, reporter_name)?;
+        let partner = cells.country(&record, line, partner_col, codes, partner_name)?;
+        let year = cells.year(&record, line, year_col)?;
+        let key = (reporter.clone(), partner.clone(), year);
+        if let Some(first) = seen.insert(key, line) {
+            let what = format!("({reporter}, {partner}, {year})");
+            return Err(duplicate(path, line, reporter_col, &what, first));
+        }
+        if let Some(value) = cells.value(&record, line, value_col, spec.value_name())? {
+            observations.push(BilateralObservation {
+                reporter,
+                partner,
+                year,
+                value,
+            });
+        }
+    }
+    Ok(BilateralTable {
+        path: path.to_path_buf(),
+        codes,
+        observations,
+    })
+}
+
+fn long_value_columns(
+    h: &Header,
+    spec: &TableSpec,
+    country: usize,
+    year: usize,
+) -> Result<Vec<(usize, String)>, SourceError> {
+    match &spec.columns {
+        Some(names) => names
+            .iter()
+            .map(|n| h.require(n, 1, "value").map(|i| (i, n.clone())))
+            .collect(),
+        None => Ok(h
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(i, name)| *i != country && *i != year && !name.is_empty())
+            .map(|(i, name)| (i, name.clone()))
+            .collect()),
+    }
+}
+
+/// `2007`, `X2007` (R) or `YR2007` / `2007 [YR2007]` (WDI DataBank) → 2007.
+fn year_of_header(name: &str) -> Option<i32> {
+    let s = name.trim();
+    let s = s.split_whitespace().next().unwrap_or(s);
+    let digits = s
+        .strip_prefix("YR")
+        .or_else(|| s.strip_prefix('X'))
+        .unwrap_or(s);
+    if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn empty_file(path: &Path) -> SourceError {
+    SourceError::Layout {
+        path: path.to_path_buf(),
+        message: "the file is empty (no header row)".into(),
+        fix: Some("check the path of the source".into()),
+    }
+}
+
+fn duplicate(path: &Path, line: usize, column: usize, what: &str, first: usize) -> SourceError {
+    SourceError::Text {
+        path: path.to_path_buf(),
+        line,
+        column: column + 1,
+        message: format!("duplicate row for {what} (first at line {first})"),
+        fix: Some("keep one row per key; remove or merge the duplicate".into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared CSV plumbing (also used by the WDI reader)
+// ---------------------------------------------------------------------------------------------
+
+/// A reader that remembers the byte offset of every newline it passes, so that a record's
+/// byte position can be turned into a line number (the csv crate's own line counter does
+/// not count the blank lines it skips, e.g. in the WDI API preamble).
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    newlines: Vec<u64>,
+}
+
+impl<R: std::io::Read> std::io::Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = buf.get(..n).unwrap_or_default();
+        for (i, &b) in chunk.iter().enumerate() {
+            if b == b'\n' {
+                self.newlines.push(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineCounter<R> {
+    /// 1-based line of the byte at `offset`.
+    fn line_of(&self, offset: u64) -> usize {
+        1 + self.newlines.partition_point(|&nl| nl < offset)
+    }
+}
+
+/// A CSV file read record by record, with a leading UTF-8 byte-order mark removed, ragged
+/// rows allowed (the callers check the fields they need) and blank lines skipped. Line
+/// numbers are physical lines of the file (1-based).
+pub(crate) struct CsvFile {
+    path: PathBuf,
+    reader: csv::Reader<LineCounter<BufReader<File>>>,
+}
+
+impl CsvFile {
+    pub(crate) fn open(path: &Path) -> Result<CsvFile, SourceError> {
+        let io_err = |source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let mut buffered = BufReader::new(file);
+        let starts_with_bom = buffered
+            .fill_buf()
+            .map_err(io_err)?
+            .starts_with(b"\xEF\xBB\xBF");
+        if starts_with_bom {
+            buffered.consume(3);
+        }
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(LineCounter {
+                inner: buffered,
+                offset: 0,
+                newlines: Vec::new(),
+            });
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            reader,
+        })
+    }
+
+    /// The line on which the record just read ends. The csv crate positions a record at the
+    /// end of the previous one (before any blank lines it skips), so we use the byte just
+    /// before the reader's position, which is the record's terminator (or its last byte at
+    /// the end of the file). A quoted field spanning lines is reported at its last line.
+    fn current_line(&self) -> usize {
+        let end = self.reader.position().byte();
+        self.reader.get_ref().line_of(end.saturating_sub(1))
+    }
+
+    /// The next non-empty record with its 1-based line number.
+    pub(crate) fn next_record(
+        &mut self,
+    ) -> Result<Option<(usize, csv::StringRecord)>, SourceError> {
+        let mut record = csv::StringRecord::new();
+        loop {
+            match self.reader.read_record(&mut record) {
+                Ok(false) => return Ok(None),
+                Ok(true) => {
+                    let line = self.current_line();
+                    if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    return Ok(Some((line, record.clone())));
+                }
+                Err(e) => return Err(csv_error(&self.path, self.current_line(), e)),
+            }
+        }
+    }
+}
+
+fn csv_error(path: &Path, line: usize, e: csv::Error) -> SourceError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        csv::ErrorKind::Utf8 { err, .. } => SourceError::Text {
+            path: path.to_path_buf(),
+            line,
+            column: err.field() + 1,
+            message: "the cell is not valid UTF-8".into(),
+            fix: Some("save the file as UTF-8".into()),
+        },
+        other => SourceError::Text {
+            path: path.to_path_buf(),
+            line,
+            column: 1,
+            message: format!("malformed CSV: {other:?}"),
+            fix: Some("check quoting and separators of this line".into()),
+        },
+    }
+}
+
+/// A header row: trimmed names and lookup with a located "missing column" error.
+pub(crate) struct Header<'a> {
+    path: &'a Path,
+    pub(crate) names: Vec<String>,
+}
+
+impl<'a> Header<'a> {
+    pub(crate) fn new(path: &'a Path, record: csv::StringRecord) -> Header<'a> {
+        Header {
+            path,
+            names: record.iter().map(|s| s.trim().to_string()).collect(),
+        }
+    }
+
+    /// The 0-based index of the column called `name`.
+    pub(crate) fn require(
+        &self,
+        name: &str,
+        line: usize,
+        role: &str,
+    ) -> Result<usize, SourceError> {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return Ok(i);
+        }
+        let nearest = countries::nearest_codes(name, self.names.iter().map(String::as_str));
+        let hint = if nearest.is_empty() {
+            format!("the columns are {}", self.names.join(", "))
+        } else {
+            format!("did you mean {}?", nearest.join(", "))
+        };
+        Err(SourceError::Text {
+            path: self.path.to_path_buf(),
+            line,
+            column: 1,
+            message: format!("no {role} column `{name}` in the header; {hint}"),
+            fix: Some(format!(
+                "rename the column or set the source's `{}` option to the right header",
+                role_key(role)
+            )),
+        })
+    }
+}
+
+fn role_key(role: &str) -> &str {
+    match role {
+        "value" => "value`/`columns",
+        other => other,
+    }
+}
+
+/// Parses cells of one file: numbers, years and country codes, with located errors.
+pub(crate) struct CellParser<'a> {
+    path: &'a Path,
+    missing: &'a [String],
+}
+
+impl<'a> CellParser<'a> {
+    pub(crate) fn new(path: &'a Path, missing: &'a [String]) -> CellParser<'a> {
+        CellParser { path, missing }
+    }
+
+    fn error(&self, line: usize, col: usize, message: String, fix: &str) -> SourceError {
+        SourceError::Text {
+            path: self.path.to_path_buf(),
+            line,
+            column: col + 1,
+            message,
+            fix: Some(fix.to_string()),
+        }
+    }
+
+    /// A numeric cell: `None` if empty or a `missing` token; an error if not a finite number.
+    pub(crate) fn value(
+        &self,
+        record: &csv::StringRecord,
+        line: usize,
+        col: usize,
+        header: &str,
+    ) -> Result<Option<f64>, SourceError> {
+        let cell = record.get(col).unwrap_or("").trim();
+        if cell.is_empty() || self.missing.iter().any(|m| m == cell) {
+            return Ok(None);
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Some(v)),
+            _ => Err(self.error(
+                line,
+                col,
+                format!("`{cell}` in column `{header}` is not a number"),
+                "write a number, leave the cell empty for a missing value, or list the token in the source's `missing` option",
+            )),
+        }
+    }
+
+    /// A year cell: an integer (a float with zero fraction such as `2010.0` is accepted).
+    pub(crate) fn year(
+        &self,
+        record: &csv::StringRecord,
+        line: usize,
+        col: usize,
+    ) -> Result<i32, SourceError> {
+        let cell = record.get(col).unwrap_or("").trim();
+        let parsed = cell.parse::<i32>().ok().or_else(|| {
+            cell.parse::<f64>()
+                .ok()
+                .filter(|v| v.fract() == 0.0 && v.abs() < 1e6)
+                .map(|v| v as i32)
+        });
+        parsed.ok_or_else(|| {
+            self.error(
+                line,
+                col,
+                format!("`{cell}` is not a year"),
+                "write the calendar year as an integer such as 2010",
+            )
+        })
+    }
+
+    /// A country cell, validated and canonicalised in `codes` (verbatim if `codes` is None).
+    pub(crate) fn country(
+        &self,
+        record: &csv::StringRecord,
+        line: usize,
+        col: usize,
+        codes: Option<CodeSystem>,
+        column_name: &str,
+    ) -> Result<String, SourceError> {
+        let cell = record.get(col).unwrap_or("").trim();
+        if cell.is_empty() {
+            return Err(self.error(
+                line,
+                col,
+                format!("empty country cell in column `{column_name}`"),
+                "fill in the country code or delete the row",
+            ));
+        }
+        let Some(system) = codes else {
+            return Ok(cell.to_string());
+        };
+        let registry = countries::registry()
+            .map_err(|e| self.error(line, col, e.to_string(), "report this bug"))?;
+        registry.canonical(cell, system).map_err(|e| {
+            let fix = match &e {
+                CountryError::Unknown { elsewhere, .. } if !elsewhere.is_empty() => format!(
+                    "set the source's `codes` to the code system of column `{column_name}` ({})",
+                    elsewhere.iter().map(|(s, _)| s.name()).collect::<Vec<_>>().join(" or ")
+                ),
+                _ => format!(
+                    "use a valid {system} code, or set the source's `codes` (adb, iso3, wiod, wiod2016, icio)"
+                ),
+            };
+            self.error(line, col, e.to_string(), &fix)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_headers() {
+        assert_eq!(year_of_header("2007"), Some(2007));
+        assert_eq!(year_of_header("X2007"), Some(2007));
+        assert_eq!(year_of_header("2007 [YR2007]"), Some(2007));
+        assert_eq!(year_of_header("YR2007"), Some(2007));
+        assert_eq!(year_of_header("Country Name"), None);
+        assert_eq!(year_of_header("207"), None);
+    }
+
+    #[test]
+    fn code_system_inferred_from_country_column() {
+        let spec = TableSpec {
+            country: Some("iso3".into()),
+            ..TableSpec::default()
+        };
+        assert_eq!(spec.code_system(), Some(CodeSystem::Iso3));
+        let spec = TableSpec::default();
+        assert_eq!(spec.code_system(), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! The study spec: types, loading (`extends`, `--set`), located diagnostics and validation.
+
+pub mod diag;
+pub mod load;
+pub mod node;
+pub mod types;
+pub mod validate;
+
+pub use diag::{Diagnostic, Diagnostics, Loc};
+pub use load::load_spec;
+pub use types::*;

@@ -1,0 +1,288 @@
+//! The typed study spec (DESIGN.md §2). Every field a later check may complain about keeps
+//! the place it was written ([`At`]); defaults are filled in, so two specs that mean the same
+//! thing serialise — and therefore hash — the same.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::diag::Loc;
+use super::node::Node;
+
+/// A value and where the spec wrote it. Serialises as the bare value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct At<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> At<T> {
+    pub fn new(value: T, loc: Loc) -> Self {
+        At { value, loc }
+    }
+}
+
+impl<T: Serialize> Serialize for At<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+impl<T> std::ops::Deref for At<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// A loaded, merged and type-checked spec.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The spec file as given.
+    pub file: PathBuf,
+    /// Folder relative paths are resolved against (the folder of the spec that wrote them is
+    /// used for sources; this is the top spec's folder).
+    pub dir: PathBuf,
+    /// Spec name: the file stem; names the output folder `output/<name>/`.
+    pub name: String,
+    /// Files of the `extends` chain, the spec itself first.
+    pub chain: Vec<PathBuf>,
+    /// The merged document, kept for `--set` inside robustness blocks and for `gvc diff`.
+    pub root: Node,
+    pub study: Study,
+    pub sources: BTreeMap<String, Source>,
+    pub countries: Countries,
+    pub sample: Sample,
+    pub decomposition: Decomposition,
+    pub variables: BTreeMap<String, Variable>,
+    pub models: Vec<Model>,
+    pub robustness: Vec<Robustness>,
+    pub report: Report,
+}
+
+/// `[study]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Study {
+    /// Title printed at the top of the report.
+    pub title: String,
+    /// Free text printed under the title.
+    pub description: Option<String>,
+    /// Output folder; default `output/<spec name>` beside the spec.
+    pub output: Option<String>,
+}
+
+/// `[sources.<name>]`: where data come from. Format-specific keys are kept in `options` and
+/// checked by the reader of that format.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub name: String,
+    pub format: At<String>,
+    /// File or folder, resolved against the folder of the spec file that wrote it.
+    pub path: Option<At<PathBuf>>,
+    /// How a year finds its file inside `path`, e.g. `ADB-MRIO*{year}*.xlsx`.
+    pub files: Option<At<String>>,
+    /// Every other key of the section, as JSON for the reader's own option type.
+    pub options: serde_json::Value,
+    #[serde(skip)]
+    pub option_locs: BTreeMap<String, Loc>,
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+/// `[countries]`: the code system and named country sets (`@name` includes another set).
+#[derive(Debug, Clone, Serialize)]
+pub struct Countries {
+    /// Code system the spec writes countries in: `adb` (default), `iso3`, `wiod`, `icio`.
+    pub codes: At<String>,
+    /// Sets as written (members may be `@other`).
+    pub sets: BTreeMap<String, At<Vec<At<String>>>>,
+}
+
+/// `[sample]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sample {
+    /// A set name (with or without `@`) or an explicit list of codes and `@set`s.
+    pub countries: At<Vec<At<String>>>,
+    /// First and last year, inclusive.
+    pub years: At<(i32, i32)>,
+    pub exclude_years: At<Vec<i32>>,
+}
+
+/// `[decomposition]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decomposition {
+    /// Name of the `[sources.*]` entry holding the input-output tables (default `mrio`).
+    pub source: At<String>,
+    /// Measure families: `kpww`, `kww`, `wwz`, `bm`, `wwyz`.
+    pub measures: At<Vec<At<String>>>,
+    /// IV definition for KPWW (reference/decomposition.md §2): `dvafx` (default),
+    /// `dvafx_excl_back`, `kww_t3`.
+    pub iv: At<String>,
+    /// `country` (default) or `sector`.
+    pub level: At<String>,
+    /// What WWZ keeps for the panel: `country` (default), `bilateral`, `sector`, `bilateral_sector`.
+    pub wwz_level: At<String>,
+}
+
+/// One entry of `[variables]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Variable {
+    pub name: String,
+    /// `<source>.<column>`, `decomposition.<measure>.<name>` or another variable's name.
+    pub from: At<String>,
+    /// Transform(s) applied in order, as JSON for the panel's transform type.
+    pub transform: Option<At<serde_json::Value>>,
+    /// Label used in tables and figures (default: the name).
+    pub label: String,
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+/// One `[[models]]` block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub name: At<String>,
+    pub dependent: At<String>,
+    pub regressors: Vec<At<String>>,
+    pub controls: Vec<At<String>>,
+    /// `all` (default: one column with every control) or `sequential` (one column per added
+    /// control, starting with none, as fixest `csw0`).
+    pub controls_mode: At<String>,
+    /// `pooled`, `fe`, `fe2`, `re`, `be`, `fd`.
+    pub estimators: Vec<At<String>>,
+    /// `conventional`, `robust` or `cluster` (default `cluster`).
+    pub vce: At<String>,
+    /// Cluster variable; default the panel (country).
+    pub cluster: Option<At<String>>,
+    /// Hausman FE-vs-RE test under each FE/RE pair.
+    pub hausman: bool,
+    /// Caption of the model's table.
+    pub title: Option<String>,
+    #[serde(skip)]
+    pub loc: Loc,
+}
+
+/// One `[[robustness]]` block: the spec re-run with some keys changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Robustness {
+    pub name: At<String>,
+    pub label: Option<String>,
+    /// Shorthand for `set = { "sample.exclude_years" = [...] }`.
+    pub exclude_years: Option<At<Vec<i32>>>,
+    /// Dotted key → value overrides, as `--set`.
+    pub set: Vec<(At<String>, serde_json::Value)>,
+    /// Models re-run under the variant (default: all).
+    pub models: Vec<At<String>>,
+    /// Show the variant's columns beside the baseline's in the main table too.
+    pub beside_baseline: bool,
+    #[serde(skip)]
+    pub loc: Loc,
+    #[serde(skip)]
+    pub set_nodes: Vec<(Vec<String>, Node)>,
+}
+
+/// `[report]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `markdown`, `latex`.
+    pub formats: Vec<At<String>>,
+    /// Significance thresholds for one, two, three stars (sorted descending).
+    pub stars: At<Vec<f64>>,
+    pub digits: usize,
+    /// Folder of template overrides (default `templates/` beside the spec, when present).
+    pub templates: Option<At<PathBuf>>,
+    /// Which R² the regression tables show: `auto` (within for FE, overall for RE), `within`,
+    /// `overall`, `between`.
+    pub r2: At<String>,
+    /// Coefficients in this order first (others follow in model order).
+    pub order: Vec<String>,
+    /// Coefficients left out of the tables (e.g. `_cons`).
+    pub drop: Vec<String>,
+    /// Render figures (SVG).
+    pub figures: bool,
+}
+
+/// Allowed values of the enumerated keys, shared by the validator and the spec reference.
+pub mod allowed {
+    pub const CODES: &[&str] = &["adb", "iso3", "wiod", "icio"];
+    pub const MEASURES: &[&str] = &["kpww", "kww", "wwz", "bm", "wwyz"];
+    pub const IV: &[&str] = &["dvafx", "dvafx_excl_back", "kww_t3"];
+    pub const LEVEL: &[&str] = &["country", "sector"];
+    pub const WWZ_LEVEL: &[&str] = &["country", "bilateral", "sector", "bilateral_sector"];
+    pub const CONTROLS_MODE: &[&str] = &["all", "sequential"];
+    pub const ESTIMATORS: &[&str] = &["pooled", "fe", "fe2", "re", "be", "fd"];
+    pub const VCE: &[&str] = &["conventional", "robust", "cluster"];
+    pub const FORMATS: &[&str] = &["markdown", "latex"];
+    pub const R2: &[&str] = &["auto", "within", "overall", "between"];
+    pub const MRIO_FORMATS: &[&str] = &[
+        "adb-xlsx",
+        "icio-csv",
+        "labelled-csv",
+        "matrices",
+        "synthetic",
+    ];
+    pub const COVARIATE_FORMATS: &[&str] = &[
+        "wdi-csv",
+        "csv",
+        "wide-csv",
+        "bilateral-csv",
+        "parquet",
+        "synthetic-panel",
+    ];
+}
+
+/// Keys each section accepts: the single source of truth for "did you mean" suggestions and
+/// for the spec reference test.
+pub mod keys {
+    pub const TOP: &[&str] = &[
+        "extends",
+        "study",
+        "sources",
+        "countries",
+        "sample",
+        "decomposition",
+        "variables",
+        "models",
+        "robustness",
+        "report",
+    ];
+    pub const STUDY: &[&str] = &["title", "description", "output"];
+    /// Common keys of every source; format-specific keys are checked by the reader.
+    pub const SOURCE: &[&str] = &["format", "path", "files"];
+    pub const SAMPLE: &[&str] = &["countries", "years", "exclude_years"];
+    pub const DECOMPOSITION: &[&str] = &["source", "measures", "iv", "level", "wwz_level"];
+    pub const VARIABLE: &[&str] = &["from", "transform", "label"];
+    pub const MODEL: &[&str] = &[
+        "name",
+        "dependent",
+        "regressors",
+        "controls",
+        "controls_mode",
+        "estimators",
+        "vce",
+        "cluster",
+        "hausman",
+        "title",
+    ];
+    pub const ROBUSTNESS: &[&str] = &[
+        "name",
+        "label",
+        "exclude_years",
+        "set",
+        "models",
+        "beside_baseline",
+    ];
+    pub const REPORT: &[&str] = &[
+        "formats",
+        "stars",
+        "digits",
+        "templates",
+        "r2",
+        "order",
+        "drop",
+        "figures",
+    ];
+    /// `[countries]` holds `codes` and any number of named sets.
+    pub const COUNTRIES: &[&str] = &["codes"];
+}
