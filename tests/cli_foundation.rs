@@ -90,9 +90,20 @@ fn demo_runs_then_everything_is_cached() {
         .iter()
         .filter(|(s, _, _)| s == "io_tables" || s == "leontief")
         .all(|(_, _, o)| o == "ran"));
-    let (code, out, _) = gvc(&dir, &["status", "demo.toml", "--explain"]);
+    // Against the last run (seed 7), a new seed makes every table stale, and says why.
+    let (code, out, _) = gvc(
+        &dir,
+        &[
+            "status",
+            "demo.toml",
+            "--explain",
+            "--set",
+            "sources.mrio.seed=9",
+        ],
+    );
     assert_eq!(code, 0);
     assert!(out.contains("spec `options.seed` changed"), "{out}");
+    assert!(out.contains("upstream io_tables/2007 changed"), "{out}");
 }
 
 #[test]
@@ -119,7 +130,7 @@ fn csv_study(tag: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("tables")).unwrap();
     let spec = SyntheticSpec {
         seed: 11,
-        countries: vec!["AAA".into(), "BBB".into(), "CCC".into()],
+        countries: vec!["AUS".into(), "BRA".into(), "CAN".into()],
         sectors: Names::Count(3),
         fd_categories: Names::Count(2),
         years: vec![],
@@ -139,7 +150,7 @@ path = "tables"
 files = "io_{year}.csv"
 [countries]
 codes = "iso3"
-all = ["AAA", "BBB", "CCC"]
+all = ["AUS", "BRA", "CAN"]
 [sample]
 countries = "all"
 years = [2010, 2012]
@@ -159,12 +170,13 @@ fn changing_one_input_file_reruns_only_that_year() {
     let text = read(&p);
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
-    let v: f64 = cells[2].parse().unwrap();
-    cells[2] = format!("{}", v * 1.5);
-    // Keep the row balanced: the output column grows by the same amount.
-    let last = cells.len() - 1;
-    let out: f64 = cells[last].parse().unwrap();
-    cells[last] = format!("{}", out + v * 0.5);
+    // Move one unit from the row's last final-demand cell to an intermediate cell: output
+    // (the row's total and the OUT row and column) stays the same, the table changes.
+    let z: f64 = cells[2].parse().unwrap();
+    cells[2] = format!("{}", z + 1.0);
+    let fd = cells.len() - 2;
+    let y: f64 = cells[fd].parse().unwrap();
+    cells[fd] = format!("{}", y - 1.0);
     lines[1] = cells.join(",");
     std::fs::write(&p, lines.join("\n") + "\n").unwrap();
 
@@ -272,11 +284,11 @@ title = "kill test"
 [sources.mrio]
 format = "synthetic"
 seed = 3
-countries = ["A01","A02","A03","A04","A05","A06","A07","A08","A09","A10","A11","A12","A13","A14","A15","A16","A17","A18","A19","A20"]
+countries = ["AUS","BRA","CAN","CHE","CHL","COL","CZE","DEU","DNK","ESP","EST","FIN","FRA","GBR","GRC","HUN","IRL","ISL","ISR","ITA"]
 sectors = 20
 [countries]
 codes = "iso3"
-all = ["A01","A02","A03"]
+all = ["AUS","BRA","CAN"]
 [sample]
 countries = "all"
 years = [2001, 2012]

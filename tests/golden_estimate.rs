@@ -162,7 +162,7 @@ impl Checker {
             self.worst = rel;
             self.worst_what = what.to_string();
         }
-        if !(effective <= REL_TOL) {
+        if effective.is_nan() || effective > REL_TOL {
             self.fail(
                 what,
                 format!("ours {ours:e} vs golden {g:e} (rel {rel:.2e})"),
@@ -182,7 +182,7 @@ impl Checker {
             self.worst = rel;
             self.worst_what = what.to_string();
         }
-        if !(rel <= REL_TOL) {
+        if rel.is_nan() || rel > REL_TOL {
             self.fail(
                 what,
                 format!("ours {ours:e} vs golden {g:e} (rel to |b|+c·se {rel:.2e})"),
@@ -401,7 +401,7 @@ fn check_cov(
     }
 }
 
-fn cov<'a>(res: &'a EstimationResult, kind: CovarianceKind) -> &'a CovarianceResult {
+fn cov(res: &EstimationResult, kind: CovarianceKind) -> &CovarianceResult {
     res.covariance(kind)
         .unwrap_or_else(|| panic!("covariance {} not computed", kind.key()))
 }

@@ -5,7 +5,11 @@ use gvc::spec::types::keys;
 
 #[test]
 fn every_spec_key_is_documented() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/spec-reference.md")).unwrap();
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/spec-reference.md"
+    ))
+    .unwrap();
     let sections: [(&str, &[&str]); 10] = [
         ("top level", keys::TOP),
         ("[study]", keys::STUDY),
@@ -26,5 +30,8 @@ fn every_spec_key_is_documented() {
             }
         }
     }
-    assert!(missing.is_empty(), "keys missing from docs/spec-reference.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys missing from docs/spec-reference.md: {missing:?}"
+    );
 }

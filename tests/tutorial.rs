@@ -4,7 +4,8 @@ mod common;
 
 #[test]
 fn tutorial_commands_work() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tutorial.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tutorial.md")).unwrap();
     let mut blocks = Vec::new();
     let mut current: Option<Vec<String>> = None;
     for line in doc.lines() {
@@ -17,8 +18,15 @@ fn tutorial_commands_work() {
     }
     assert!(blocks.len() >= 5, "tutorial has {} sh blocks", blocks.len());
     let bin_dir = common::gvc_bin().parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let has_pdflatex = std::process::Command::new("pdflatex").arg("--version").output().is_ok();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let has_pdflatex = std::process::Command::new("pdflatex")
+        .arg("--version")
+        .output()
+        .is_ok();
     let mut cwd = common::fresh_dir("tutorial");
     // The first block builds gvc; the test uses the binary cargo built.
     for block in &blocks[1..] {
@@ -29,7 +37,9 @@ fn tutorial_commands_work() {
             }
             if let Some(dir) = cmd.strip_prefix("cd ") {
                 cwd = cwd.join(dir.trim());
-                cwd = cwd.canonicalize().unwrap_or_else(|e| panic!("cd {dir}: {e}"));
+                cwd = cwd
+                    .canonicalize()
+                    .unwrap_or_else(|e| panic!("cd {dir}: {e}"));
                 continue;
             }
             if cmd.starts_with("pdflatex") && !has_pdflatex {
@@ -45,7 +55,11 @@ fn tutorial_commands_work() {
                 .output()
                 .unwrap();
             let code = out.status.code().unwrap_or(-1);
-            let ok = if cmd.starts_with("gvc diff") { code == 0 || code == 1 } else { code == 0 };
+            let ok = if cmd.starts_with("gvc diff") {
+                code == 0 || code == 1
+            } else {
+                code == 0
+            };
             assert!(
                 ok,
                 "`{cmd}` in {} exited {code}\nstdout:\n{}\nstderr:\n{}",

@@ -38,7 +38,9 @@ fn write(path: &Path, text: &str) -> Result<(), Failure> {
 
 pub fn init(a: &InitArgs) -> Result<(), Failure> {
     if a.dir.exists() {
-        let empty = std::fs::read_dir(&a.dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(&a.dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !empty {
             return Err(Failure::Spec(format!(
                 "error: {} exists and is not empty; choose a new folder",
@@ -56,7 +58,10 @@ pub fn init(a: &InitArgs) -> Result<(), Failure> {
     for (file, text) in crate::report::BUILTIN_TEMPLATES.iter() {
         write(&a.dir.join("templates").join(file), text)?;
     }
-    println!("created {}: study.toml, README.md, templates/", a.dir.display());
+    println!(
+        "created {}: study.toml, README.md, templates/",
+        a.dir.display()
+    );
     println!("next: gvc run {}", a.dir.join("study.toml").display());
     Ok(())
 }

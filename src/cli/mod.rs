@@ -351,7 +351,9 @@ fn report_cmd(a: &ReportArgs) -> Result<(), Failure> {
     let spec = load(&a.spec.spec, &a.spec.set)?;
     let prepared = prepare(&spec, &options(&a.spec.cache))?;
     let Some(r) = prepared.study.report else {
-        return Err(Failure::Spec("error: the spec has no models, so there is no report".into()));
+        return Err(Failure::Spec(
+            "error: the spec has no models, so there is no report".into(),
+        ));
     };
     let t = &prepared.plan.tasks[r];
     let Lookup::Hit { .. } = prepared.cache.lookup(t.stage, &t.key()) else {
@@ -361,7 +363,8 @@ fn report_cmd(a: &ReportArgs) -> Result<(), Failure> {
             a.spec.spec.display()
         )));
     };
-    let art = crate::engine::outputs::load(&prepared.plan, &prepared.cache, r).map_err(|e| Failure::Run(e.to_string()))?;
+    let art = crate::engine::outputs::load(&prepared.plan, &prepared.cache, r)
+        .map_err(|e| Failure::Run(e.to_string()))?;
     let input: crate::report::ReportInput = art
         .as_json()
         .and_then(|j| serde_json::from_value(j["input"].clone()).ok())
@@ -370,7 +373,11 @@ fn report_cmd(a: &ReportArgs) -> Result<(), Failure> {
         let s = crate::report::context_json(&input).map_err(|e| Failure::Run(error_chain(&e)))?;
         println!("{s}");
     } else {
-        println!("report of {}: {} regression tables; use --context to print the template context", a.spec.spec.display(), input.models.len());
+        println!(
+            "report of {}: {} regression tables; use --context to print the template context",
+            a.spec.spec.display(),
+            input.models.len()
+        );
     }
     Ok(())
 }

@@ -210,7 +210,13 @@ fn hash_input(hasher: &FileHasher, path: &std::path::Path) -> Result<String, Str
             let fh = hasher
                 .hash(&e)
                 .map_err(|err| format!("cannot read {}: {err}", e.display()))?;
-            h.update(e.strip_prefix(path).unwrap_or(&e).display().to_string().as_bytes());
+            h.update(
+                e.strip_prefix(path)
+                    .unwrap_or(&e)
+                    .display()
+                    .to_string()
+                    .as_bytes(),
+            );
             h.update(fh.as_bytes());
         }
         return Ok(h.finalize().to_hex().to_string());

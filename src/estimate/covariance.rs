@@ -208,7 +208,7 @@ fn clustered(
             df: dof as i64,
         });
     }
-    let s = group_scores(core, &cl.codes, g);
+    let s = group_scores(core, cl.codes, g);
     let meat = cross_product(&s);
     let gf = g as f64;
     let factor = gf / (gf - 1.0) * (n - 1.0) / dof;

@@ -93,7 +93,7 @@ pub fn beta_regularized(a: f64, b: f64, x: f64, y: f64) -> f64 {
 /// Regularized upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a): series for P when x < a + 1,
 /// continued fraction for Q otherwise (Numerical Recipes §6.2).
 pub fn gamma_upper_regularized(a: f64, x: f64) -> f64 {
-    if !(a > 0.0) || x.is_nan() {
+    if a.is_nan() || a <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
     if x <= 0.0 {
@@ -145,7 +145,7 @@ pub fn gamma_upper_regularized(a: f64, x: f64) -> f64 {
 
 /// Two-sided p-value of a t statistic: P(|T_ν| > |t|) = I_{ν/(ν+t²)}(ν/2, 1/2).
 pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
-    if t.is_nan() || !(df > 0.0) {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     if t.is_infinite() {
@@ -205,7 +205,7 @@ pub fn f_upper_p(f: f64, df1: f64, df2: f64) -> f64 {
 
 /// Upper-tail probability of χ²(df): Q(df/2, x/2).
 pub fn chi2_upper_p(x: f64, df: f64) -> f64 {
-    if x.is_nan() || !(df > 0.0) {
+    if x.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     gamma_upper_regularized(0.5 * df, 0.5 * x)
@@ -229,7 +229,7 @@ fn normal_upper_quantile(q: f64) -> f64 {
     let mut z = -acklam(q);
     for _ in 0..8 {
         let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        if !(pdf > 0.0) {
+        if pdf.is_nan() || pdf <= 0.0 {
             break;
         }
         let step = (normal_upper_tail(z) - q) / pdf;
@@ -293,7 +293,8 @@ fn acklam(p: f64) -> f64 {
 /// Newton iterations on the exact tail, started from the normal quantile and kept inside a
 /// bracket so that heavy tails (ν = 1, 2) converge too.
 pub fn t_upper_quantile(q: f64, df: f64) -> f64 {
-    if !(q > 0.0 && q < 0.5) || !(df > 0.0) {
+    let valid = q > 0.0 && q < 0.5 && df > 0.0;
+    if !valid {
         return f64::NAN;
     }
     let mut lo = 0.0_f64;

@@ -99,6 +99,7 @@ pub fn fit(
         });
     }
     check_transform(design, estimator)?;
+    validate_design(design)?;
     let mut kinds = vec![CovarianceKind::Conventional];
     let primary = covariance_for(estimator, opts.vce, design.cluster.is_some())?;
     for k in std::iter::once(primary).chain(opts.extra_covariances.iter().copied()) {
@@ -122,6 +123,67 @@ pub fn fit(
     result.vce = opts.vce;
     result.stata_command = stata_command(design, estimator, opts, primary);
     Ok(result)
+}
+
+/// A `Design` has public fields; reject inconsistent hand-built ones instead of panicking.
+fn validate_design(design: &Design) -> Result<(), EstimateError> {
+    let n = design.y.len();
+    let mismatch = |name: &str, got: usize| EstimateError::LengthMismatch {
+        name: name.to_string(),
+        expected: n,
+        got,
+    };
+    if design.x.nrows() != n {
+        return Err(mismatch("design.x", design.x.nrows()));
+    }
+    if design.panel.len() != n {
+        return Err(mismatch("design.panel", design.panel.len()));
+    }
+    if design.time.len() != n {
+        return Err(mismatch("design.time", design.time.len()));
+    }
+    if design.regressor_names.len() != design.x.ncols() {
+        return Err(EstimateError::LengthMismatch {
+            name: "design.regressor_names".to_string(),
+            expected: design.x.ncols(),
+            got: design.regressor_names.len(),
+        });
+    }
+    let bad_code = |what: &str| EstimateError::InvalidOption {
+        option: what.to_string(),
+        value: "out-of-range code".to_string(),
+        reason: "codes must be dense 0..count and rows sorted by panel; build designs with \
+                 build_design or Design::from_arrays"
+            .to_string(),
+    };
+    let sorted = design.panel.windows(2).all(|w| w[0] <= w[1]);
+    if !sorted || design.panel.iter().any(|&p| p >= design.panel_labels.len()) {
+        return Err(bad_code("design.panel"));
+    }
+    if let Some(c) = &design.cluster {
+        if c.codes.len() != n {
+            return Err(mismatch("design.cluster", c.codes.len()));
+        }
+        if c.codes.iter().any(|&g| g >= c.labels.len()) {
+            return Err(bad_code("design.cluster"));
+        }
+    }
+    let finite = design.y.iter().all(|v| v.is_finite())
+        && (0..design.x.ncols()).all(|j| design.x.col_as_slice(j).iter().all(|v| v.is_finite()));
+    if !finite {
+        return Err(EstimateError::InvalidOption {
+            option: "design values".to_string(),
+            value: "NaN or infinity".to_string(),
+            reason: "missing values must be removed by listwise deletion (build_design does it)"
+                .to_string(),
+        });
+    }
+    if n == 0 {
+        return Err(EstimateError::NoObservations {
+            variables: design.depvar.clone(),
+        });
+    }
+    Ok(())
 }
 
 fn check_transform(design: &Design, estimator: Estimator) -> Result<(), EstimateError> {
@@ -256,7 +318,6 @@ fn skeleton(
     estimator: Estimator,
     title: &str,
     all_names: &[String],
-    user_count: usize,
     ls: &LsFit,
     has_constant: bool,
     panels: &Panels<'_>,
@@ -273,22 +334,15 @@ fn skeleton(
             reason,
         })
         .collect();
-    let mut terms = Vec::with_capacity(all_names.len() + 1);
-    for (j, name) in all_names.iter().enumerate() {
-        let index = ls.kept.iter().position(|&k| k == j);
-        // Omitted year dummies are listed only when they were asked for by the user.
-        if index.is_some() || j < user_count {
-            terms.push(Term {
-                name: name.clone(),
-                index,
-            });
-        } else {
-            terms.push(Term {
-                name: name.clone(),
-                index: None,
-            });
-        }
-    }
+    // Display order: every requested term (omitted ones with no index), then `_cons`.
+    let mut terms: Vec<Term> = all_names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| Term {
+            name: name.clone(),
+            index: ls.kept.iter().position(|&k| k == j),
+        })
+        .collect();
     if has_constant {
         terms.push(Term {
             name: "_cons".to_string(),
@@ -407,7 +461,6 @@ fn fit_ols<'a>(
         estimator,
         title,
         &design.regressor_names,
-        design.x.ncols(),
         &ls,
         constant,
         panels,
@@ -523,7 +576,7 @@ fn fit_fe<'a>(
     } else {
         "Fixed-effects (within) regression"
     };
-    let mut res = skeleton(design, estimator, title, &names, k_user, ls, true, panels);
+    let mut res = skeleton(design, estimator, title, &names, ls, true, panels);
     let ssr = ls.ssr();
     let s2 = ssr / df_r as f64;
     let b = &ls.slopes;
@@ -636,7 +689,6 @@ fn fit_be<'a>(
         Estimator::Be,
         "Between regression (regression on group means)",
         &design.regressor_names,
-        design.x.ncols(),
         &ls,
         true,
         panels,
@@ -884,7 +936,6 @@ fn fit_re<'a>(
         Estimator::Re,
         "Random-effects GLS regression",
         &design.regressor_names,
-        design.x.ncols(),
         &ls,
         true,
         panels,

@@ -91,6 +91,15 @@ pub fn hausman(
     let ve = efficient
         .covariance(CovarianceKind::Conventional)
         .ok_or_else(|| hausman_error("the efficient model has no conventional VCE"))?;
+    for (label, r, v) in [("consistent", consistent, vc), ("efficient", efficient, ve)] {
+        let k = r.coefficients.len();
+        if r.coef_names.len() != k || v.vcov.len() != k || v.vcov.iter().any(|row| row.len() != k) {
+            return Err(hausman_error(&format!(
+                "the {label} model's coefficient names, coefficients and covariance have \
+                 inconsistent sizes (a corrupted result file?)"
+            )));
+        }
+    }
     let mut names = Vec::new();
     let mut ic = Vec::new();
     let mut ie = Vec::new();

@@ -43,7 +43,8 @@ impl OrderedQr {
             let reference = reference_sq_norms.get(j).copied().unwrap_or(0.0);
             let col = work.col_as_slice(j);
             let ss = dot(&col[row..], &col[row..]);
-            if row >= n || !(reference > 0.0) || !(ss > COLLINEARITY_TOL * reference) {
+            let independent = reference > 0.0 && ss > COLLINEARITY_TOL * reference;
+            if row >= n || !independent {
                 dropped.push(j);
                 continue;
             }
@@ -197,7 +198,8 @@ pub fn wald_statistic(b: &[f64], v: &Mat<f64>, idx: &[usize]) -> Option<f64> {
     let l = llt.L();
     for i in 0..q {
         let d = l[(i, i)];
-        if !(d * d > 1e-13 * sub[(i, i)].abs()) {
+        let pivot_ok = d * d > 1e-13 * sub[(i, i)].abs();
+        if !pivot_ok {
             return None;
         }
     }

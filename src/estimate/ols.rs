@@ -78,10 +78,10 @@ pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>
     let ybar = wmean(y);
     let sw: Vec<f64> = (0..n).map(|i| w_at(i).sqrt()).collect();
     let mut xc = Mat::<f64>::zeros(n, k);
-    for j in 0..k {
+    for (j, &mean_j) in xbar_all.iter().enumerate() {
         let src = x.col_as_slice(j);
         for ((d, &v), &w) in xc.col_as_slice_mut(j).iter_mut().zip(src).zip(&sw) {
-            *d = (v - xbar_all[j]) * w;
+            *d = (v - mean_j) * w;
         }
     }
     let refs = column_sq_norms(&xc);
@@ -235,7 +235,7 @@ pub(crate) fn within(
             .map(|&c| {
                 let j = priority[c];
                 let within_ss: f64 = wd_all.col_as_slice(j).iter().map(|v| v * v).sum();
-                let reason = if !(centered_refs[j] > 0.0) {
+                let reason = if centered_refs[j].is_nan() || centered_refs[j] <= 0.0 {
                     OmissionReason::CollinearWithConstant
                 } else if within_ss <= COLLINEARITY_TOL * centered_refs[j] {
                     OmissionReason::AbsorbedByPanelEffects

@@ -108,7 +108,7 @@ pub fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
         sbb += db * db;
     }
     let denom = (saa * sbb).sqrt();
-    if !(denom > 0.0) || !denom.is_finite() {
+    if denom.is_nan() || denom <= 0.0 || !denom.is_finite() {
         return None;
     }
     let r = sab / denom;

@@ -154,6 +154,11 @@ pub fn render_table(res: &EstimationResult) -> String {
     out
 }
 
+/// Element i or NaN (results may come from a hand-edited JSON file).
+fn at(v: &[f64], i: usize) -> f64 {
+    v.get(i).copied().unwrap_or(f64::NAN)
+}
+
 fn rule(out: &mut String, joint: char) {
     let _ = writeln!(out, "{}{}{}", "-".repeat(13), joint, "-".repeat(64));
 }
@@ -164,11 +169,7 @@ fn coefficient_block(out: &mut String, res: &EstimationResult, c: &CovarianceRes
     } else {
         "t"
     };
-    let se_label = if c.cluster_var.is_some() || c.factor.is_some() {
-        "Std. err."
-    } else {
-        "Std. err."
-    };
+    let se_label = "Std. err.";
     rule(out, '-');
     let dep: String = res.depvar.chars().take(12).collect();
     let _ = writeln!(
@@ -184,12 +185,12 @@ fn coefficient_block(out: &mut String, res: &EstimationResult, c: &CovarianceRes
                 let _ = writeln!(
                     out,
                     "{name:>12} | {:>10}  {:>9} {:>8.2}   {:>5.3}    {:>9}   {:>9}",
-                    fmt_g9(res.coefficients[i]),
-                    fmt_g9(c.std_error[i]),
-                    c.statistic[i],
-                    c.p_value[i],
-                    fmt_g9(c.ci_low[i]),
-                    fmt_g9(c.ci_high[i]),
+                    fmt_g9(at(&res.coefficients, i)),
+                    fmt_g9(at(&c.std_error, i)),
+                    at(&c.statistic, i),
+                    at(&c.p_value, i),
+                    fmt_g9(at(&c.ci_low, i)),
+                    fmt_g9(at(&c.ci_high, i)),
                 );
             }
             None => {
@@ -247,13 +248,18 @@ pub fn render_hausman(h: &HausmanResult) -> String {
     let _ = writeln!(out, "{}", "-".repeat(70));
     for (i, name) in h.coefficients.iter().enumerate() {
         let name: String = name.chars().take(12).collect();
-        let se = h.se_difference[i].map_or(".".to_string(), fmt_g9);
+        let se = h
+            .se_difference
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(".".to_string(), fmt_g9);
         let _ = writeln!(
             out,
             "{name:>12} | {:>12} {:>12} {:>12} {:>12}",
-            fmt_g9(h.b_consistent[i]),
-            fmt_g9(h.b_efficient[i]),
-            fmt_g9(h.difference[i]),
+            fmt_g9(at(&h.b_consistent, i)),
+            fmt_g9(at(&h.b_efficient, i)),
+            fmt_g9(at(&h.difference, i)),
             se
         );
     }
