@@ -176,7 +176,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-fn load(path: &PathBuf, set: &[String]) -> Result<Spec, Failure> {
+fn load(path: &std::path::Path, set: &[String]) -> Result<Spec, Failure> {
     load_spec(path, set).map_err(|d| Failure::Spec(d.to_string()))
 }
 

@@ -253,8 +253,7 @@ pub fn table_summary(t: &IoTable) -> Vec<serde_json::Value> {
     let mut value_added = vec![0.0; g];
     let mut exports = vec![0.0; g];
     let mut final_demand = vec![0.0; g];
-    for i in 0..t.n() {
-        let s = t.row_country[i];
+    for (i, &s) in t.row_country.iter().enumerate() {
         output[s] += t.x[i];
         value_added[s] += va[i];
         for j in 0..t.n() {
@@ -262,9 +261,9 @@ pub fn table_summary(t: &IoTable) -> Vec<serde_json::Value> {
                 exports[s] += t.z[(i, j)];
             }
         }
-        for c in 0..g {
+        for (c, fd) in final_demand.iter_mut().enumerate() {
             let y: f64 = (0..f).map(|k| t.y[(i, c * f + k)]).sum();
-            final_demand[c] += y;
+            *fd += y;
             if c != s {
                 exports[s] += y;
             }

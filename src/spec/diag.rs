@@ -166,7 +166,7 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "did you mean `a`?" / "did you mean one of `a`, `b`?" or a list of what is valid.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> String {
+pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     let near = nearest(word, candidates.iter().copied());
     match near.as_slice() {
         [] => format!("valid: {}", quote_list(candidates)),
