@@ -332,7 +332,9 @@ pub fn peak_memory_bytes() -> Option<u64> {
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
-    let g = a.countries.unwrap_or(if a.size.is_multiple_of(63) { 63 } else { 1 });
+    let g = a
+        .countries
+        .unwrap_or(if a.size.is_multiple_of(63) { 63 } else { 1 });
     if g < 2 || !a.size.is_multiple_of(g) {
         return Err(spec_error(format!(
             "--size {} is not a multiple of --countries {g} (at least 2 countries)",
