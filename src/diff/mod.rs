@@ -561,21 +561,9 @@ pub fn to_markdown(d: &Diff) -> String {
     s
 }
 
+/// LaTeX escaping shared with the report, so a label renders the same in both.
 fn tex_escape(s: &str) -> String {
-    let mut o = String::new();
-    for ch in s.chars() {
-        match ch {
-            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
-                o.push('\\');
-                o.push(ch);
-            }
-            '~' => o.push_str(r"\textasciitilde{}"),
-            '^' => o.push_str(r"\textasciicircum{}"),
-            '\\' => o.push_str(r"\textbackslash{}"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::report::escape::escape_latex(s)
 }
 
 /// The coefficient changes as a LaTeX appendix table (booktabs) a paper can `\input`.
