@@ -174,8 +174,6 @@ pub struct Robustness {
     pub set: Vec<(At<String>, serde_json::Value)>,
     /// Models re-run under the variant (default: all).
     pub models: Vec<At<String>>,
-    /// Show the variant's columns beside the baseline's in the main table too.
-    pub beside_baseline: bool,
     #[serde(skip)]
     pub loc: Loc,
     #[serde(skip)]
@@ -227,7 +225,6 @@ pub mod allowed {
         "csv",
         "wide-csv",
         "bilateral-csv",
-        "parquet",
         "synthetic-panel",
     ];
 }
@@ -265,14 +262,7 @@ pub mod keys {
         "hausman",
         "title",
     ];
-    pub const ROBUSTNESS: &[&str] = &[
-        "name",
-        "label",
-        "exclude_years",
-        "set",
-        "models",
-        "beside_baseline",
-    ];
+    pub const ROBUSTNESS: &[&str] = &["name", "label", "exclude_years", "set", "models"];
     pub const REPORT: &[&str] = &[
         "formats",
         "stars",
