@@ -93,7 +93,10 @@ pub struct RunArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub spec: SpecArgs,
-    /// Say which key component changed for each stale stage.
+    /// A second spec (e.g. a variant): list which stages the two share and which differ.
+    #[arg(value_name = "OTHER_SPEC")]
+    pub other: Option<PathBuf>,
+    /// Say which key component changed for each stale (or differing) stage.
     #[arg(long)]
     pub explain: bool,
 }
@@ -259,6 +262,19 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
 fn status(a: &StatusArgs) -> Result<(), Failure> {
     let spec = load(&a.spec.spec, &a.spec.set)?;
     let prepared = prepare(&spec, &options(&a.spec.cache))?;
+    if let Some(other) = &a.other {
+        let other_spec = load(other, &a.spec.set)?;
+        let other_prepared = prepare(&other_spec, &options(&a.spec.cache))?;
+        let names = (
+            a.spec.spec.display().to_string(),
+            other.display().to_string(),
+        );
+        print!(
+            "{}",
+            compare_plans(&prepared, &other_prepared, &names, a.explain)
+        );
+        return Ok(());
+    }
     for t in &prepared.plan.tasks {
         let key = t.key();
         let state = match prepared.cache.lookup(t.stage, &key) {
@@ -283,6 +299,90 @@ fn status(a: &StatusArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Which stage instances two specs share (same key, so a shared cache computes them once) and
+/// which differ, with the key components that differ when `explain` is set. Matching is by
+/// key first, so a variant whose stage is identical to another instance of the other spec
+/// (a robustness block equal to the variant's baseline) counts as shared.
+fn compare_plans(
+    a: &run::Prepared,
+    b: &run::Prepared,
+    names: &(String, String),
+    explain: bool,
+) -> String {
+    use std::collections::{BTreeMap, BTreeSet};
+    let by_name = |p: &run::Prepared| -> BTreeMap<(&'static str, String), usize> {
+        p.plan
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((t.stage, t.instance.clone()), i))
+            .collect()
+    };
+    let keys =
+        |p: &run::Prepared| -> BTreeSet<String> { p.plan.tasks.iter().map(|t| t.key()).collect() };
+    let (na, nb) = (by_name(a), by_name(b));
+    let (ka, kb) = (keys(a), keys(b));
+    let state = |p: &run::Prepared, i: usize| {
+        let t = &p.plan.tasks[i];
+        if p.cache.has(t.stage, &t.key()) {
+            "cached"
+        } else {
+            "stale"
+        }
+    };
+    let mut out = String::new();
+    let (mut shared, mut differ, mut only_a, mut only_b) = (0, 0, 0, 0);
+    for (i, ta) in a.plan.tasks.iter().enumerate() {
+        let (stage, instance) = (ta.stage, &ta.instance);
+        if kb.contains(&ta.key()) {
+            shared += 1;
+            out.push_str(&format!(
+                "{stage:<10} {instance:<24} shared ({})\n",
+                state(a, i)
+            ));
+        } else if let Some(&j) = nb.get(&(stage, instance.clone())) {
+            differ += 1;
+            out.push_str(&format!(
+                "{stage:<10} {instance:<24} differs ({} / {})\n",
+                state(a, i),
+                state(b, j)
+            ));
+            if explain {
+                if let (Some(pa), Some(pb)) = (&ta.parts, &b.plan.tasks[j].parts) {
+                    for why in pb.explain_change(pa) {
+                        out.push_str(&format!("    {why}\n"));
+                    }
+                }
+            }
+        } else {
+            only_a += 1;
+            out.push_str(&format!(
+                "{stage:<10} {instance:<24} only in {} ({})\n",
+                names.0,
+                state(a, i)
+            ));
+        }
+    }
+    for (j, tb) in b.plan.tasks.iter().enumerate() {
+        if ka.contains(&tb.key()) || na.contains_key(&(tb.stage, tb.instance.clone())) {
+            continue;
+        }
+        only_b += 1;
+        out.push_str(&format!(
+            "{:<10} {:<24} only in {} ({})\n",
+            tb.stage,
+            tb.instance,
+            names.1,
+            state(b, j)
+        ));
+    }
+    out.push_str(&format!(
+        "{shared} shared, {differ} differ, {only_a} only in {}, {only_b} only in {}\n",
+        names.0, names.1
+    ));
+    out
 }
 
 fn clean(a: &CleanArgs) -> Result<(), Failure> {

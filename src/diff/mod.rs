@@ -363,8 +363,23 @@ pub fn diff(old: &RunResults, new: &RunResults, opts: &DiffOptions) -> Diff {
     d
 }
 
+/// Six significant digits, in exponent form for very small or very large magnitudes, so a
+/// coefficient of 3e-6 does not print as 0.000003 and hide its change.
 fn num(x: Option<f64>) -> String {
-    x.map_or("–".into(), |v| format!("{v:.6}"))
+    x.map_or("–".into(), |v| {
+        let a = v.abs();
+        if a != 0.0 && !(1e-3..1e7).contains(&a) {
+            format!("{v:.5e}")
+        } else {
+            let int_digits = if a < 1.0 {
+                1
+            } else {
+                a.log10().floor() as i32 + 1
+            };
+            let decimals = (6 - int_digits).max(0) as usize;
+            format!("{v:.decimals$}")
+        }
+    })
 }
 
 fn flags(c: &CoefChange) -> String {
@@ -649,6 +664,15 @@ mod tests {
         let c = spec_changes(&a, &b);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].key, "sample.exclude_years");
+    }
+
+    #[test]
+    fn numbers_keep_six_significant_digits() {
+        assert_eq!(num(Some(0.1101238)), "0.110124");
+        assert_eq!(num(Some(-2.5e-6)), "-2.50000e-6");
+        assert_eq!(num(Some(1234.56789)), "1234.57");
+        assert_eq!(num(Some(0.0)), "0.00000");
+        assert_eq!(num(None), "–");
     }
 
     #[test]

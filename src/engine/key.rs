@@ -24,9 +24,34 @@ pub struct KeyParts {
 }
 
 impl KeyParts {
-    /// The key: blake3 over the canonical JSON of the parts, hex.
+    /// The key: blake3 over the canonical JSON of what determines the content, hex. Names
+    /// are left out (the instance, and the instance part of upstream ids), so a robustness
+    /// variant and a spec variant that compute the same thing under different names share
+    /// one artifact. Upstream keys are sorted by (stage, key): within a stage, each upstream
+    /// artifact's own key already says which role it plays (year, estimator, …).
     pub fn key(&self) -> String {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        #[derive(Serialize)]
+        struct Content<'a> {
+            stage: &'a str,
+            version: u32,
+            spec: &'a serde_json::Value,
+            upstream: Vec<(&'a str, &'a str)>,
+            inputs: &'a BTreeMap<String, String>,
+        }
+        let mut upstream: Vec<(&str, &str)> = self
+            .upstream
+            .iter()
+            .map(|(id, key)| (id.split('/').next().unwrap_or(id), key.as_str()))
+            .collect();
+        upstream.sort_unstable();
+        let content = Content {
+            stage: &self.stage,
+            version: self.version,
+            spec: &self.spec,
+            upstream,
+            inputs: &self.inputs,
+        };
+        let bytes = serde_json::to_vec(&content).unwrap_or_default();
         blake3::hash(&bytes).to_hex().to_string()
     }
 
@@ -181,5 +206,19 @@ mod tests {
             c.explain_change(&a),
             vec!["spec `seed` changed".to_string()]
         );
+    }
+
+    #[test]
+    fn key_ignores_names_but_not_upstream_content() {
+        let mut a = parts(serde_json::json!({"x": 1}));
+        a.upstream.insert("panel/main".into(), "k1".into());
+        let mut b = a.clone();
+        b.instance = "excl-2009:2009".into();
+        b.upstream = BTreeMap::from([("panel/excl-2009".to_string(), "k1".to_string())]);
+        assert_eq!(a.key(), b.key(), "same content under other names");
+        b.upstream = BTreeMap::from([("panel/excl-2009".to_string(), "k2".to_string())]);
+        assert_ne!(a.key(), b.key(), "other upstream content");
+        b.upstream = BTreeMap::from([("covariates/main".to_string(), "k1".to_string())]);
+        assert_ne!(a.key(), b.key(), "same key from another stage");
     }
 }

@@ -18,7 +18,7 @@ use super::StageError;
 use crate::report::{self, HausmanPair, ModelBlock, ModelColumn, ReportInput};
 use crate::spec::{Diagnostic, Diagnostics, Spec};
 
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 /// The folder of template overrides: `[report] templates`, else `templates/` beside the spec.
 pub fn template_dir(spec: &Spec) -> Option<PathBuf> {
@@ -38,6 +38,62 @@ fn str_col(df: &DataFrame, name: &str) -> Vec<Option<String>> {
                 .map(|ca| ca.iter().map(|v| v.map(str::to_string)).collect())
         })
         .unwrap_or_default()
+}
+
+/// Appends the columns (and FE/RE Hausman pairs) of model `m` under `variant` to a table
+/// block, registering their estimate tasks as report dependencies. `prefix` labels columns
+/// that come from a robustness variant shown beside the baseline.
+#[allow(clippy::too_many_arguments)]
+fn collect_columns(
+    spec: &Spec,
+    study: &StudyTasks,
+    m: &crate::spec::Model,
+    variant: Option<&String>,
+    prefix: &str,
+    deps: &mut Vec<usize>,
+    columns: &mut Vec<(String, Vec<String>, usize)>,
+    hausman: &mut Vec<(usize, usize, usize)>,
+) {
+    let mut by_step: BTreeMap<usize, BTreeMap<String, usize>> = BTreeMap::new();
+    for c in model_columns(m, variant.map(String::as_str)) {
+        let Some(&task) = study.estimates.get(&(variant.cloned(), c.instance.clone())) else {
+            continue;
+        };
+        deps.push(task);
+        let slot = deps.len() - 1;
+        by_step
+            .entry(c.step)
+            .or_default()
+            .insert(c.estimator.clone(), columns.len());
+        let control = match c.controls.last() {
+            Some(last) if m.controls_mode.value == "sequential" => format!(
+                "+ {}",
+                spec.variables
+                    .get(last)
+                    .map_or(last.as_str(), |v| v.label.as_str())
+            ),
+            _ => String::new(),
+        };
+        let label = match (prefix.is_empty(), control.is_empty()) {
+            (true, _) => control,
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}: {control}"),
+        };
+        columns.push((label, c.controls.clone(), slot));
+    }
+    let vprefix = variant.map(|v| format!("{v}:")).unwrap_or_default();
+    for (step, ests) in &by_step {
+        let key = (
+            variant.cloned(),
+            format!("hausman:{vprefix}{}/{}", m.name.value, step),
+        );
+        if let (Some(&fe), Some(&re), Some(&task)) =
+            (ests.get("fe"), ests.get("re"), study.estimates.get(&key))
+        {
+            deps.push(task);
+            hausman.push((fe, re, deps.len() - 1));
+        }
+    }
 }
 
 /// Adds the report stage. `None` when the spec has no models (nothing to report yet).
@@ -92,69 +148,37 @@ pub fn add_report_stage(
         variant: Option<String>,
         columns: Vec<(String, Vec<String>, usize)>,
         hausman: Vec<(usize, usize, usize)>,
-        vce_note: String,
     }
     let mut blocks = Vec::new();
     for (variant, vlabel) in &variants {
         for m in &spec.models {
-            let cols = model_columns(m, variant.as_deref());
             let mut columns = Vec::new();
-            let mut by_step: BTreeMap<usize, BTreeMap<String, usize>> = BTreeMap::new();
-            for c in &cols {
-                let Some(&task) = study.estimates.get(&(variant.clone(), c.instance.clone()))
-                else {
-                    continue;
-                };
-                deps.push(task);
-                let slot = deps.len() - 1;
-                by_step
-                    .entry(c.step)
-                    .or_default()
-                    .insert(c.estimator.clone(), columns.len());
-                let label = match c.controls.last() {
-                    Some(last) if m.controls_mode.value == "sequential" => format!(
-                        "+ {}",
-                        spec.variables
-                            .get(last)
-                            .map_or(last.as_str(), |v| v.label.as_str())
-                    ),
-                    _ => String::new(),
-                };
-                columns.push((label, c.controls.clone(), slot));
+            let mut hausman = Vec::new();
+            let mut collect = |v: Option<&String>, prefix: &str| {
+                collect_columns(
+                    spec,
+                    study,
+                    m,
+                    v,
+                    prefix,
+                    &mut deps,
+                    &mut columns,
+                    &mut hausman,
+                )
+            };
+            collect(variant.as_ref(), "");
+            if variant.is_none() {
+                for r in spec.robustness.iter().filter(|r| r.beside_baseline) {
+                    let label = r.label.clone().unwrap_or_else(|| r.name.value.clone());
+                    collect(Some(&r.name.value), &label);
+                }
             }
             if columns.is_empty() {
                 continue;
             }
-            let mut hausman = Vec::new();
-            let prefix = variant
-                .as_ref()
-                .map(|v| format!("{v}:"))
-                .unwrap_or_default();
-            for (step, ests) in &by_step {
-                let key = (
-                    variant.clone(),
-                    format!("hausman:{prefix}{}/{}", m.name.value, step),
-                );
-                if let (Some(&fe), Some(&re), Some(&task)) =
-                    (ests.get("fe"), ests.get("re"), study.estimates.get(&key))
-                {
-                    deps.push(task);
-                    hausman.push((fe, re, deps.len() - 1));
-                }
-            }
             let name = match variant {
                 None => m.name.value.clone(),
                 Some(v) => format!("{}_{}", m.name.value, v),
-            };
-            let vce_note = match m.vce.value.as_str() {
-                "cluster" => format!(
-                    "Standard errors clustered by {} in parentheses.",
-                    m.cluster
-                        .as_ref()
-                        .map_or("country".to_string(), |c| c.value.clone())
-                ),
-                "robust" => "Robust standard errors in parentheses.".to_string(),
-                _ => "Conventional standard errors in parentheses.".to_string(),
             };
             blocks.push(BlockPlan {
                 name,
@@ -163,7 +187,6 @@ pub fn add_report_stage(
                 variant: vlabel.clone(),
                 columns,
                 hausman,
-                vce_note,
             });
         }
     }
@@ -268,7 +291,7 @@ pub fn add_report_stage(
         "description": base.description,
         "notes": base.notes,
         "sample_note": base.sample_note,
-        "blocks": blocks.iter().map(|b| json!([b.name, b.title, b.dependent, b.variant, b.vce_note, b.columns.iter().map(|c| json!([c.0, c.1])).collect::<Vec<_>>()])).collect::<Vec<_>>(),
+        "blocks": blocks.iter().map(|b| json!([b.name, b.title, b.dependent, b.variant, b.columns.iter().map(|c| json!([c.0, c.1])).collect::<Vec<_>>()])).collect::<Vec<_>>(),
     });
     Ok(Some(plan.add(Task {
         stage: "report",
@@ -349,7 +372,8 @@ pub fn add_report_stage(
                     variant: b.variant.clone(),
                     columns,
                     hausman,
-                    notes: vec![b.vce_note.clone()],
+                    // The table itself states how standard errors were computed.
+                    notes: Vec::new(),
                 });
             }
             let files = report::render(&input, template_dir.as_deref())

@@ -8,12 +8,14 @@ use super::covariance::{covariance, f_test, Core};
 use super::design::{Design, DesignTransform};
 use super::error::EstimateError;
 use super::linalg::{spd_inverse, OrderedQr};
-use super::ols::{ols_no_constant, ols_with_constant, within, LsFit};
+use super::ols::{ols_no_constant, ols_ssr_with_constant, ols_with_constant, within, LsFit};
 use super::results::{
     CovarianceKind, EstimationResult, Estimator, FitStats, OmissionReason, OmittedTerm,
     PanelEffects, ReMethod, SampleInfo, Term, Tests, ThetaSummary, VarianceComponents, Vce,
 };
-use super::stats::{correlation, finite, mean, r2_corr, stata_percentile, std_dev, Panels};
+use super::stats::{
+    correlation, finite, interleaved_sums, mean, r2_corr, stata_percentile, std_dev, Panels,
+};
 
 /// Version of the [`EstimationResult`] layout.
 pub const FORMAT_VERSION: u32 = 1;
@@ -399,22 +401,31 @@ fn with_constant_column(x: &Mat<f64>, kept: &[usize], constant: bool) -> Mat<f64
 }
 
 /// Stata's R² within / between / overall for slopes b on the kept columns (econometrics.md §3.3).
+/// `ybar_i` are the panel means of y; `y_within` is y − ȳ_i when the caller has it already.
 fn panel_r2(
     y: &[f64],
     x: &Mat<f64>,
     kept: &[usize],
     b: &[f64],
     panels: &Panels<'_>,
+    ybar_i: &[f64],
+    y_within: Option<&[f64]>,
 ) -> (Option<f64>, Option<f64>, Option<f64>, Vec<f64>) {
     let xb = linear_index(x, kept, b);
-    let ybar_i = panels.means(y);
     let xbbar_i = panels.means(&xb);
     let codes = panels.codes;
-    let yw: Vec<f64> = (0..y.len()).map(|i| y[i] - ybar_i[codes[i]]).collect();
+    let yw_own: Vec<f64>;
+    let yw = match y_within {
+        Some(v) => v,
+        None => {
+            yw_own = (0..y.len()).map(|i| y[i] - ybar_i[codes[i]]).collect();
+            &yw_own
+        }
+    };
     let xw: Vec<f64> = (0..y.len()).map(|i| xb[i] - xbbar_i[codes[i]]).collect();
     (
-        r2_corr(&xw, &yw),
-        r2_corr(&xbbar_i, &ybar_i),
+        r2_corr(&xw, yw),
+        r2_corr(&xbbar_i, ybar_i),
         r2_corr(&xb, y),
         xb,
     )
@@ -577,7 +588,16 @@ fn fit_fe<'a>(
         "Fixed-effects (within) regression"
     };
     let mut res = skeleton(design, estimator, title, &names, ls, true, panels);
-    let ssr = ls.ssr();
+    let ybar = wf.ybar;
+    // SSR, TSS and within TSS in one pass (each summed in row order).
+    let sums = interleaved_sums(&[&ls.resid, &design.y, &wf.y_demeaned], |j, v| {
+        if j == 1 {
+            (v - ybar) * (v - ybar)
+        } else {
+            v * v
+        }
+    });
+    let (ssr, tss, tss_within) = (sums[0], sums[1], sums[2]);
     let s2 = ssr / df_r as f64;
     let b = &ls.slopes;
     let codes = panels.codes;
@@ -587,24 +607,18 @@ fn fit_fe<'a>(
         .collect();
     let sigma_u = std_dev(&u);
     let sigma_e = s2.sqrt();
-    let (r2_w, r2_b, r2_o, xb) = panel_r2(&design.y, x_all, &ls.kept, b, panels);
+    let (r2_w, r2_b, r2_o, xb) = panel_r2(
+        &design.y,
+        x_all,
+        &ls.kept,
+        b,
+        panels,
+        &wf.ybar_i,
+        Some(&wf.y_demeaned),
+    );
     let u_obs: Vec<f64> = codes.iter().map(|&p| u[p]).collect();
     // Restricted model of the u_i = 0 test: pooled OLS on the same (kept) regressors.
-    let pooled = if k == x_all.ncols() {
-        ols_with_constant(&design.y, x_all, None)
-    } else {
-        ols_with_constant(
-            &design.y,
-            &with_constant_column(x_all, &ls.kept, false),
-            None,
-        )
-    };
-    let ssr_pooled = pooled.ssr();
-    let ybar = wf.ybar;
-    let tss: f64 = design.y.iter().map(|v| (v - ybar) * (v - ybar)).sum();
-    let tss_within: f64 = (0..n_obs)
-        .map(|i| (design.y[i] - wf.ybar_i[codes[i]]).powi(2))
-        .sum();
+    let ssr_pooled = ols_ssr_with_constant(&design.y, x_all, &ls.kept);
     res.fit = FitStats {
         ssr,
         residual_variance: s2,
@@ -647,9 +661,9 @@ fn fit_fe<'a>(
     let core = Core {
         estimator,
         b: ls.coefficients(true),
-        bread: ls.bread.clone(),
+        bread: wf.ls.bread,
         z,
-        resid: ls.resid.clone(),
+        resid: wf.ls.resid,
         s2,
         df_r,
         slope_idx: slope_indices(k),
@@ -697,7 +711,10 @@ fn fit_be<'a>(
     let s2 = ssr / df_r as f64;
     let m = mean(&ybar_i);
     let tss: f64 = ybar_i.iter().map(|v| (v - m) * (v - m)).sum();
-    let (r2_w, r2_b, r2_o, _) = panel_r2(&design.y, &design.x, &ls.kept, &ls.slopes, panels);
+    let ybar_obs = panels.means(&design.y);
+    let (r2_w, r2_b, r2_o, _) = panel_r2(
+        &design.y, &design.x, &ls.kept, &ls.slopes, panels, &ybar_obs, None,
+    );
     let ssr_t: f64 = ls
         .resid
         .iter()
@@ -940,7 +957,9 @@ fn fit_re<'a>(
         true,
         panels,
     );
-    let (r2_w, r2_b, r2_o, _) = panel_r2(&design.y, &design.x, &kept, &ls.slopes, panels);
+    let (r2_w, r2_b, r2_o, _) = panel_r2(
+        &design.y, &design.x, &kept, &ls.slopes, panels, &ybar_i, None,
+    );
     let balanced = panels.counts.iter().min() == panels.counts.iter().max();
     let theta_obs: Vec<f64> = codes.iter().map(|&p| theta_p[p]).collect();
     res.fit = FitStats {

@@ -6,7 +6,7 @@ use faer::Mat;
 
 use super::linalg::{OrderedQr, COLLINEARITY_TOL};
 use super::results::OmissionReason;
-use super::stats::Panels;
+use super::stats::{interleaved_sums, means_of, Panels};
 
 /// Result of a least-squares fit on the kept columns.
 #[derive(Debug, Clone)]
@@ -44,9 +44,8 @@ impl LsFit {
 }
 
 fn column_sq_norms(x: &Mat<f64>) -> Vec<f64> {
-    (0..x.ncols())
-        .map(|j| x.col_as_slice(j).iter().map(|v| v * v).sum())
-        .collect()
+    let cols: Vec<&[f64]> = (0..x.ncols()).map(|j| x.col_as_slice(j)).collect();
+    interleaved_sums(&cols, |_, v| v * v)
 }
 
 /// Bread of Z = [W + 1x̄', 1] when the columns of W sum to zero (with weights):
@@ -65,39 +64,90 @@ pub(crate) fn bread_with_constant(m: &Mat<f64>, xbar: &[f64], total_weight: f64)
     })
 }
 
+/// Centered (weighted) least squares of y on the columns `cols` of X plus a constant: the part
+/// shared by the full fit and the SSR-only fit. Indices in `qr.kept`/`qr.dropped` and `refs`
+/// are positions in `cols`.
+struct CenteredLs {
+    qr: OrderedQr,
+    refs: Vec<f64>,
+    slopes: Vec<f64>,
+    constant: f64,
+    xbar: Vec<f64>,
+    resid: Vec<f64>,
+    total_w: f64,
+}
+
+fn centered_ls(y: &[f64], x: &Mat<f64>, cols: &[usize], weights: Option<&[f64]>) -> CenteredLs {
+    let n = y.len();
+    let k = cols.len();
+    let src: Vec<&[f64]> = cols.iter().map(|&j| x.col_as_slice(j)).collect();
+    let mut xc = Mat::<f64>::zeros(n, k);
+    let (total_w, xbar_all, ybar, yc) = match weights {
+        // Unweighted: Σ 1 = n and w = √1 = 1 exactly, so the weighted formulas below reduce to
+        // plain sums and the multiplications by 1 can be skipped without changing a bit.
+        None => {
+            let total_w = n as f64;
+            let mut all = src.clone();
+            all.push(y);
+            let sums = interleaved_sums(&all, |_, v| v);
+            let xbar_all: Vec<f64> = sums[..k].iter().map(|s| s / total_w).collect();
+            let ybar = sums[k] / total_w;
+            for (c, (&mean_c, col)) in xbar_all.iter().zip(&src).enumerate() {
+                for (d, &v) in xc.col_as_slice_mut(c).iter_mut().zip(col.iter()) {
+                    *d = v - mean_c;
+                }
+            }
+            let yc: Vec<f64> = y.iter().map(|v| v - ybar).collect();
+            (total_w, xbar_all, ybar, yc)
+        }
+        Some(w) => {
+            let w_at = |i: usize| w.get(i).copied().unwrap_or(f64::NAN);
+            let total_w: f64 = (0..n).map(w_at).sum();
+            let wmean =
+                |v: &[f64]| -> f64 { (0..n).map(|i| w_at(i) * v[i]).sum::<f64>() / total_w };
+            let xbar_all: Vec<f64> = src.iter().map(|c| wmean(c)).collect();
+            let ybar = wmean(y);
+            let sw: Vec<f64> = (0..n).map(|i| w_at(i).sqrt()).collect();
+            for (c, (&mean_c, col)) in xbar_all.iter().zip(&src).enumerate() {
+                for ((d, &v), &s) in xc.col_as_slice_mut(c).iter_mut().zip(col.iter()).zip(&sw) {
+                    *d = (v - mean_c) * s;
+                }
+            }
+            let yc: Vec<f64> = (0..n).map(|i| (y[i] - ybar) * sw[i]).collect();
+            (total_w, xbar_all, ybar, yc)
+        }
+    };
+    let refs = column_sq_norms(&xc);
+    let qr = OrderedQr::new(xc, &refs);
+    let slopes = qr.solve(&yc);
+    let xbar: Vec<f64> = qr.kept.iter().map(|&c| xbar_all[c]).collect();
+    let constant = ybar - xbar.iter().zip(&slopes).map(|(a, b)| a * b).sum::<f64>();
+    let kept_cols: Vec<usize> = qr.kept.iter().map(|&c| cols[c]).collect();
+    let resid = residuals(y, constant, x, &kept_cols, &slopes);
+    CenteredLs {
+        qr,
+        refs,
+        slopes,
+        constant,
+        xbar,
+        resid,
+        total_w,
+    }
+}
+
 /// OLS of y on [X, 1] (weights w: minimises Σ w_i e_i²), columns dropped in order when constant
 /// or collinear with earlier ones. Centering by the weighted means before the QR keeps the
 /// problem well conditioned; `_cons = ȳ − x̄'b` (econometrics.md §12).
 pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>) -> LsFit {
-    let n = y.len();
-    let k = x.ncols();
-    let w_at = |i: usize| weights.map_or(1.0, |w| w[i]);
-    let total_w: f64 = (0..n).map(w_at).sum();
-    let wmean = |v: &[f64]| -> f64 { (0..n).map(|i| w_at(i) * v[i]).sum::<f64>() / total_w };
-    let xbar_all: Vec<f64> = (0..k).map(|j| wmean(x.col_as_slice(j))).collect();
-    let ybar = wmean(y);
-    let sw: Vec<f64> = (0..n).map(|i| w_at(i).sqrt()).collect();
-    let mut xc = Mat::<f64>::zeros(n, k);
-    for (j, &mean_j) in xbar_all.iter().enumerate() {
-        let src = x.col_as_slice(j);
-        for ((d, &v), &w) in xc.col_as_slice_mut(j).iter_mut().zip(src).zip(&sw) {
-            *d = (v - mean_j) * w;
-        }
-    }
-    let refs = column_sq_norms(&xc);
-    let qr = OrderedQr::new(xc, &refs);
-    let yc: Vec<f64> = (0..n).map(|i| (y[i] - ybar) * sw[i]).collect();
-    let slopes = qr.solve(&yc);
-    let kept = qr.kept.clone();
-    let xbar: Vec<f64> = kept.iter().map(|&j| xbar_all[j]).collect();
-    let constant = ybar - xbar.iter().zip(&slopes).map(|(a, b)| a * b).sum::<f64>();
-    let resid = residuals(y, constant, x, &kept, &slopes);
-    let m = qr.xtx_inverse();
-    let omitted = qr
+    let all: Vec<usize> = (0..x.ncols()).collect();
+    let fit = centered_ls(y, x, &all, weights);
+    let m = fit.qr.xtx_inverse();
+    let omitted = fit
+        .qr
         .dropped
         .iter()
         .map(|&j| {
-            let reason = if refs[j] > 0.0 {
+            let reason = if fit.refs[j] > 0.0 {
                 OmissionReason::CollinearWithEarlier
             } else {
                 OmissionReason::CollinearWithConstant
@@ -106,14 +156,24 @@ pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>
         })
         .collect();
     LsFit {
-        kept,
+        bread: bread_with_constant(&m, &fit.xbar, fit.total_w),
+        kept: fit.qr.kept,
         omitted,
-        slopes,
-        constant,
-        resid,
-        bread: bread_with_constant(&m, &xbar, total_w),
-        xbar,
+        slopes: fit.slopes,
+        constant: fit.constant,
+        resid: fit.resid,
+        xbar: fit.xbar,
     }
+}
+
+/// Σ e² of the unweighted OLS of y on [X_cols, 1] (the same fit as [`ols_with_constant`] on
+/// those columns, without the bread): the restricted model of the FE `u_i = 0` F test.
+pub(crate) fn ols_ssr_with_constant(y: &[f64], x: &Mat<f64>, cols: &[usize]) -> f64 {
+    centered_ls(y, x, cols, None)
+        .resid
+        .iter()
+        .map(|e| e * e)
+        .sum()
 }
 
 /// e = y − c − Σ_j b_j x_j over the kept columns, accumulated column by column.
@@ -168,6 +228,8 @@ pub(crate) struct WithinFit {
     pub demeaned: Mat<f64>,
     /// ȳ_i.
     pub ybar_i: Vec<f64>,
+    /// Within-demeaned y: y − ȳ_i.
+    pub y_demeaned: Vec<f64>,
     /// Panel means of the kept columns (n×k_kept).
     pub xbar_i: Mat<f64>,
     /// Grand mean of y.
@@ -187,18 +249,12 @@ pub(crate) fn within(
     let k = x.ncols();
     let ybar_i = panels.means(y);
     let xbar_i_all = panels.column_means(x);
-    let ybar = super::stats::mean(y);
-    let grand: Vec<f64> = (0..k)
-        .map(|j| super::stats::mean(x.col_as_slice(j)))
-        .collect();
-    let centered_refs: Vec<f64> = (0..k)
-        .map(|j| {
-            x.col_as_slice(j)
-                .iter()
-                .map(|v| (v - grand[j]) * (v - grand[j]))
-                .sum()
-        })
-        .collect();
+    let xcols: Vec<&[f64]> = (0..k).map(|j| x.col_as_slice(j)).collect();
+    let mut with_y = xcols.clone();
+    with_y.push(y);
+    let mut grand = means_of(&with_y);
+    let ybar = grand.pop().unwrap_or(f64::NAN);
+    let centered_refs = interleaved_sums(&xcols, |j, v| (v - grand[j]) * (v - grand[j]));
     let codes = panels.codes;
     let mut wd_all = Mat::<f64>::zeros(n, k);
     for j in 0..k {
@@ -272,7 +328,11 @@ pub(crate) fn within(
     let all_cols: Vec<usize> = (0..kk).collect();
     let resid = residuals(&ydm, 0.0, &demeaned, &all_cols, &slopes);
     let m = qr.xtx_inverse();
-    let xbar_i = Mat::from_fn(panels.n(), kk, |p, c| xbar_i_all[(p, kept[c])]);
+    let xbar_i = if kk == k {
+        xbar_i_all
+    } else {
+        Mat::from_fn(panels.n(), kk, |p, c| xbar_i_all[(p, kept[c])])
+    };
     WithinFit {
         ls: LsFit {
             kept,
@@ -285,6 +345,7 @@ pub(crate) fn within(
         },
         demeaned,
         ybar_i,
+        y_demeaned: ydm,
         xbar_i,
         ybar,
     }

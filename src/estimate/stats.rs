@@ -67,12 +67,25 @@ impl<'a> Panels<'a> {
         s
     }
 
-    /// Panel means of every column of X (n×k).
+    /// Panel means of every column of X (n×k), written in place (the sums of
+    /// [`Panels::means`] without a temporary per column).
     pub fn column_means(&self, x: &Mat<f64>) -> Mat<f64> {
-        let mut m = Mat::<f64>::zeros(self.n(), x.ncols());
-        for j in 0..x.ncols() {
-            let means = self.means(x.col_as_slice(j));
-            m.col_as_slice_mut(j).copy_from_slice(&means);
+        let k = x.ncols();
+        let mut m = Mat::<f64>::zeros(self.n(), k);
+        let Some(seg) = &self.segments else {
+            for j in 0..k {
+                let means = self.means(x.col_as_slice(j));
+                m.col_as_slice_mut(j).copy_from_slice(&means);
+            }
+            return m;
+        };
+        for j in 0..k {
+            let src = x.col_as_slice(j);
+            let dst = m.col_as_slice_mut(j);
+            for (d, &(a, b)) in dst.iter_mut().zip(seg) {
+                let part = src.get(a..b).unwrap_or(&[]);
+                *d = part.iter().sum::<f64>() / (b - a).max(1) as f64;
+            }
         }
         m
     }
@@ -92,12 +105,87 @@ pub fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// Means of several slices of equal length n (NaN when n = 0), each summed left to right as
+/// [`mean`] does, side by side.
+pub fn means_of(cols: &[&[f64]]) -> Vec<f64> {
+    let n = cols.first().map_or(0, |c| c.len());
+    interleaved_sums(cols, |_, v| v)
+        .into_iter()
+        .map(|s| if n == 0 { f64::NAN } else { s / n as f64 })
+        .collect()
+}
+
+/// Σ_i f(j, c_j[i]) for every slice c_j, each accumulated left to right from −0.0 exactly as
+/// `iter().map(..).sum::<f64>()` does (so the rounding is unchanged), but with up to four
+/// slices advanced together: one running sum is bound by the latency of the addition, four
+/// independent ones overlap. Slices are cut to the shortest length.
+pub fn interleaved_sums(cols: &[&[f64]], f: impl Fn(usize, f64) -> f64 + Copy) -> Vec<f64> {
+    let n = cols.iter().map(|c| c.len()).min().unwrap_or(0);
+    let mut out = vec![0.0; cols.len()];
+    interleaved_range_sums(cols, 0, n, f, &mut out);
+    out
+}
+
+/// [`interleaved_sums`] over rows `start..end` of every slice, written into `out` (one entry
+/// per slice); nothing is written when a slice is shorter than `end`.
+pub fn interleaved_range_sums(
+    cols: &[&[f64]],
+    start: usize,
+    end: usize,
+    f: impl Fn(usize, f64) -> f64 + Copy,
+    out: &mut [f64],
+) {
+    let mut j0 = 0;
+    while j0 < cols.len().min(out.len()) {
+        let rest = &cols[j0..];
+        let dst = &mut out[j0..];
+        match rest.len() {
+            1 => sum_block::<1>(rest, j0, start, end, f, dst),
+            2 => sum_block::<2>(rest, j0, start, end, f, dst),
+            3 => sum_block::<3>(rest, j0, start, end, f, dst),
+            _ => sum_block::<4>(rest, j0, start, end, f, dst),
+        }
+        j0 += rest.len().min(4);
+    }
+}
+
+/// B running sums over rows `start..end` of the first B slices of `cols` (column index offset
+/// `j0` for `f`), stored in `out[..B]`.
+#[inline(always)]
+fn sum_block<const B: usize>(
+    cols: &[&[f64]],
+    j0: usize,
+    start: usize,
+    end: usize,
+    f: impl Fn(usize, f64) -> f64,
+    out: &mut [f64],
+) {
+    let mut block: [&[f64]; B] = [&[]; B];
+    for (b, slot) in block.iter_mut().enumerate() {
+        match cols.get(b).and_then(|c| c.get(start..end)) {
+            Some(part) => *slot = part,
+            None => return,
+        }
+    }
+    let len = end.saturating_sub(start);
+    let mut acc = [-0.0f64; B];
+    for i in 0..len {
+        for b in 0..B {
+            acc[b] += f(j0 + b, block[b][i]);
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o = a;
+    }
+}
+
 /// Pearson correlation; `None` when either variable has zero variance or n < 2.
 pub fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
     if a.len() != b.len() || a.len() < 2 {
         return None;
     }
-    let (ma, mb) = (mean(a), mean(b));
+    let m = means_of(&[a, b]);
+    let (ma, mb) = (m[0], m[1]);
     let mut sab = 0.0;
     let mut saa = 0.0;
     let mut sbb = 0.0;

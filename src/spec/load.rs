@@ -710,6 +710,7 @@ fn extract_robustness(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<
             .strings("models", diags)
             .map(|a| a.value)
             .unwrap_or_default(),
+        beside_baseline: s.bool_or("beside_baseline", false, diags),
         name,
         loc: node.loc.clone(),
         set_nodes,

@@ -174,6 +174,9 @@ pub struct Robustness {
     pub set: Vec<(At<String>, serde_json::Value)>,
     /// Models re-run under the variant (default: all).
     pub models: Vec<At<String>>,
+    /// Also show the variant's columns beside the baseline's in the baseline table (its own
+    /// table is always written).
+    pub beside_baseline: bool,
     #[serde(skip)]
     pub loc: Loc,
     #[serde(skip)]
@@ -262,7 +265,14 @@ pub mod keys {
         "hausman",
         "title",
     ];
-    pub const ROBUSTNESS: &[&str] = &["name", "label", "exclude_years", "set", "models"];
+    pub const ROBUSTNESS: &[&str] = &[
+        "name",
+        "label",
+        "exclude_years",
+        "set",
+        "models",
+        "beside_baseline",
+    ];
     pub const REPORT: &[&str] = &[
         "formats",
         "stars",
