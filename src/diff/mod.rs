@@ -371,12 +371,12 @@ fn num(x: Option<f64>) -> String {
         if a != 0.0 && !(1e-3..1e7).contains(&a) {
             format!("{v:.5e}")
         } else {
-            let int_digits = if a < 1.0 {
-                1
+            let magnitude = if a == 0.0 {
+                0
             } else {
-                a.log10().floor() as i32 + 1
+                a.log10().floor() as i32
             };
-            let decimals = (6 - int_digits).max(0) as usize;
+            let decimals = (5 - magnitude).max(0) as usize;
             format!("{v:.decimals$}")
         }
     })

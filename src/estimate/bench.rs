@@ -114,8 +114,7 @@ pub fn bench_fe_regressions(min_seconds: f64) -> Result<BenchReport, EstimateErr
         threads,
         regressions_parallel,
         seconds_parallel,
-        per_second_parallel: regressions_parallel as f64
-            / seconds_parallel.max(f64::MIN_POSITIVE),
+        per_second_parallel: regressions_parallel as f64 / seconds_parallel.max(f64::MIN_POSITIVE),
     })
 }
 

@@ -524,3 +524,50 @@ pub(crate) fn f_test(f: f64, q: usize, d: i64) -> TestResult {
         p_value: dist::f_upper_p(f, q as f64, d as f64),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_scores_equal_the_row_by_row_scatter_bit_for_bit() {
+        let n = 50;
+        // Unsorted codes with repeated runs, and a group with no rows.
+        let codes: Vec<usize> = (0..n).map(|i| (i * 7 + i / 5) % 6).collect();
+        let z = Mat::from_fn(n, 6, |i, j| ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.3);
+        let resid: Vec<f64> = (0..n)
+            .map(|i| ((i * 13) % 11) as f64 * 0.37 - 1.9)
+            .collect();
+        let labels: Vec<String> = (0..7).map(|g| g.to_string()).collect();
+        let core = Core {
+            estimator: Estimator::Pooled,
+            b: vec![0.0; 6],
+            bread: Mat::zeros(6, 6),
+            z,
+            resid,
+            s2: 1.0,
+            df_r: 10,
+            slope_idx: (0..5).collect(),
+            n_absorbed: 0,
+            normal: false,
+            classical_f: None,
+            panel: &codes,
+            panel_var: "id",
+            panel_labels: &labels,
+            time: &[],
+            cluster: None,
+        };
+        let got = group_scores(&core, &codes, 7);
+        let mut want = Mat::<f64>::zeros(7, 6);
+        for j in 0..6 {
+            for i in 0..n {
+                want[(codes[i], j)] += core.z[(i, j)] * core.resid[i];
+            }
+        }
+        for g in 0..7 {
+            for j in 0..6 {
+                assert_eq!(got[(g, j)].to_bits(), want[(g, j)].to_bits(), "({g}, {j})");
+            }
+        }
+    }
+}

@@ -23,8 +23,10 @@ const TINY: f64 = 1e-300;
 /// arguments: nothing changes but the three `ln_gamma` calls saved).
 fn ln_beta(a: f64, b: f64) -> f64 {
     const SLOTS: usize = 4;
+    /// (bits of a, bits of b, ln B(a, b)) per slot, and the slot written next.
+    type Recent = ([(u64, u64, f64); SLOTS], usize);
     thread_local! {
-        static RECENT: std::cell::Cell<([(u64, u64, f64); SLOTS], usize)> =
+        static RECENT: std::cell::Cell<Recent> =
             const { std::cell::Cell::new(([(u64::MAX, u64::MAX, 0.0); SLOTS], 0)) };
     }
     let key = (a.to_bits(), b.to_bits());

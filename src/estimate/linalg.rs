@@ -55,8 +55,8 @@ impl OrderedQr {
             let t = (beta - alpha) / beta;
             let scale = 1.0 / (alpha - beta);
             v[row] = 1.0;
-            for i in row + 1..n {
-                v[i] = col[i] * scale;
+            for (vi, &ci) in v[row + 1..n].iter_mut().zip(&col[row + 1..n]) {
+                *vi = ci * scale;
             }
             {
                 let col = work.col_as_slice_mut(j);

@@ -169,6 +169,9 @@ fn sum_block<const B: usize>(
     }
     let len = end.saturating_sub(start);
     let mut acc = [-0.0f64; B];
+    // Row i of B slices at once: there is no iterator over a variable number of slices in lock
+    // step, hence the index.
+    #[allow(clippy::needless_range_loop)]
     for i in 0..len {
         for b in 0..B {
             acc[b] += f(j0 + b, block[b][i]);
@@ -265,5 +268,54 @@ mod tests {
         assert!(correlation(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_none());
         let r = correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]).unwrap_or(0.0);
         assert!(r > 0.99);
+    }
+
+    /// Deterministic values of mixed sign and magnitude (so that the order of the additions
+    /// matters for the rounding).
+    fn wild(n: usize, seed: u64) -> Vec<f64> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+                u * 10f64.powi((x % 17) as i32 - 8)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn interleaved_sums_round_exactly_like_sequential_sums() {
+        for k in 0..10 {
+            let cols: Vec<Vec<f64>> = (0..k).map(|j| wild(383, 7 + j as u64)).collect();
+            let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+            let got = interleaved_sums(&refs, |j, v| v * (j as f64 + 0.5));
+            for (j, c) in cols.iter().enumerate() {
+                let want: f64 = c.iter().map(|v| v * (j as f64 + 0.5)).sum();
+                assert_eq!(got[j].to_bits(), want.to_bits(), "k = {k}, column {j}");
+            }
+            let m = means_of(&refs);
+            for (j, c) in cols.iter().enumerate() {
+                assert_eq!(m[j].to_bits(), mean(c).to_bits());
+            }
+        }
+        // Empty columns: the sum is −0.0 (as `iter().sum()`), the mean NaN.
+        assert!(interleaved_sums(&[&[][..]], |_, v| v)[0].is_sign_negative());
+        assert!(means_of(&[&[][..]])[0].is_nan());
+    }
+
+    #[test]
+    fn column_means_match_per_column_means() {
+        let codes: Vec<usize> = (0..40).map(|i| i / 7).collect();
+        let panels = Panels::new(&codes, 6);
+        let x = Mat::from_fn(40, 3, |i, j| wild(40, 3 + j as u64)[i]);
+        let m = panels.column_means(&x);
+        for j in 0..3 {
+            let want = panels.means(x.col_as_slice(j));
+            for (p, w) in want.iter().enumerate() {
+                assert_eq!(m[(p, j)].to_bits(), w.to_bits());
+            }
+        }
     }
 }

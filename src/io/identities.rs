@@ -95,8 +95,8 @@ pub struct IdentityOptions {
     /// Relative tolerance of exact identities (reference §10: 1e-9).
     pub tolerance: f64,
     /// `true` when x was read from the table rather than recomputed as rowSums(Z) + rowSums(Y):
-    /// I1 is then only reported (unless `read_output_tolerance` is set), and output-based
-    /// identities (I4) are allowed the table's own rounding, [`Leontief::rounding_allowance`].
+    /// I1 is then only reported (unless `read_output_tolerance` is set); I4 accounts for the
+    /// discrepancy d exactly, so it is checked at `tolerance` either way.
     pub output_read: bool,
     /// Fail I1 beyond this relative discrepancy even when x was read.
     pub read_output_tolerance: Option<f64>,
@@ -121,8 +121,9 @@ impl Default for IdentityOptions {
 /// - I1 rowSums(Z) + rowSums(Y) = x, relative to |x_i|.
 /// - I2 colSums(V̂B) = 1 where x_j > 0 (0 for zero-output placeholder columns).
 /// - I3 (I − A)B = I (max abs over entries), and B = L + L A^F B on B·1 and B·Y.
-/// - I4 B·Y·1 = x relative to x; rowSums(V̂BY) = va; colSums(V̂BY) = final demand per
-///   country; Σ va = Σ Y.
+/// - I4 B·(Y·1 + d) = x relative to x, with d = x − rowSums(Z) − rowSums(Y) the table's own
+///   discrepancy (0 when x is recomputed); V̂B(Y·1 + d) = va; colSums(V̂BY) = final demand
+///   per country; Σ va = Σ Y + Σ d.
 /// - I5 colSums(V̂BÊ) = E and colSums(V̂BX̂) = x.
 pub fn check_core_identities(
     table: &IoTable,
@@ -132,11 +133,6 @@ pub fn check_core_identities(
     let n = table.n();
     let labels: Vec<String> = table.labels.iter().map(|l| l.to_string()).collect();
     let tol = options.tolerance;
-    let allowance = if options.output_read {
-        10.0 * leontief.rounding_allowance
-    } else {
-        0.0
-    };
     let xscale = leontief.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
     let floor = 1e-12 * xscale.max(f64::MIN_POSITIVE);
     let mut out = Vec::new();
@@ -212,35 +208,46 @@ pub fn check_core_identities(
     }
     out.push(i3.finish()?);
 
-    // I4
+    // I4. With x read from the table, d = x − rowSums(Z) − rowSums(Y) ≠ 0 and the exact
+    // identities are B·(Y·1 + d) = x and Σva = ΣY + Σd; d = 0 when x is recomputed, so one
+    // check serves both and stays at the exact tolerance.
     let mut i4 = Worst::new(
         "I4",
-        "B·Y·1 = x; V̂BY rows = va, columns = final demand; Σva = ΣY",
-        tol + allowance,
+        "B·(Y·1 + d) = x; V̂B(Y·1 + d) = va; V̂BY columns = final demand of rows with x > 0; Σva = ΣY + Σd (d = x − rowSums(Z) − rowSums(Y))",
+        tol,
     );
     let ytot: Vec<f64> = (0..n)
         .map(|i| (0..y.ncols()).map(|c| y[(i, c)]).sum())
         .collect();
-    let byt = matvec(leontief.b.as_ref(), &ytot);
+    let gap = &leontief.output_gap;
+    let y_and_gap: Vec<f64> = ytot.iter().zip(gap).map(|(a, d)| a + d).collect();
+    let byt = matvec(leontief.b.as_ref(), &y_and_gap);
     for i in 0..n {
         i4.observe(byt[i], leontief.x[i], floor, || {
-            format!("B·Y·1 at {}", labels[i])
+            format!("B·(Y·1 + d) at {}", labels[i])
         });
         let vaf = leontief.v[i] * byt[i];
         i4.observe(vaf, leontief.va[i], floor, || {
-            format!("rowSums(V̂BY) at {}", labels[i])
+            format!("V̂B(Y·1 + d) at {}", labels[i])
         });
     }
     for c in 0..y.ncols() {
         let col: f64 = (0..n).map(|i| leontief.v[i] * bp[(i, c + 1)]).sum();
-        let fd: f64 = (0..n).map(|i| y[(i, c)]).sum();
+        // vB is 1 where x > 0 and 0 on zero-output rows (I2), whose final demand is not
+        // value added anywhere.
+        let fd: f64 = (0..n)
+            .filter(|&i| leontief.x[i] != 0.0)
+            .map(|i| y[(i, c)])
+            .sum();
         i4.observe(col, fd, floor, || {
             format!("colSums(V̂BY) of {}", table.countries[c])
         });
     }
     let sum_va: f64 = leontief.va.iter().sum();
-    let sum_y: f64 = ytot.iter().sum();
-    i4.observe(sum_va, sum_y, floor, || "world: Σ va vs Σ Y".to_string());
+    let sum_y: f64 = y_and_gap.iter().sum();
+    i4.observe(sum_va, sum_y, floor, || {
+        "world: Σ va vs Σ Y + Σ d".to_string()
+    });
     out.push(i4.finish()?);
 
     // I5

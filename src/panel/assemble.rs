@@ -581,6 +581,16 @@ impl<'a> CodeMapper<'a> {
                 self.dropped.insert(code.to_string());
                 None
             }
+            // Tables written in ISO3 carry the rest of the world as `ROW`, which ISO3 lacks:
+            // it is never a sample economy, so it is dropped like any economy without a code.
+            Err(CountryError::Unknown { ref elsewhere, .. })
+                if elsewhere
+                    .iter()
+                    .any(|(_, name)| name.eq_ignore_ascii_case("rest of the world")) =>
+            {
+                self.dropped.insert(code.to_string());
+                None
+            }
             Err(source) => {
                 return Err(PanelError::Country {
                     series: self.key.to_string(),

@@ -471,6 +471,7 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
             .string("path", diags)
             .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
         let files = s.string("files", diags);
+        let download = s.string("download", diags).map(|a| a.value);
         let mut options = serde_json::Map::new();
         let mut option_locs = BTreeMap::new();
         for (k, v) in s.table {
@@ -486,6 +487,7 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
                 format,
                 path,
                 files,
+                download,
                 options: serde_json::Value::Object(options),
                 option_locs,
                 loc: snode.loc.clone(),

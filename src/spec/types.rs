@@ -82,6 +82,9 @@ pub struct Source {
     pub path: Option<At<PathBuf>>,
     /// How a year finds its file inside `path`, e.g. `ADB-MRIO*{year}*.xlsx`.
     pub files: Option<At<String>>,
+    /// Where to get the data, in words (shown when `path` is missing). Not part of any key.
+    #[serde(skip)]
+    pub download: Option<String>,
     /// Every other key of the section, as JSON for the reader's own option type.
     pub options: serde_json::Value,
     #[serde(skip)]
@@ -249,7 +252,7 @@ pub mod keys {
     ];
     pub const STUDY: &[&str] = &["title", "description", "output"];
     /// Common keys of every source; format-specific keys are checked by the reader.
-    pub const SOURCE: &[&str] = &["format", "path", "files"];
+    pub const SOURCE: &[&str] = &["format", "path", "files", "download"];
     pub const SAMPLE: &[&str] = &["countries", "years", "exclude_years"];
     pub const DECOMPOSITION: &[&str] = &["source", "measures", "iv", "level", "wwz_level"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];

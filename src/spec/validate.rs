@@ -55,15 +55,71 @@ fn check_sources(spec: &Spec, d: &mut Diagnostics) {
             Some(p) if !p.value.exists() => d.push(
                 Diagnostic::at(
                     &p.loc,
-                    format!("`sources.{}.path`: {} does not exist", src.name, p.value.display()),
+                    format!(
+                        "`sources.{}.path`: {} does not exist ({})",
+                        src.name,
+                        p.value.display(),
+                        expected_input(f, src.files.as_ref().map(|a| a.value.as_str()))
+                    ),
                 )
-                .with_help(
-                    "check the path (relative to the spec file that names it); data/README.md says what to download",
-                ),
+                .with_help(format!(
+                    "{}; put it at {} (the path is relative to the spec file that names it)",
+                    src.download
+                        .clone()
+                        .unwrap_or_else(|| default_download(f).to_string()),
+                    absolute(&p.value).display()
+                )),
             ),
             _ => {}
         }
     }
+}
+
+/// What a source of format `format` expects at its path, in words.
+fn expected_input(format: &str, files: Option<&str>) -> String {
+    let what = match format {
+        "adb-xlsx" => "a folder of ADB MRIO Excel workbooks, one per year",
+        "icio-csv" => "a folder of OECD ICIO CSV files, one per year",
+        "labelled-csv" => "a folder of labelled input-output CSV files, one per year",
+        "matrices" => "a folder of Z, Y, VA (and x) CSV matrices per year",
+        "wdi-csv" => "a World Bank WDI CSV file or a folder of them",
+        "bilateral-csv" => "a bilateral CSV table (reporter, partner, year, value)",
+        "wide-csv" => "a CSV table with one column per year",
+        _ => "a CSV table with country and year columns",
+    };
+    match files {
+        Some(pattern) => format!("{what}, named like `{pattern}`"),
+        None => what.to_string(),
+    }
+}
+
+/// Where data of a format usually comes from, when the spec gives no `download` hint.
+fn default_download(format: &str) -> &'static str {
+    match format {
+        "adb-xlsx" => "download the ADB MRIO tables (ADB Data Library, \"Multiregional Input-Output Tables\", one .xlsx per year; data/README.md lists them)",
+        "icio-csv" => "download the OECD Inter-Country Input-Output tables (oe.cd/icio, the CSV edition)",
+        "labelled-csv" => "export the tables as labelled CSV (docs/formats.md describes the layout)",
+        "wdi-csv" => "download the indicators from the World Bank WDI (per-indicator CSV from data.worldbank.org, or the bulk WDICSV.csv)",
+        "bilateral-csv" => "assemble the bilateral table (UNCTAD bilateral FDI statistics, the IMF CDIS, or a national bulletin; docs/formats.md describes the columns)",
+        _ => "see docs/formats.md for the layout this format reads",
+    }
+}
+
+/// The path made absolute against the working folder, so the message says where exactly.
+fn absolute(p: &std::path::Path) -> std::path::PathBuf {
+    let abs = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p));
+    // Lexically drop `.` and `dir/..` so the path reads as a place.
+    let mut out = std::path::PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Expands a set (or a sample list) to its country codes in order, following `@` includes.
