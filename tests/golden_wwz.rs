@@ -378,3 +378,62 @@ fn wiod_2009_identities_hold_for_every_flow() {
     let ids: Vec<&str> = summary.identities.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["I9", "I10", "I11"]);
 }
+
+/// `gvc decompose --measures wwz --layout decompr --out wwz.csv` writes a file an R pipeline
+/// can read in place of decompr's `wwz()` output: same header, row order and values.
+#[test]
+fn decompr_layout_file_from_the_command_line_matches() {
+    let Some(f) = leather() else { return };
+    let dir = common::fresh_dir("wwz-decompr-cli");
+    let (code, _, err) = common::gvc(
+        &dir,
+        &[
+            "decompose",
+            &f.dir.display().to_string(),
+            "--format",
+            "matrices",
+            "--measures",
+            "wwz",
+            "--layout",
+            "decompr",
+            "--out",
+            "wwz.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("I9") && err.contains("I11"), "{err}");
+    let (header, got) = read_csv(&dir.join("wwz.csv"));
+    let (exp_header, expected) = read_csv(&f.dir.join("expected_wwz.csv"));
+    assert_eq!(header, exp_header);
+    assert_eq!(got.len(), expected.len());
+    let mut tally = Tally::new(
+        "wwz.csv (gvc decompose) vs expected_wwz.csv",
+        scale(&expected, 3),
+    );
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g[..3], e[..3], "row order");
+        for k in 3..e.len() {
+            let at = format!("{}.{} -> {} {}", e[0], e[1], e[2], header[k]);
+            tally.check(&at, num(&g[k], &at), num(&e[k], &at));
+        }
+    }
+    tally.finish();
+    // Bad combinations are usage errors, not panics.
+    let (code, _, err) = common::gvc(
+        &dir,
+        &[
+            "decompose",
+            &f.dir.display().to_string(),
+            "--format",
+            "matrices",
+            "--measures",
+            "wwz,kww",
+            "--layout",
+            "decompr",
+            "--out",
+            "x.csv",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("use --measures wwz"), "{err}");
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use polars::prelude::*;
 
-use super::Failure;
+use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
 use crate::estimate::{run_quick, Estimator, IdColumn, PanelData, QuickRequest, Vce};
 use crate::io::Leontief;
@@ -183,9 +183,18 @@ pub struct DecomposeArgs {
     /// Comma-separated families: kpww, kww, bm, wwyz, wwz.
     #[arg(long, default_value = "kpww")]
     pub measures: String,
-    /// country | sector | bilateral
+    /// country | sector | bilateral; for `--measures wwz` also bilateral_sector (streamed).
     #[arg(long, default_value = "country")]
     pub level: String,
+    /// long (country, sector, partner, measure, value) | wide (WWZ: one row per flow or
+    /// aggregate, one column per measure; Parquet, streamed) | decompr (WWZ in decompr's
+    /// `wwz()` columns and order, CSV or Parquet, streamed).
+    #[arg(long, default_value = "long")]
+    pub layout: String,
+    /// A reader option of the format, as in the spec's source table: KEY=VALUE (TOML value),
+    /// e.g. --option output=row-sums. Repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
     /// IV definition for KPWW: dvafx | dvafx_excl_back | kww_t3
     #[arg(long, default_value = "dvafx")]
     pub iv: String,
@@ -221,7 +230,11 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
             "`gvc decompose` reads a table file; use a spec for synthetic tables",
         ));
     }
-    let options = MrioOptions::default_for(format).map_err(|e| spec_error(e.to_string()))?;
+    let options = reader_options(format, &a.options)?;
+    let families = parse_families(&a.measures)?;
+    if a.layout != "long" || a.level == "bilateral_sector" {
+        return decompose_wwz_streamed(a, &options, &families);
+    }
     let level = match a.level.as_str() {
         "country" => Level::Country,
         "sector" => Level::Sector,
@@ -243,7 +256,7 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
         }
     };
     let opts = DecomposeOptions {
-        measures: parse_families(&a.measures)?,
+        measures: families,
         level,
         iv,
         tolerance: 1e-9,
@@ -259,6 +272,108 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
         None => print_rows(&d.rows),
         Some(path) => write_long(path, &mut frame, &d.rows)?,
     }
+    Ok(())
+}
+
+/// Reader options from `--option KEY=VALUE` (TOML values; a bare word is a string).
+fn reader_options(format: MrioFormat, raw: &[String]) -> Result<MrioOptions, Failure> {
+    let mut map = serde_json::Map::new();
+    for text in raw {
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(spec_error(format!(
+                "--option `{text}` needs the form KEY=VALUE, e.g. --option output=row-sums"
+            )));
+        };
+        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|t| t.get("v").cloned())
+            .and_then(|v| serde_json::to_value(v).ok())
+            .unwrap_or_else(|| serde_json::Value::String(value.trim().to_string()));
+        map.insert(key.trim().to_string(), value);
+    }
+    MrioOptions::deserialize_for(format, serde_json::Value::Object(map)).map_err(|e| {
+        spec_error(format!(
+            "{} option: {e} (docs/formats.md lists the options of each format)",
+            format.name()
+        ))
+    })
+}
+
+/// `gvc decompose --measures wwz` with the wide or decompr layout, or at the bilateral ×
+/// sector level: streamed exporter by exporter into `--out`.
+fn decompose_wwz_streamed(
+    a: &DecomposeArgs,
+    options: &MrioOptions,
+    families: &[Family],
+) -> Result<(), Failure> {
+    use crate::decompose::wwz::WwzLevel;
+    if families != [Family::Wwz] {
+        return Err(spec_error(format!(
+            "--layout {} and --level {} stream WWZ alone; use --measures wwz",
+            a.layout, a.level
+        )));
+    }
+    let Some(out) = &a.out else {
+        return Err(spec_error(
+            "streamed WWZ output needs --out FILE (.parquet, or .csv for --layout decompr)",
+        ));
+    };
+    let level = match a.level.as_str() {
+        "country" => WwzLevel::Country,
+        "sector" => WwzLevel::Sector,
+        "bilateral" => WwzLevel::Bilateral,
+        "bilateral_sector" => WwzLevel::BilateralSector,
+        other => {
+            return Err(spec_error(format!(
+                "unknown level `{other}`; use country, sector, bilateral or bilateral_sector"
+            )))
+        }
+    };
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let table = mrio::read_table(options, Some(&a.table), a.year)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let leontief = Leontief::new(&table).map_err(|e| Failure::Run(e.to_string()))?;
+    let ctx = crate::decompose::context::Context::new(&table, &leontief, 1e-9);
+    let summary = match a.layout.as_str() {
+        "decompr" if ext == "csv" || ext == "parquet" => {
+            if level != WwzLevel::BilateralSector && a.level != "country" {
+                return Err(spec_error(
+                    "--layout decompr is bilateral × sector by definition; drop --level",
+                ));
+            }
+            crate::engine::wwz_files::write_decompr(&ctx, out)
+        }
+        "decompr" => {
+            return Err(spec_error(
+                "--layout decompr writes .csv or .parquet; name --out accordingly",
+            ))
+        }
+        "wide" | "long" if ext == "parquet" => {
+            crate::engine::wwz_files::write_wide_parquet(&ctx, level, a.year, out)
+        }
+        "wide" | "long" => {
+            return Err(spec_error(
+                "streamed WWZ is written as Parquet; name --out with .parquet",
+            ))
+        }
+        other => {
+            return Err(spec_error(format!(
+                "unknown layout `{other}`; use long, wide or decompr"
+            )))
+        }
+    }
+    .map_err(|e| Failure::Run(error_chain(&e)))?;
+    for id in &summary.identities {
+        eprintln!(
+            "{} {}: worst relative residual {:.1e} at {}",
+            id.id, id.name, id.residual, id.at
+        );
+    }
+    eprintln!("wrote {}", out.display());
     Ok(())
 }
 
@@ -364,6 +479,9 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
         "measures_total_seconds": t.measures_total(),
         "measures_over_inverse": t.measures_total() / t.inverse,
     });
+    if families.contains(&Family::Wwz) {
+        doc["wwz_bilateral_sector"] = bench_wwz_streamed(&table, t.inverse)?;
+    }
     if a.regressions {
         let r =
             crate::estimate::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
@@ -372,6 +490,34 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     doc["peak_memory_bytes"] = serde_json::json!(peak_memory_bytes());
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     Ok(())
+}
+
+/// The full bilateral × sector WWZ of the bench table streamed exporter by exporter into a
+/// wide Parquet file (as the `decompose` stage does at `wwz_level = "bilateral_sector"`):
+/// seconds, rows, file size, and the ratio to one Leontief inverse.
+fn bench_wwz_streamed(
+    table: &crate::io::IoTable,
+    inverse_seconds: f64,
+) -> Result<serde_json::Value, Failure> {
+    use crate::decompose::wwz::WwzLevel;
+    let leontief = Leontief::new(table).map_err(|e| Failure::Run(e.to_string()))?;
+    let ctx = crate::decompose::context::Context::new(table, &leontief, 1e-9);
+    let path = std::env::temp_dir().join(format!("gvc-bench-wwz-{}.parquet", std::process::id()));
+    let start = std::time::Instant::now();
+    let summary =
+        crate::engine::wwz_files::write_wide_parquet(&ctx, WwzLevel::BilateralSector, None, &path)
+            .map_err(|e| Failure::Run(error_chain(&e)))?;
+    let seconds = start.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let _ = std::fs::remove_file(&path);
+    let (n, g) = (table.n(), table.g());
+    Ok(serde_json::json!({
+        "seconds": seconds,
+        "over_inverse": seconds / inverse_seconds,
+        "rows": n * (g - 1),
+        "parquet_bytes": bytes,
+        "worst_identity_residual": summary.identities.iter().map(|r| r.residual).fold(0.0, f64::max),
+    }))
 }
 
 #[derive(Args, Debug)]

@@ -163,12 +163,11 @@ impl Cache {
     /// Writes an artifact: `write` fills a fresh temp folder, then hashes are recorded and the
     /// folder is renamed into place. If another process stored the same key first, its copy
     /// is kept (same key, same content) and ours is discarded.
+    /// `write` returns the seconds the work took and the facts to record in `meta.json`.
     pub fn store<E>(
         &self,
         parts: &KeyParts,
-        seconds: f64,
-        extra: serde_json::Value,
-        write: impl FnOnce(&Path) -> Result<(), E>,
+        write: impl FnOnce(&Path) -> Result<(f64, serde_json::Value), E>,
     ) -> Result<Result<PathBuf, E>, CacheError> {
         let key = parts.key();
         let tmp = self
@@ -176,10 +175,13 @@ impl Cache {
             .join("tmp")
             .join(format!("{}-{}", key, unique_suffix()));
         std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-        if let Err(e) = write(&tmp) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Ok(Err(e));
-        }
+        let (seconds, extra) = match write(&tmp) {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Ok(Err(e));
+            }
+        };
         let mut files = BTreeMap::new();
         let entries = std::fs::read_dir(&tmp).map_err(io_err(&tmp))?;
         for entry in entries {
@@ -334,8 +336,9 @@ mod tests {
         let cache = Cache::open(&root).unwrap();
         let p = parts();
         let dir = cache
-            .store(&p, 0.1, serde_json::Value::Null, |d| {
+            .store(&p, |d| {
                 std::fs::write(d.join("data.bin"), b"hello world")
+                    .map(|()| (0.1, serde_json::Value::Null))
             })
             .unwrap()
             .unwrap();
@@ -346,8 +349,9 @@ mod tests {
         assert!(matches!(cache.lookup("demo", &p.key()), Lookup::Corrupt(_)));
         // Storing again replaces the damaged copy.
         cache
-            .store(&p, 0.1, serde_json::Value::Null, |d| {
+            .store(&p, |d| {
                 std::fs::write(d.join("data.bin"), b"hello world")
+                    .map(|()| (0.1, serde_json::Value::Null))
             })
             .unwrap()
             .unwrap();
@@ -360,7 +364,7 @@ mod tests {
         let root = tempdir("fail");
         let cache = Cache::open(&root).unwrap();
         let r = cache
-            .store(&parts(), 0.0, serde_json::Value::Null, |_| Err("boom"))
+            .store(&parts(), |_| Err::<(f64, serde_json::Value), _>("boom"))
             .unwrap();
         assert_eq!(r.unwrap_err(), "boom");
         assert!(matches!(cache.lookup("demo", &parts().key()), Lookup::Miss));

@@ -16,7 +16,11 @@ use super::StageError;
 
 /// The work of one stage instance: given its upstream artifacts (in `deps` order), compute its
 /// own artifact.
-pub type Job = Box<dyn Fn(&[Arc<Artifact>]) -> Result<Produced, StageError> + Send + Sync>;
+/// A stage's computation: its inputs (upstream artifacts in `deps` order) and the fresh
+/// folder of its own artifact, where a stage whose output is too large to hold in memory
+/// streams extra files (they are hashed and committed with the artifact).
+pub type Job =
+    Box<dyn Fn(&[Arc<Artifact>], &std::path::Path) -> Result<Produced, StageError> + Send + Sync>;
 
 /// One stage instance of a plan.
 pub struct Task {
@@ -217,16 +221,26 @@ pub fn execute(
                     .iter()
                     .map(|&d| load_artifact(plan, cache, &memory, d))
                     .collect::<Result<Vec<_>, _>>()?;
-                let start = Instant::now();
-                let produced = (t.job)(&inputs).map_err(|e| e.context(t.stage, &t.instance))?;
-                let seconds = start.elapsed().as_secs_f64();
                 let parts = t.parts.clone().unwrap_or_else(|| unreachable_parts(t));
-                let stored = cache
-                    .store(&parts, seconds, produced.extra.clone(), |dir| {
-                        produced.artifact.save(dir)
+                let mut done: Option<(Produced, f64)> = None;
+                cache
+                    .store(&parts, |dir| {
+                        let start = Instant::now();
+                        let produced = (t.job)(&inputs, dir)?;
+                        produced.artifact.save(dir).map_err(StageError::Frame)?;
+                        let seconds = start.elapsed().as_secs_f64();
+                        let recorded = (seconds, produced.extra.clone());
+                        done = Some((produced, seconds));
+                        Ok::<_, StageError>(recorded)
                     })
-                    .map_err(StageError::Cache)?;
-                stored.map_err(|e| StageError::Frame(e).context(t.stage, &t.instance))?;
+                    .map_err(StageError::Cache)?
+                    .map_err(|e| e.context(t.stage, &t.instance))?;
+                let Some((produced, seconds)) = done else {
+                    return Err(StageError::Internal(format!(
+                        "{}: the stage stored nothing",
+                        t.id()
+                    )));
+                };
                 cache.record_latest(&opts.scope, &parts);
                 if let Ok(mut m) = memory.lock() {
                     m.insert(i, Arc::new(produced.artifact));

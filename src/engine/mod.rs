@@ -11,6 +11,7 @@ pub mod report_stage;
 pub mod run;
 pub mod stages;
 pub mod study;
+pub mod wwz_files;
 
 use crate::io::{IdentityError, LeontiefError};
 use crate::sources::SourceError;

@@ -37,6 +37,49 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StageError + '_ {
     move |e| StageError::Internal(format!("cannot write {}: {e}", path.display()))
 }
 
+/// Copies each year's decomposition into `decomposition/`: `measures_<year>.parquet` (the
+/// long frame: country, sector, partner, year, measure, value) and, when WWZ was asked for,
+/// `wwz_<year>.parquet` (wide, at `wwz_level`). Copies go through a temporary name.
+pub fn write_decompositions(
+    plan: &Plan,
+    cache: &Cache,
+    study: &StudyTasks,
+    out: &Path,
+) -> Result<usize, StageError> {
+    let dir = out.join("decomposition");
+    let mut written = std::collections::BTreeSet::new();
+    for (year, &i) in &study.decompose {
+        let t = &plan.tasks[i];
+        let Lookup::Hit { dir: art, .. } = cache.lookup(t.stage, &t.key()) else {
+            return Err(StageError::Internal(format!(
+                "{} missing from the cache after the run",
+                t.id()
+            )));
+        };
+        for (from, to) in [
+            ("frame.parquet", format!("measures_{year}.parquet")),
+            (super::stages::WWZ_FILE, format!("wwz_{year}.parquet")),
+        ] {
+            let src = art.join(from);
+            if !src.is_file() {
+                continue;
+            }
+            let dest = dir.join(&to);
+            let bytes = std::fs::read(&src).map_err(io(&src))?;
+            write_atomic(&dest, &bytes).map_err(io(&dest))?;
+            written.insert(to);
+        }
+    }
+    // Files of an earlier run that this spec no longer produces (a year or WWZ dropped).
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".parquet") && !written.contains(&name) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(written.len())
+}
+
 /// Writes `tables/missing.csv` and `tables/descriptives.csv` of the baseline panel, and
 /// `panel.parquet`.
 pub fn write_panel_tables(

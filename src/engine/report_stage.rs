@@ -301,7 +301,7 @@ pub fn add_report_stage(
         inputs,
         deps,
         kind: ArtifactKind::Document,
-        job: Box::new(move |arts| {
+        job: Box::new(move |arts, _dir: &std::path::Path| {
             let mut input = base.clone();
             let panel = arts[0]
                 .as_json()

@@ -218,6 +218,7 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> Result<RunSummary, RunError> {
     let tasks = execute(&prepared.plan, &prepared.cache, &exec)?;
     let out = output_dir(spec, opts);
     write_outputs(spec, &prepared.plan, &tasks, &out)?;
+    super::outputs::write_decompositions(&prepared.plan, &prepared.cache, &prepared.study, &out)?;
     super::outputs::write_panel_tables(&prepared.plan, &prepared.cache, &prepared.study, &out)?;
     super::outputs::write_spec_and_samples(
         spec,

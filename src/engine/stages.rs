@@ -148,7 +148,7 @@ pub fn add_table_stages(
             inputs,
             deps: vec![],
             kind: ArtifactKind::Table,
-            job: Box::new(move |_| {
+            job: Box::new(move |_, _dir: &std::path::Path| {
                 let table = mrio::read_table(&opts, path.as_deref(), Some(year))?;
                 let extra = json!({ "summary": table_summary(&table) });
                 Ok(Produced {
@@ -166,7 +166,7 @@ pub fn add_table_stages(
             inputs: BTreeMap::new(),
             deps: vec![io],
             kind: ArtifactKind::Inverse,
-            job: Box::new(move |inputs| {
+            job: Box::new(move |inputs, _dir: &std::path::Path| {
                 let table = expect_table(inputs, 0)?;
                 let leontief = Leontief::new(table)?;
                 let opts = IdentityOptions {
@@ -323,18 +323,27 @@ pub fn add_decompose_stages(
     plan: &mut Plan,
     tables: &BTreeMap<i32, (usize, usize)>,
 ) -> BTreeMap<i32, usize> {
+    use crate::decompose::Family;
     let mut out = BTreeMap::new();
     let options = decompose_options(spec);
     if options.measures.is_empty() {
         return out;
     }
-    let part = json!({
+    let mut part = json!({
         "measures": spec.decomposition.measures,
         "iv": spec.decomposition.iv,
         "level": spec.decomposition.level,
     });
+    let wwz_level = wwz_level_of(spec);
+    let with_wwz = options.measures.contains(&Family::Wwz);
+    if with_wwz {
+        part["wwz_level"] = json!(wwz_level.to_string());
+    }
+    // WWZ is streamed to its own file; the other families go through `decompose`.
+    let mut others = options.clone();
+    others.measures.retain(|f| *f != Family::Wwz);
     for (&year, &(io, leo)) in tables {
-        let options = options.clone();
+        let others = others.clone();
         let idx = plan.add(Task {
             stage: "decompose",
             instance: year.to_string(),
@@ -343,16 +352,34 @@ pub fn add_decompose_stages(
             inputs: BTreeMap::new(),
             deps: vec![io, leo],
             kind: ArtifactKind::Frame,
-            job: Box::new(move |inputs| {
+            job: Box::new(move |inputs, dir: &std::path::Path| {
                 let table = expect_table(inputs, 0)?;
                 let b = expect_inverse(inputs, 1)?;
                 let leontief = Leontief::from_inverse(table, b.clone())?;
-                let d = crate::decompose::decompose(table, &leontief, &options)
+                let (mut rows, mut identities) = (Vec::new(), Vec::new());
+                if !others.measures.is_empty() {
+                    let d = crate::decompose::decompose(table, &leontief, &others)
+                        .map_err(|e| StageError::Data(e.to_string()))?;
+                    rows = d.rows;
+                    identities = d.identities;
+                }
+                if with_wwz {
+                    let ctx =
+                        crate::decompose::context::Context::new(table, &leontief, others.tolerance);
+                    let summary = super::wwz_files::write_wide_parquet(
+                        &ctx,
+                        wwz_level,
+                        Some(year),
+                        &dir.join(WWZ_FILE),
+                    )
                     .map_err(|e| StageError::Data(e.to_string()))?;
-                let frame = measure_frame(&d.rows, Some(year))?;
+                    rows.extend(super::wwz_files::country_rows(&ctx, &summary));
+                    identities.extend(summary.identities);
+                }
+                let frame = measure_frame(&rows, Some(year))?;
                 Ok(Produced {
                     artifact: Artifact::Frame(frame),
-                    extra: json!({ "identities": d.identities }),
+                    extra: json!({ "identities": identities }),
                 })
             }),
             parts: None,
@@ -360,6 +387,20 @@ pub fn add_decompose_stages(
         out.insert(year, idx);
     }
     out
+}
+
+/// The file a `decompose` artifact streams WWZ into (wide layout, [`super::wwz_files`]).
+pub const WWZ_FILE: &str = "wwz.parquet";
+
+/// `[decomposition] wwz_level` as the decomposition's level type (validated by the spec).
+pub fn wwz_level_of(spec: &Spec) -> crate::decompose::wwz::WwzLevel {
+    use crate::decompose::wwz::WwzLevel;
+    match spec.decomposition.wwz_level.value.as_str() {
+        "bilateral" => WwzLevel::Bilateral,
+        "sector" => WwzLevel::Sector,
+        "bilateral_sector" => WwzLevel::BilateralSector,
+        _ => WwzLevel::Country,
+    }
 }
 
 /// Long-form measure rows as a frame: country, sector, partner, year, measure, value.

@@ -287,7 +287,7 @@ fn covariate_job(
                     }
                 }
             }
-            Ok(Box::new(move |_| {
+            Ok(Box::new(move |_, _dir: &std::path::Path| {
                 let mut rows = LongRows::new();
                 for code in &codes {
                     let s = wdi::read_indicator(&path, code)?;
@@ -328,7 +328,7 @@ fn covariate_job(
                     .with_help("keys: layout, country, codes, year, reporter, partner, value, columns, missing")
             })?;
             let path = path.ok_or_else(|| Diagnostic::at(&src.loc, "a csv source needs `path`"))?;
-            Ok(Box::new(move |_| {
+            Ok(Box::new(move |_, _dir: &std::path::Path| {
                 let mut rows = LongRows::new();
                 match table::read_table(&path, &tspec)? {
                     table::TableData::Series(t) => {
@@ -382,7 +382,7 @@ fn covariate_job(
                 ));
             }
             let countries = countries.to_vec();
-            Ok(Box::new(move |_| {
+            Ok(Box::new(move |_, _dir: &std::path::Path| {
                 // Five years before the sample so growth rates and perpetual-inventory stocks
                 // have a history, as real covariates would.
                 let p = synthetic_panel::generate(seed, &countries, first - 5, last);
@@ -516,7 +516,7 @@ pub fn add_panel_stage(
         inputs: BTreeMap::new(),
         deps,
         kind: ArtifactKind::Document,
-        job: Box::new(move |inputs| {
+        job: Box::new(move |inputs, _dir: &std::path::Path| {
             let mut pin = PanelInputs::new();
             let mut indicator_rows = Vec::new();
             for a in &inputs[..n_decompose] {
@@ -729,7 +729,7 @@ pub fn add_estimate_stages(
                 inputs: BTreeMap::new(),
                 deps: vec![panel],
                 kind: ArtifactKind::Document,
-                job: Box::new(move |inputs| {
+                job: Box::new(move |inputs, _dir: &std::path::Path| {
                     let df = inputs[0]
                         .as_frame()
                         .ok_or_else(|| StageError::Internal("panel expected".into()))?;
@@ -767,7 +767,7 @@ pub fn add_estimate_stages(
                     inputs: BTreeMap::new(),
                     deps: vec![fe, re],
                     kind: ArtifactKind::Document,
-                    job: Box::new(move |inputs| {
+                    job: Box::new(move |inputs, _dir: &std::path::Path| {
                         let fe = result_of(&inputs[0])?;
                         let re = result_of(&inputs[1])?;
                         let mut all = serde_json::Map::new();

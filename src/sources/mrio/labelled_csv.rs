@@ -35,7 +35,7 @@ use crate::sources::SourceError;
 /// | `primary_input_rows` | `["VA", "TLS"]` | glob patterns of primary-input row labels (e.g. `"*_TAXSUB"`) |
 /// | `output_label` | `"OUT"` | label of the total-output row and column |
 /// | `ignore` | `[]` | glob patterns of row or column labels to skip (e.g. `"DISC"`) |
-/// | `output` | `"table"` | `table`: x = the `OUT` column (else the `OUT` row); `row-sums`: x = rowSums(Z) + rowSums(Y) |
+/// | `output` | `"table"` | `table`: x = the `OUT` column (else the `OUT` row); `row-sums`: x = rowSums(Z) + rowSums(Y) (a row sum negative by less than 1e-6 of the largest output is rounding and kept) |
 /// | `output_tolerance` | `1e-6` | relative tolerance when the `OUT` row is checked against the `OUT` column |
 /// | `separator` | `"_"` | separator between country and sector/category in labels |
 /// | `delimiter` | `","` | CSV field delimiter (one ASCII character) |
@@ -694,7 +694,16 @@ impl<'a> Ctx<'a> {
                 }
             },
         };
-        if let Some(i) = x.iter().position(|&v| v < 0.0) {
+        // Published tables are rounded: a row that truly sums to ~0 (e.g. WIOD's LUX_c5, whose
+        // negative inventories exceed its other sales by 1) may come out slightly negative.
+        // Row sums negative by less than 1e-6 of the largest output are that rounding, not
+        // an error; reported output must still be ≥ 0.
+        let scale = x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let noise = match self.options.output {
+            OutputSource::RowSums => 1e-6 * scale,
+            OutputSource::Table => 0.0,
+        };
+        if let Some(i) = x.iter().position(|&v| v < -noise) {
             let (line, column) = match located {
                 OutputPlace::RowStart => (entries[i].line, 1),
                 OutputPlace::Column(field) => (entries[i].line, field),

@@ -1,0 +1,268 @@
+//! WWZ output streamed to disk exporter by exporter (reference §4; issue: ADB scale is
+//! 63 × 35 × 62 flows × 16 terms a year). Two layouts:
+//!
+//! - **wide** Parquet (`wwz.parquet` in the decompose artifact, `gvc decompose --measures
+//!   wwz --out x.parquet`): one row per record at the chosen [`WwzLevel`] with columns
+//!   `country`, `sector`, `partner`, `year` and one column per measure of
+//!   [`wwz::MEASURE_NAMES`] (without the `wwz.` prefix), one row group per exporter;
+//! - **decompr** CSV or Parquet (`--layout decompr`): decompr's `wwz()` columns in its order
+//!   ([`wwz::DECOMPR_COLUMNS`]), G·N·G rows including the all-zero domestic rows, so an
+//!   existing R pipeline can read it in place of decompr's output.
+//!
+//! Only one exporter's records are in memory at a time; the files are written to a temporary
+//! name and renamed into place when complete, so a failure never leaves a partial file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::frames::FrameError;
+use crate::decompose::context::Context;
+use crate::decompose::wwz::{self, DecomprRow, ExporterBlock, WwzLevel, WwzSummary};
+use crate::decompose::{DecomposeError, MeasureRow};
+
+/// An error while streaming WWZ: the decomposition itself, or writing the file.
+#[derive(Debug, thiserror::Error)]
+pub enum WwzFileError {
+    #[error(transparent)]
+    Decompose(#[from] DecomposeError),
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+}
+
+fn ferr(path: &Path, e: impl std::fmt::Display) -> FrameError {
+    FrameError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Column names of the wide layout's measures: [`wwz::MEASURE_NAMES`] without `wwz.`.
+pub fn wide_measure_columns() -> Vec<&'static str> {
+    wwz::MEASURE_NAMES
+        .iter()
+        .map(|m| m.strip_prefix("wwz.").unwrap_or(m))
+        .collect()
+}
+
+/// The wide frame of one exporter's block.
+fn block_frame(
+    ctx: &Context<'_>,
+    block: &ExporterBlock,
+    year: Option<i32>,
+) -> Result<DataFrame, PolarsError> {
+    let n = block.records.len();
+    let exporter = ctx.country(block.exporter).to_string();
+    let mut cols = vec![
+        Column::new("country".into(), vec![exporter; n]),
+        Column::new(
+            "sector".into(),
+            block
+                .records
+                .iter()
+                .map(|r| r.sector.map(|q| ctx.sectors.sector[q].clone()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "partner".into(),
+            block
+                .records
+                .iter()
+                .map(|r| r.importer.map(|c| ctx.country(c).to_string()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new("year".into(), vec![year.map(i64::from); n]),
+    ];
+    let values: Vec<[f64; wwz::MEASURE_COUNT]> =
+        block.records.iter().map(|r| r.values.measures()).collect();
+    for (m, name) in wide_measure_columns().into_iter().enumerate() {
+        cols.push(Column::new(
+            name.into(),
+            values.iter().map(|v| v[m]).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new(n, cols)
+}
+
+/// A temporary file beside `path` that becomes `path` on [`Staged::commit`] and is removed
+/// if dropped uncommitted.
+struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    fn new(path: &Path) -> Result<(Staged, File), FrameError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| ferr(parent, e))?;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "wwz".into());
+        let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| ferr(&tmp, e))?;
+        Ok((
+            Staged {
+                tmp,
+                path: path.to_path_buf(),
+                committed: false,
+            },
+            file,
+        ))
+    }
+
+    fn commit(mut self) -> Result<(), FrameError> {
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| ferr(&self.path, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn wide_schema() -> Schema {
+    let mut fields = vec![
+        Field::new("country".into(), DataType::String),
+        Field::new("sector".into(), DataType::String),
+        Field::new("partner".into(), DataType::String),
+        Field::new("year".into(), DataType::Int64),
+    ];
+    for name in wide_measure_columns() {
+        fields.push(Field::new(name.into(), DataType::Float64));
+    }
+    Schema::from_iter(fields)
+}
+
+/// Streams WWZ at `level` into a wide Parquet file at `path` (one row group per exporter)
+/// and returns the identities and country totals. `year` fills the `year` column.
+pub fn write_wide_parquet(
+    ctx: &Context<'_>,
+    level: WwzLevel,
+    year: Option<i32>,
+    path: &Path,
+) -> Result<WwzSummary, WwzFileError> {
+    let (staged, file) = Staged::new(path)?;
+    let schema = wide_schema();
+    let mut writer = ParquetWriter::new(BufWriter::new(file))
+        .batched(&schema)
+        .map_err(|e| ferr(path, e))?;
+    let summary = wwz::stream(ctx, level, |block: ExporterBlock| {
+        let df = block_frame(ctx, &block, year).map_err(|e| ferr(path, e))?;
+        writer.write_batch(&df).map_err(|e| ferr(path, e))?;
+        Ok::<(), WwzFileError>(())
+    })?;
+    writer.finish().map_err(|e| ferr(path, e))?;
+    drop(writer);
+    staged.commit()?;
+    Ok(summary)
+}
+
+/// Streams decompr's `wwz()` layout into `path`: CSV (header = [`wwz::DECOMPR_COLUMNS`],
+/// numbers in shortest round-trip form) or Parquet by the extension.
+pub fn write_decompr(ctx: &Context<'_>, path: &Path) -> Result<WwzSummary, WwzFileError> {
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let (staged, file) = Staged::new(path)?;
+    let summary = if parquet {
+        let mut fields = vec![
+            Field::new(wwz::DECOMPR_COLUMNS[0].into(), DataType::String),
+            Field::new(wwz::DECOMPR_COLUMNS[1].into(), DataType::String),
+            Field::new(wwz::DECOMPR_COLUMNS[2].into(), DataType::String),
+        ];
+        for name in &wwz::DECOMPR_COLUMNS[3..] {
+            fields.push(Field::new((*name).into(), DataType::Float64));
+        }
+        let schema = Schema::from_iter(fields);
+        let mut writer = ParquetWriter::new(BufWriter::new(file))
+            .batched(&schema)
+            .map_err(|e| ferr(path, e))?;
+        let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
+            let df = decompr_frame(&rows).map_err(|e| ferr(path, e))?;
+            writer.write_batch(&df).map_err(|e| ferr(path, e))?;
+            Ok::<(), WwzFileError>(())
+        })?;
+        writer.finish().map_err(|e| ferr(path, e))?;
+        summary
+    } else {
+        let mut out = BufWriter::new(file);
+        writeln!(out, "{}", wwz::DECOMPR_COLUMNS.join(",")).map_err(|e| ferr(path, e))?;
+        let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
+            for r in rows {
+                let mut line = format!(
+                    "{},{},{}",
+                    r.exporting_country, r.exporting_industry, r.importing_country
+                );
+                for v in r.values {
+                    line.push(',');
+                    line.push_str(&v.to_string());
+                }
+                writeln!(out, "{line}").map_err(|e| ferr(path, e))?;
+            }
+            Ok::<(), WwzFileError>(())
+        })?;
+        out.flush().map_err(|e| ferr(path, e))?;
+        summary
+    };
+    staged.commit()?;
+    Ok(summary)
+}
+
+fn decompr_frame(rows: &[DecomprRow]) -> Result<DataFrame, PolarsError> {
+    let n = rows.len();
+    let mut cols = vec![
+        Column::new(
+            wwz::DECOMPR_COLUMNS[0].into(),
+            rows.iter()
+                .map(|r| r.exporting_country.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            wwz::DECOMPR_COLUMNS[1].into(),
+            rows.iter()
+                .map(|r| r.exporting_industry.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            wwz::DECOMPR_COLUMNS[2].into(),
+            rows.iter()
+                .map(|r| r.importing_country.clone())
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    for (c, name) in wwz::DECOMPR_COLUMNS[3..].iter().enumerate() {
+        cols.push(Column::new(
+            (*name).into(),
+            rows.iter().map(|r| r.values[c]).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new(n, cols)
+}
+
+/// The country totals of a WWZ stream as long-form rows (`wwz.<measure>`, no sector or
+/// partner): what the panel reads whatever `wwz_level` keeps in the wide file.
+pub fn country_rows(ctx: &Context<'_>, summary: &WwzSummary) -> Vec<MeasureRow> {
+    let mut rows = Vec::with_capacity(wwz::MEASURE_COUNT * summary.country.len());
+    for (m, name) in wwz::MEASURE_NAMES.iter().enumerate() {
+        for (s, values) in summary.country.iter().enumerate() {
+            rows.push(MeasureRow {
+                country: ctx.country(s).to_string(),
+                sector: None,
+                partner: None,
+                measure: name.to_string(),
+                value: values.measures()[m],
+            });
+        }
+    }
+    rows
+}
