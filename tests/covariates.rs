@@ -628,3 +628,142 @@ fn synthetic_panel_is_deterministic_plausible_and_labelled() {
         pairs.len()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// parquet
+// ---------------------------------------------------------------------------------------------
+
+fn write_parquet(path: &Path, mut df: polars::prelude::DataFrame) {
+    use polars::prelude::*;
+    let file = std::fs::File::create(path).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+}
+
+#[test]
+fn parquet_tables_read_like_their_csv() {
+    use polars::prelude::*;
+    let dir = common::fresh_dir("parquet_tables");
+    // Long: string codes, integer years, a float column with a null, an integer column.
+    let long = dir.join("controls.parquet");
+    write_parquet(
+        &long,
+        DataFrame::new(
+            3,
+            vec![
+                Column::new("iso3".into(), ["CHN", "chn", "IDN"]),
+                Column::new("year".into(), [2010i64, 2011, 2010]),
+                Column::new("sofdi".into(), [Some(1.5f64), None, Some(-0.1)]),
+                Column::new("rta".into(), [1i32, 0, 1]),
+            ],
+        )
+        .unwrap(),
+    );
+    let spec = TableSpec {
+        country: Some("iso3".into()),
+        parquet: true,
+        ..TableSpec::default()
+    };
+    let t = table::read_long(&long, &spec).unwrap();
+    let sofdi = &t.column("sofdi").unwrap().observations;
+    assert_eq!(value(sofdi, "CHN", 2010), Some(1.5));
+    assert_eq!(value(sofdi, "CHN", 2011), None, "null is missing, not zero");
+    // -0.1 survives exactly (shortest round-trip text).
+    assert_eq!(value(sofdi, "IDN", 2010), Some(-0.1));
+    let rta = &t.column("rta").unwrap().observations;
+    assert_eq!(value(rta, "CHN", 2011), Some(0.0));
+    assert_eq!(table::list_columns(&long, &spec).unwrap(), ["sofdi", "rta"]);
+
+    // Bilateral through the layout key.
+    let bil = dir.join("ofdi.parquet");
+    write_parquet(
+        &bil,
+        DataFrame::new(
+            2,
+            vec![
+                Column::new("reporter".into(), ["CHN", "CHN"]),
+                Column::new("partner".into(), ["IDN", "THA"]),
+                Column::new("year".into(), [2010i64, 2010]),
+                Column::new("value".into(), [3.0f64, 4.5]),
+            ],
+        )
+        .unwrap(),
+    );
+    let spec = TableSpec {
+        layout: TableLayout::Bilateral,
+        codes: Some(CodeSystem::Iso3),
+        parquet: true,
+        ..TableSpec::default()
+    };
+    let t = table::read_bilateral(&bil, &spec).unwrap();
+    assert_eq!(t.observations.len(), 2);
+    assert_eq!(t.observations[1].value, 4.5);
+
+    // Errors are placed as in the CSV of the same table: data row 3 is line 4.
+    let bad = dir.join("bad.parquet");
+    write_parquet(
+        &bad,
+        DataFrame::new(
+            3,
+            vec![
+                Column::new("iso3".into(), ["CHN", "IDN", "PRC"]),
+                Column::new("year".into(), [2010i64, 2010, 2010]),
+                Column::new("x".into(), [1.0f64, 2.0, 3.0]),
+            ],
+        )
+        .unwrap(),
+    );
+    let spec = TableSpec {
+        country: Some("iso3".into()),
+        parquet: true,
+        ..TableSpec::default()
+    };
+    let err = table::read_long(&bad, &spec).unwrap_err();
+    let (line, column, message, _) = located(&err);
+    assert_eq!((line, column), (4, 1), "{err}");
+    assert!(message.contains("`PRC`"), "{message}");
+    assert!(err.to_string().contains("bad.parquet:4:1"), "{err}");
+    // Not Parquet at all.
+    let not = write(&dir, "not.parquet", "iso3,year,x\nCHN,2010,1\n");
+    let err = table::read_long(&not, &spec).unwrap_err();
+    assert!(
+        err.to_string().contains("not a readable Parquet file"),
+        "{err}"
+    );
+
+    // In a spec: a parquet source feeds the panel.
+    std::fs::write(
+        dir.join("study.toml"),
+        r#"
+[study]
+title = "parquet covariates"
+
+[sources.mrio]
+format = "synthetic"
+countries = ["CHN", "IDN", "USA"]
+
+[sources.controls]
+format = "parquet"
+path = "controls.parquet"
+country = "iso3"
+
+[countries]
+codes = "iso3"
+sample = ["CHN", "IDN"]
+
+[sample]
+countries = "sample"
+years = [2010, 2011]
+
+[variables]
+sofdi = { from = "controls.sofdi", label = "OFDI spillover" }
+"#,
+    )
+    .unwrap();
+    let (code, _, err) = common::gvc(&dir, &["run", "study.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let missing = std::fs::read_to_string(dir.join("output/study/tables/missing.csv")).unwrap();
+    assert!(
+        missing.contains("sofdi,2,4,CHN 2011; IDN 2011"),
+        "{missing}"
+    );
+}

@@ -310,7 +310,7 @@ fn covariate_job(
                 })
             }))
         }
-        "csv" | "wide-csv" | "bilateral-csv" => {
+        "csv" | "wide-csv" | "bilateral-csv" | "parquet" => {
             let mut opts = options_without(src, &[]);
             if let Some(map) = opts.as_object_mut() {
                 match src.format.value.as_str() {
@@ -323,10 +323,11 @@ fn covariate_job(
                     _ => {}
                 }
             }
-            let tspec: table::TableSpec = serde_json::from_value(opts).map_err(|e| {
+            let mut tspec: table::TableSpec = serde_json::from_value(opts).map_err(|e| {
                 Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name))
                     .with_help("keys: layout, country, codes, year, reporter, partner, value, columns, missing")
             })?;
+            tspec.parquet = src.format.value == "parquet";
             let path = path.ok_or_else(|| Diagnostic::at(&src.loc, "a csv source needs `path`"))?;
             Ok(Box::new(move |_, _dir: &std::path::Path| {
                 let mut rows = LongRows::new();
@@ -415,7 +416,7 @@ fn covariate_job(
             &src.format.loc,
             format!("`{other}` sources cannot feed variables yet"),
         )
-        .with_help("use wdi-csv, csv, wide-csv, bilateral-csv or synthetic-panel")),
+        .with_help("use wdi-csv, csv, wide-csv, bilateral-csv, parquet or synthetic-panel")),
     }
 }
 

@@ -84,6 +84,9 @@ pub struct TableSpec {
     /// Cell texts that mean missing besides the empty cell (e.g. `["NA", ".."]`).
     #[serde(default)]
     pub missing: Vec<String>,
+    /// The file is Parquet (format `parquet`), read through the same rules as CSV.
+    #[serde(skip)]
+    pub parquet: bool,
 }
 
 impl TableSpec {
@@ -172,7 +175,7 @@ pub fn read_table(path: &Path, spec: &TableSpec) -> Result<TableData, SourceErro
 pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
     match spec.layout {
         TableLayout::Long => {
-            let mut reader = CsvFile::open(path)?;
+            let mut reader = Records::open(path, spec.parquet)?;
             let Some((_, header)) = reader.next_record()? else {
                 return Err(empty_file(path));
             };
@@ -191,7 +194,7 @@ pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, Source
 /// Reads a `long` table: one series per value column.
 pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
-    let mut reader = CsvFile::open(path)?;
+    let mut reader = Records::open(path, spec.parquet)?;
     let Some((_, header)) = reader.next_record()? else {
         return Err(empty_file(path));
     };
@@ -243,7 +246,7 @@ pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 /// write them) are data; other columns are listed in `ignored_columns`.
 pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
-    let mut reader = CsvFile::open(path)?;
+    let mut reader = Records::open(path, spec.parquet)?;
     let Some((_, header)) = reader.next_record()? else {
         return Err(empty_file(path));
     };
@@ -301,7 +304,7 @@ pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 /// Reads a `bilateral` table (reporter, partner, year, value).
 pub fn read_bilateral(path: &Path, spec: &TableSpec) -> Result<BilateralTable, SourceError> {
     let codes = spec.code_system();
-    let mut reader = CsvFile::open(path)?;
+    let mut reader = Records::open(path, spec.parquet)?;
     let Some((_, header)) = reader.next_record()? else {
         return Err(empty_file(path));
     };
@@ -493,6 +496,85 @@ impl CsvFile {
             }
         }
     }
+}
+
+/// The records of a table file: CSV lines, or the rows of a Parquet file rendered as text
+/// cells (header = column names; numbers in shortest round-trip form; nulls empty), so one set
+/// of parsing rules and error messages serves both. A Parquet row r (1-based) is reported as
+/// line r + 1, the line it would have in the same table written as CSV with its header.
+pub(crate) enum Records {
+    Csv(CsvFile),
+    Rows(std::vec::IntoIter<(usize, csv::StringRecord)>),
+}
+
+impl Records {
+    pub(crate) fn open(path: &Path, parquet: bool) -> Result<Records, SourceError> {
+        if parquet {
+            parquet_records(path).map(|rows| Records::Rows(rows.into_iter()))
+        } else {
+            CsvFile::open(path).map(Records::Csv)
+        }
+    }
+
+    pub(crate) fn next_record(
+        &mut self,
+    ) -> Result<Option<(usize, csv::StringRecord)>, SourceError> {
+        match self {
+            Records::Csv(f) => f.next_record(),
+            Records::Rows(rows) => Ok(rows.next()),
+        }
+    }
+}
+
+/// Every row of a Parquet file as text records, the header first.
+fn parquet_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, SourceError> {
+    use polars::prelude::{AnyValue, ParquetReader, SerReader};
+    let file = File::open(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| SourceError::Text {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: format!("not a readable Parquet file: {e}"),
+            fix: Some("write the table with a Parquet writer (polars, arrow, pandas) or use format = \"csv\"".into()),
+        })?;
+    let columns = df.columns();
+    let mut out = Vec::with_capacity(df.height() + 1);
+    out.push((
+        1,
+        columns
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect::<csv::StringRecord>(),
+    ));
+    for row in 0..df.height() {
+        let mut record = csv::StringRecord::new();
+        for c in columns {
+            let cell = match c.get(row) {
+                Ok(AnyValue::Null) | Err(_) => String::new(),
+                Ok(AnyValue::String(v)) => v.to_string(),
+                Ok(AnyValue::StringOwned(v)) => v.to_string(),
+                Ok(AnyValue::Float64(v)) => v.to_string(),
+                Ok(AnyValue::Float32(v)) => v.to_string(),
+                Ok(AnyValue::Int64(v)) => v.to_string(),
+                Ok(AnyValue::Int32(v)) => v.to_string(),
+                Ok(AnyValue::Int16(v)) => v.to_string(),
+                Ok(AnyValue::Int8(v)) => v.to_string(),
+                Ok(AnyValue::UInt64(v)) => v.to_string(),
+                Ok(AnyValue::UInt32(v)) => v.to_string(),
+                Ok(AnyValue::UInt16(v)) => v.to_string(),
+                Ok(AnyValue::UInt8(v)) => v.to_string(),
+                Ok(other) => other.to_string(),
+            };
+            record.push_field(&cell);
+        }
+        out.push((row + 2, record));
+    }
+    Ok(out)
 }
 
 fn csv_error(path: &Path, line: usize, e: csv::Error) -> SourceError {

@@ -231,6 +231,7 @@ pub mod allowed {
         "csv",
         "wide-csv",
         "bilateral-csv",
+        "parquet",
         "synthetic-panel",
     ];
 }

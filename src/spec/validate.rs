@@ -85,6 +85,7 @@ fn expected_input(format: &str, files: Option<&str>) -> String {
         "wdi-csv" => "a World Bank WDI CSV file or a folder of them",
         "bilateral-csv" => "a bilateral CSV table (reporter, partner, year, value)",
         "wide-csv" => "a CSV table with one column per year",
+        "parquet" => "a Parquet table with country and year columns",
         _ => "a CSV table with country and year columns",
     };
     match files {
