@@ -456,3 +456,35 @@ fn robustness_columns_can_sit_beside_the_baseline() {
     assert_eq!(n.len(), 20, "{obs}");
     assert!(n[10] < n[0], "{obs}");
 }
+
+#[test]
+fn clean_unused_keeps_what_any_named_spec_uses() {
+    let dir = fresh_dir("clean-shared");
+    let other = variant(&dir, "reseeded", "[sources.mrio]\nseed = 99\n");
+    for spec in [demo(), other.clone()] {
+        let (code, _, err) = gvc(&dir, &["run", &spec, "--cache", "cache", "-q"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // Both specs named: nothing either uses goes.
+    let (code, out, err) = gvc(
+        &dir,
+        &["clean", &demo(), &other, "--unused", "--cache", "cache"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("removed 0 artifacts"), "{out}");
+    let (_, status, _) = gvc(&dir, &["status", &other, "--cache", "cache"]);
+    assert!(!status.contains("stale"), "{status}");
+    // Only the demo named: the reseeded tables go, the demo's stay.
+    let (code, out, _) = gvc(&dir, &["clean", &demo(), "--unused", "--cache", "cache"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("removed 0 artifacts"), "{out}");
+    let (_, status, _) = gvc(&dir, &["status", &other, "--cache", "cache"]);
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with("io_tables") && l.ends_with("stale")),
+        "{status}"
+    );
+    let (_, status, _) = gvc(&dir, &["status", &demo(), "--cache", "cache"]);
+    assert!(!status.contains("stale"), "{status}");
+}

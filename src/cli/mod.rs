@@ -103,8 +103,9 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct CleanArgs {
-    /// Spec whose cache to clean (its artifacts are kept with --unused).
-    pub spec: Option<PathBuf>,
+    /// Specs whose cache to clean; with --unused, the artifacts any of them uses are kept
+    /// (name every spec that shares the cache).
+    pub specs: Vec<PathBuf>,
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Remove the whole cache.
@@ -386,11 +387,12 @@ fn compare_plans(
 }
 
 fn clean(a: &CleanArgs) -> Result<(), Failure> {
-    let spec = match &a.spec {
-        Some(p) => Some(load(p, &[])?),
-        None => None,
-    };
-    let cache_root = match (&a.cache, &spec) {
+    let specs = a
+        .specs
+        .iter()
+        .map(|p| load(p, &[]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cache_root = match (&a.cache, specs.first()) {
         (Some(c), _) => c.clone(),
         (None, Some(s)) => run::cache_dir(s, &RunOptions::default()),
         (None, None) => match std::env::var_os("GVC_CACHE") {
@@ -418,31 +420,38 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
     let n = cache.clean_tmp();
     println!("removed {n} leftover temp folders");
     if a.unused {
-        let Some(spec) = spec else {
+        if specs.is_empty() {
             return Err(Failure::Spec(
-                "--unused needs the SPEC whose artifacts to keep".into(),
+                "--unused needs the SPEC(s) whose artifacts to keep".into(),
             ));
-        };
-        let prepared = prepare(
-            &spec,
-            &RunOptions {
-                cache: Some(cache_root.clone()),
-                ..RunOptions::default()
-            },
-        )?;
-        let keep: std::collections::BTreeSet<(String, String)> = prepared
-            .plan
-            .tasks
-            .iter()
-            .map(|t| (t.stage.to_string(), t.key()))
-            .collect();
+        }
+        let mut keep = std::collections::BTreeSet::new();
+        for spec in &specs {
+            let prepared = prepare(
+                spec,
+                &RunOptions {
+                    cache: Some(cache_root.clone()),
+                    ..RunOptions::default()
+                },
+            )?;
+            keep.extend(
+                prepared
+                    .plan
+                    .tasks
+                    .iter()
+                    .map(|t| (t.stage.to_string(), t.key())),
+            );
+        }
         let mut removed = 0;
         for (stage, key, dir) in cache.artifacts() {
             if !keep.contains(&(stage, key)) && std::fs::remove_dir_all(&dir).is_ok() {
                 removed += 1;
             }
         }
-        println!("removed {removed} unused artifacts");
+        println!(
+            "removed {removed} artifacts none of the {} spec(s) uses",
+            specs.len()
+        );
     }
     Ok(())
 }
