@@ -18,7 +18,7 @@ use super::StageError;
 use crate::report::{self, HausmanPair, ModelBlock, ModelColumn, ReportInput};
 use crate::spec::{Diagnostic, Diagnostics, Spec};
 
-pub const REPORT_VERSION: u32 = 2;
+pub const REPORT_VERSION: u32 = 3;
 
 /// The folder of template overrides: `[report] templates`, else `templates/` beside the spec.
 pub fn template_dir(spec: &Spec) -> Option<PathBuf> {

@@ -44,8 +44,10 @@ impl Format {
 }
 
 /// Escape text for a GFM table cell or paragraph: `|` (cell separator), `\`, `*`, backquote,
-/// `[`, `]`, `<`, `>` and `_` at a word boundary (an underscore between two alphanumerics is
-/// literal in GFM, so `R&D_intensity` stays readable in the source). Newlines become spaces.
+/// `[`, `]`, `_` at a word boundary (an underscore between two alphanumerics is literal in
+/// GFM, so `R&D_intensity` stays readable in the source), `<` where it could open an HTML tag
+/// or autolink (before a letter, `/`, `!` or `?`) and `>` at the start (a block quote); so
+/// Stata's `chi2<0 ==>` stays as written. Newlines become spaces.
 pub fn escape_markdown(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
@@ -55,8 +57,13 @@ pub fn escape_markdown(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+            '<' if chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')) =>
+            {
+                out.push_str("\\<")
+            }
+            '>' if i == 0 => out.push_str("\\>"),
             '_' => {
                 let before = i > 0 && chars[i - 1].is_alphanumeric();
                 let after = chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
@@ -223,7 +230,10 @@ mod tests {
         assert_eq!(escape_markdown("R&D_intensity 100%"), "R&D_intensity 100%");
         assert_eq!(escape_markdown("a|b"), "a\\|b");
         assert_eq!(escape_markdown("_x_ *y*"), "\\_x\\_ \\*y\\*");
-        assert_eq!(escape_markdown("<b>"), "&lt;b&gt;");
+        assert_eq!(escape_markdown("<b>"), "\\<b>");
+        assert_eq!(escape_markdown("</i>"), "\\</i>");
+        assert_eq!(escape_markdown("chi2<0 ==> x"), "chi2<0 ==> x");
+        assert_eq!(escape_markdown("> quote"), "\\> quote");
     }
 
     #[test]
