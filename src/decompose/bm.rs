@@ -205,7 +205,7 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
     let mut i13 = Worst::new(
         "I13",
         "DVA = DAVAX + REX + REF (= VAX + REF); EXGR = DC + FC = DVA + DDC + FVA + FDC",
-        ctx.tol,
+        ctx.tol_entry,
     );
     for s in 0..g {
         for r in 0..g {

@@ -17,8 +17,13 @@ pub struct Context<'a> {
     pub g: usize,
     /// Country of every row.
     pub of: &'a [usize],
-    /// Identity tolerance (options tolerance + 10 × the table's rounding allowance).
+    /// Tolerance of identities between country (or world) aggregates: the options tolerance
+    /// + 10 × the table's rounding on country aggregates
+    /// ([`Leontief::rounding_allowance_country`]; 0 when x is recomputed).
     pub tol: f64,
+    /// Tolerance of identities checked on single entries, flows or country pairs: + 10 × the
+    /// per-entry rounding ([`Leontief::rounding_allowance`]).
+    pub tol_entry: f64,
     /// Absolute floor of identity residuals: 1e-12 × max x.
     pub floor: f64,
     /// Final demand by destination country, n×G.
@@ -78,7 +83,8 @@ impl<'a> Context<'a> {
             n,
             g,
             of,
-            tol: tolerance + 10.0 * leontief.rounding_allowance,
+            tol: tolerance + 10.0 * leontief.rounding_allowance_country,
+            tol_entry: tolerance + 10.0 * leontief.rounding_allowance,
             floor: 1e-12 * xmax.max(f64::MIN_POSITIVE),
             y,
             ytot,

@@ -72,7 +72,7 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
     let mut i17 = Worst::new(
         "I17",
         "V_D + V_RT + V_GVC_S + V_GVC_C = va; Y_D + Y_RT + Y_GVC_S + Y_GVC_C = y",
-        ctx.tol,
+        ctx.tol_entry,
     );
     for i in 0..ctx.n {
         let label = || ctx.table.labels[i].to_string();

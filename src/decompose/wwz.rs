@@ -671,7 +671,7 @@ where
     F: FnMut(ExporterBlock) -> Result<(), E>,
 {
     let kernels = Kernels::new(ctx);
-    let mut checks = FlowChecks::new(ctx.tol);
+    let mut checks = FlowChecks::new(ctx.tol_entry);
     let mut country = vec![WwzValues::default(); ctx.g];
     for (s, total) in country.iter_mut().enumerate() {
         let flows = exporter_flows(ctx, &kernels, s);

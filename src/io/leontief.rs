@@ -111,6 +111,10 @@ pub struct Leontief {
     /// Largest relative effect of the imbalance on output-based identities,
     /// max_i (B|d|)_i / x_i over x_i > 0: the "table's own rounding" allowance (reference §10 I1, I4).
     pub rounding_allowance: f64,
+    /// The same effect on country aggregates, max_s Σ_{i∈s} (B|d|)_i / Σ_{i∈s} x_i: the
+    /// allowance of identities between country totals (KWW, KPWW, cross-family), far smaller
+    /// than the per-entry one, which tiny-output entries dominate.
+    pub rounding_allowance_country: f64,
 }
 
 /// Technical coefficients A = Z diag(x)⁻¹ with A[:, j] = 0 where x_j = 0 (reference §0, §9 pitfall 3).
@@ -273,6 +277,19 @@ impl Leontief {
             .filter(|(xi, _)| **xi > 0.0)
             .map(|(xi, p)| p / xi)
             .fold(0.0_f64, f64::max);
+        let rounding_allowance_country = blocks
+            .rows
+            .iter()
+            .map(|rows| {
+                let p: f64 = rows.iter().map(|&i| propagated[i]).sum();
+                let xs: f64 = rows.iter().map(|&i| x[i].max(0.0)).sum();
+                if xs > 0.0 {
+                    p / xs
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0_f64, f64::max);
         Ok(Leontief {
             a,
             b,
@@ -283,6 +300,7 @@ impl Leontief {
             v,
             output_gap,
             rounding_allowance,
+            rounding_allowance_country,
         })
     }
 
