@@ -18,11 +18,11 @@ pub struct Context<'a> {
     /// Country of every row.
     pub of: &'a [usize],
     /// Tolerance of identities between country (or world) aggregates: the options tolerance
-    /// + 10 × the table's rounding on country aggregates
+    /// plus 10 × the table's rounding on country aggregates
     /// ([`Leontief::rounding_allowance_country`]; 0 when x is recomputed).
     pub tol: f64,
-    /// Tolerance of identities checked on single entries, flows or country pairs: + 10 × the
-    /// per-entry rounding ([`Leontief::rounding_allowance`]).
+    /// Tolerance of identities checked on single entries, flows or country pairs: the options
+    /// tolerance plus 10 × the per-entry rounding ([`Leontief::rounding_allowance`]).
     pub tol_entry: f64,
     /// Absolute floor of identity residuals: 1e-12 × max x.
     pub floor: f64,
