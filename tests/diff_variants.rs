@@ -222,6 +222,10 @@ fn diff_of_demo_and_its_2009_variant_matches_both_results_files() {
         md.contains("## Coefficients") && md.contains("| baseline |"),
         "{md}"
     );
+    assert!(
+        md.contains("## Statistics") && md.contains("| n_obs |"),
+        "{md}"
+    );
     let (_, tex, _) = gvc(
         &dir,
         &[

@@ -523,3 +523,31 @@ fn dispatch_matrices_and_icio_options() {
     let e = read_table(&opts, None, None).unwrap_err().to_string();
     assert!(e.contains("needs a file path"), "{e}");
 }
+
+/// Every reader refuses clearly negative gross output (here the `matrices` format, whose own
+/// parser does not check it): the message names the file, the entry and the fix.
+#[test]
+fn matrices_with_negative_output_are_rejected_by_name() {
+    let dir = std::env::temp_dir().join(format!("gvc-negout-matrices-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    w("input_countries.csv", "country\nA\nB\n");
+    w("input_industries.csv", "industry\ns1\n");
+    w("input_inter.csv", ",A.s1,B.s1\nA.s1,1,2\nB.s1,3,4\n");
+    w("input_final.csv", ",A,B\nA.s1,5,6\nB.s1,7,8\n");
+    w("input_out.csv", "row,out\nA.s1,14\nB.s1,-22\n");
+    let opts = MrioOptions::default_for(MrioFormat::Matrices).unwrap();
+    let e = read_table(&opts, Some(&dir), Some(2010))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("gross output of `B") && e.contains("-22") && e.contains("must be ≥ 0"),
+        "{e}"
+    );
+    // The same table with the right output reads.
+    w("input_out.csv", "row,out\nA.s1,14\nB.s1,22\n");
+    let t = read_table(&opts, Some(&dir), Some(2010)).unwrap();
+    assert_eq!(t.x, vec![14.0, 22.0]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -572,6 +572,21 @@ pub fn to_markdown(d: &Diff) -> String {
                 flags(c)
             ));
         }
+        s.push('\n');
+    }
+    if !d.statistics.is_empty() {
+        s.push_str("## Statistics\n\n| variant | model | column | statistic | old | new |\n|---|---|---|---|---:|---:|\n");
+        for c in &d.statistics {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                md_escape(&c.variant),
+                md_escape(&c.model),
+                md_escape(&c.column),
+                md_escape(&c.statistic),
+                num(c.old),
+                num(c.new)
+            ));
+        }
     }
     s
 }

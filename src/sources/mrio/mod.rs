@@ -337,7 +337,31 @@ pub fn read_table(
     if table.year.is_none() {
         table.year = year;
     }
+    if let Some(p) = path {
+        check_gross_output(&table, p)?;
+    }
     Ok(table)
+}
+
+/// Gross output must not be negative, whatever the reader (`adb-xlsx` and `labelled-csv`
+/// already say where, cell by cell): an entry below −1e-6 × the largest output is an error
+/// naming it. Smaller negatives are a rounded table's noise on a row that sums to about
+/// zero (WIOD 2009 `LUX_c5`: −1 against outputs in the millions) and are kept.
+fn check_gross_output(table: &IoTable, path: &Path) -> Result<(), SourceError> {
+    let scale = table.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    match table.x.iter().position(|&v| v < -1e-6 * scale || v.is_nan()) {
+        None => Ok(()),
+        Some(i) => Err(SourceError::Layout {
+            path: path.to_path_buf(),
+            message: format!(
+                "gross output of `{}` is {} (negative or not a number)",
+                table.labels[i], table.x[i]
+            ),
+            fix: Some(
+                "gross output must be ≥ 0: correct the table, or with output = \"row-sums\" check the row's final demand (inventories)".into(),
+            ),
+        }),
+    }
 }
 
 fn read_synthetic(
