@@ -343,3 +343,25 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("bad.toml:1:"), "{err}");
 }
+
+/// `gvc check spec | head -0`: the reader closes the pipe before gvc writes; gvc stops quietly
+/// (status 141, as on SIGPIPE) instead of panicking about a broken pipe.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/demo.toml");
+    let dir = fresh_dir("epipe");
+    let mut child = std::process::Command::new(common::gvc_bin())
+        .args(["check", &spec.display().to_string(), "--cache", "cache"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close our end at once: gvc is still loading the spec, so its first print hits a closed
+    // pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
