@@ -458,6 +458,38 @@ pub fn table_codes(spec: &Spec) -> Option<CodeSystem> {
         .or_else(|| code_system(&spec.countries.codes.value))
 }
 
+/// A variable reading `decomposition.<family>.<measure>` must name a measure the family
+/// produces (at the country or sector level); the spec validator has already checked
+/// that the family is computed. Located at the variable's `from`, with the nearest names.
+fn check_measure_names(spec: &Spec, d: &mut Diagnostics) {
+    use crate::decompose::{measure_names, Family, Level};
+    for v in spec.variables.values() {
+        let Some(rest) = v.from.value.strip_prefix("decomposition.") else {
+            continue;
+        };
+        let family = Family::ALL
+            .iter()
+            .copied()
+            .find(|f| rest.split('.').next() == Some(f.prefix()));
+        let Some(family) = family else { continue };
+        let mut names: Vec<&str> = measure_names(family, Level::Country).to_vec();
+        names.extend(measure_names(family, Level::Sector));
+        if !names.contains(&rest) {
+            d.push(
+                Diagnostic::at(
+                    &v.from.loc,
+                    format!(
+                        "variable `{}`: `{}` computes no measure `{rest}`",
+                        v.name,
+                        family.prefix()
+                    ),
+                )
+                .with_help(crate::spec::diag::did_you_mean(rest, &names)),
+            );
+        }
+    }
+}
+
 /// Adds the `panel` stage over every decomposition year and covariate source.
 pub fn add_panel_stage(
     spec: &Spec,
@@ -484,6 +516,7 @@ pub fn add_panel_stage(
             ),
         }
     }
+    check_measure_names(spec, &mut d);
     d.into_result()?;
     let sample = panel::assemble::Sample {
         countries: countries.clone(),
