@@ -10,7 +10,7 @@ mod support;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use common::{fresh_dir, gvc};
+use common::{fresh_dir, gvc, read_json};
 use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
 use support::{write_adb_workbook, AdbEdition};
 
@@ -203,8 +203,7 @@ fn fixture(tag: &str) -> PathBuf {
 /// (country, year) → value of one column of the panel artifact.
 fn panel_values(path: &Path, column: &str) -> std::collections::BTreeMap<(String, i32), f64> {
     use polars::prelude::*;
-    let file = std::fs::File::open(path).unwrap();
-    let df = ParquetReader::new(file).finish().unwrap();
+    let df = common::read_parquet(path);
     let country = df.column("country").unwrap().str().unwrap().clone();
     let year = df.column("year").unwrap().cast(&DataType::Int32).unwrap();
     let year = year.i32().unwrap().clone();
@@ -216,11 +215,6 @@ fn panel_values(path: &Path, column: &str) -> std::collections::BTreeMap<(String
         }
     }
     out
-}
-
-fn read_json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{fresh_dir, gvc};
+use common::{fresh_dir, gvc, read_json};
 use serde_json::Value;
 
 fn specs_dir() -> PathBuf {
@@ -17,11 +17,6 @@ fn specs_dir() -> PathBuf {
 
 fn demo() -> String {
     specs_dir().join("demo.toml").display().to_string()
-}
-
-fn read_json(p: &Path) -> Value {
-    let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// A variant spec in `dir` that extends the demo and adds `extra` TOML.
@@ -192,8 +187,21 @@ fn diff_of_demo_and_its_2009_variant_matches_both_results_files() {
         && s["variant"] == "baseline"
         && s["old"].as_f64() > s["new"].as_f64()));
 
+    // The other forms and options of the same diff.
+    let demo_path = demo();
+    let diff_with = |extra: &[&str]| {
+        let mut args = vec![
+            "diff",
+            demo_path.as_str(),
+            excl.as_str(),
+            "--cache",
+            "cache",
+        ];
+        args.extend_from_slice(extra);
+        gvc(&dir, &args)
+    };
     // Default text form: only changed rows, sample lines and flags.
-    let (code, text, _) = gvc(&dir, &["diff", &demo(), &excl, "--cache", "cache"]);
+    let (code, text, _) = diff_with(&[]);
     assert_eq!(code, 1);
     assert!(
         text.contains("sample.exclude_years: [] -> [2009]"),
@@ -205,19 +213,7 @@ fn diff_of_demo_and_its_2009_variant_matches_both_results_files() {
         !text.contains("excl-2009    participation"),
         "unchanged rows hidden: {text}"
     );
-    // Markdown and LaTeX forms.
-    let (_, md, _) = gvc(
-        &dir,
-        &[
-            "diff",
-            &demo(),
-            &excl,
-            "--cache",
-            "cache",
-            "--format",
-            "markdown",
-        ],
-    );
+    let (_, md, _) = diff_with(&["--format", "markdown"]);
     assert!(
         md.contains("## Coefficients") && md.contains("| baseline |"),
         "{md}"
@@ -226,36 +222,20 @@ fn diff_of_demo_and_its_2009_variant_matches_both_results_files() {
         md.contains("## Statistics") && md.contains("| n_obs |"),
         "{md}"
     );
-    let (_, tex, _) = gvc(
-        &dir,
-        &[
-            "diff",
-            &demo(),
-            &excl,
-            "--cache",
-            "cache",
-            "--format",
-            "latex",
-        ],
-    );
+    let (_, tex, _) = diff_with(&["--format", "latex"]);
     assert!(
         tex.contains("\\begin{tabular}") && tex.contains("\\bottomrule"),
         "{tex}"
     );
-    // A tolerance above every change makes the coefficients equal (the sample still differs).
-    let (code, _, _) = gvc(
-        &dir,
-        &[
-            "diff",
-            &demo(),
-            &excl,
-            "--cache",
-            "cache",
-            "--tolerance",
-            "1e9",
-        ],
-    );
+    // A tolerance above every change: no coefficient differs, but the sample still does.
+    let (code, json, _) = diff_with(&["--tolerance", "1e9", "--format", "json"]);
     assert_eq!(code, 1, "the sample change still counts");
+    let loose: Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        loose["coefficients"].as_array().unwrap().is_empty(),
+        "{json}"
+    );
+    assert!(!loose["samples"].as_array().unwrap().is_empty());
 }
 
 #[test]

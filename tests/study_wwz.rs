@@ -5,9 +5,8 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use common::{fresh_dir, gvc, rel_diff};
+use common::{fresh_dir, gvc, read_json, read_parquet, rel_diff};
 use polars::prelude::*;
 
 const SPEC: &str = r#"
@@ -38,16 +37,6 @@ gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" 
 dva = { from = "decomposition.wwz.DVA", label = "Domestic value added in exports" }
 "#;
 
-fn frame(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
-}
-
-fn read_json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
-
 #[test]
 fn wwz_streams_into_the_study_at_the_chosen_level() {
     let dir = fresh_dir("study-wwz");
@@ -57,33 +46,16 @@ fn wwz_streams_into_the_study_at_the_chosen_level() {
     let out = dir.join("output/wwz");
 
     // Bilateral × sector: G · N · (G − 1) = 4 · 3 · 3 rows a year, 38 measures wide.
-    let wide = frame(&out.join("decomposition/wwz_2010.parquet"));
+    let wide = read_parquet(&out.join("decomposition/wwz_2010.parquet"));
     assert_eq!(wide.height(), 36, "{wide}");
     assert_eq!(wide.width(), 4 + 38);
     let country = wide.column("country").unwrap().str().unwrap().clone();
     let dva = wide.column("DVA").unwrap().f64().unwrap().clone();
     let texp = wide.column("E").unwrap().f64().unwrap().clone();
-    let terms: Vec<Float64Chunked> = [
-        "DVA_FIN",
-        "DVA_INT",
-        "DVA_INTrex1",
-        "DVA_INTrexF",
-        "DVA_INTrex2",
-        "RDV_FIN1",
-        "RDV_FIN2",
-        "RDV_INT",
-        "DDC_FIN",
-        "DDC_INT",
-        "MVA_FIN",
-        "MVA_INT",
-        "MDC",
-        "OVA_FIN",
-        "OVA_INT",
-        "ODC",
-    ]
-    .iter()
-    .map(|t| wide.column(t).unwrap().f64().unwrap().clone())
-    .collect();
+    let terms: Vec<Float64Chunked> = gvc::decompose::wwz::TERM_NAMES
+        .iter()
+        .map(|t| wide.column(t).unwrap().f64().unwrap().clone())
+        .collect();
     let mut dva_by_country: BTreeMap<String, f64> = BTreeMap::new();
     for i in 0..wide.height() {
         // I9 on the file itself: the 16 terms add up to the flow.
@@ -95,7 +67,7 @@ fn wwz_streams_into_the_study_at_the_chosen_level() {
     }
 
     // The long frame holds the country totals; they are the sums of the flows.
-    let long = frame(&out.join("decomposition/measures_2010.parquet"));
+    let long = read_parquet(&out.join("decomposition/measures_2010.parquet"));
     let m = long.column("measure").unwrap().str().unwrap().clone();
     let c = long.column("country").unwrap().str().unwrap().clone();
     let v = long.column("value").unwrap().f64().unwrap().clone();
@@ -113,7 +85,7 @@ fn wwz_streams_into_the_study_at_the_chosen_level() {
     assert_eq!(found, 4);
 
     // The panel reads them; identities I9–I11 are recorded.
-    let panel = frame(&out.join("panel.parquet"));
+    let panel = read_parquet(&out.join("panel.parquet"));
     let pd = panel.column("dva").unwrap().f64().unwrap().clone();
     let pc = panel.column("country").unwrap().str().unwrap().clone();
     let py = panel
@@ -162,7 +134,7 @@ fn wwz_streams_into_the_study_at_the_chosen_level() {
         err.contains("decompose ×2") && !err.contains("leontief"),
         "{err}"
     );
-    let wide = frame(&out.join("decomposition/wwz_2011.parquet"));
+    let wide = read_parquet(&out.join("decomposition/wwz_2011.parquet"));
     assert_eq!(wide.height(), 4);
     assert!(wide.column("sector").unwrap().null_count() == 4);
     // Without WWZ the file goes away.

@@ -7,37 +7,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{fresh_dir, rel_diff};
-
-fn read_json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
-}
-
-/// Runs gvc with `GVC_DATA` set.
-fn gvc_data(dir: &Path, data: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(common::gvc_bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GVC_CACHE")
-        .env("GVC_DATA", data)
-        .output()
-        .expect("run gvc");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn panel_frame(path: &Path) -> polars::prelude::DataFrame {
-    use polars::prelude::*;
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
-}
+use common::{fresh_dir, gvc_with_env, read_json, read_parquet, rel_diff};
 
 #[test]
 fn wiod_study_runs_on_real_data_and_agrees_with_the_quick_commands() {
@@ -55,7 +27,8 @@ fn wiod_study_runs_on_real_data_and_agrees_with_the_quick_commands() {
     let dir = fresh_dir("wiod-study");
     let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/wiod_bri.toml");
     let spec = spec.display().to_string();
-    let (code, _, err) = gvc_data(&dir, &data, &["run", &spec, "--cache", "cache"]);
+    let gvc = |args: &[&str]| gvc_with_env(&dir, args, &[("GVC_DATA", data.as_path())]);
+    let (code, _, err) = gvc(&["run", &spec, "--cache", "cache"]);
     assert_eq!(code, 0, "{err}");
     let out = dir.join("output/wiod_bri");
 
@@ -83,7 +56,7 @@ fn wiod_study_runs_on_real_data_and_agrees_with_the_quick_commands() {
     assert!(checked >= 5 * 4, "I2–I5 for every year: {checked}");
 
     // The panel: 17 economies × 2007–2011 = 85 country-years before deletion.
-    let df = panel_frame(&out.join("panel.parquet"));
+    let df = read_parquet(&out.join("panel.parquet"));
     assert_eq!(df.height(), 85, "{df}");
     let countries = df.column("country").unwrap().str().unwrap().clone();
     let years = df
@@ -111,20 +84,16 @@ fn wiod_study_runs_on_real_data_and_agrees_with_the_quick_commands() {
     );
 
     // KPWW participation in the panel = `gvc decompose` on the 2009 file.
-    let (code, _, err) = gvc_data(
-        &dir,
-        &data,
-        &[
-            "decompose",
-            &data.join("wiod2013/wiot_2009.csv").display().to_string(),
-            "--format",
-            "labelled-csv",
-            "--year",
-            "2009",
-            "--out",
-            "kpww2009.json",
-        ],
-    );
+    let (code, _, err) = gvc(&[
+        "decompose",
+        &data.join("wiod2013/wiot_2009.csv").display().to_string(),
+        "--format",
+        "labelled-csv",
+        "--year",
+        "2009",
+        "--out",
+        "kpww2009.json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let rows = read_json(&dir.join("kpww2009.json"));
     let direct: BTreeMap<String, f64> = rows
@@ -154,27 +123,23 @@ fn wiod_study_runs_on_real_data_and_agrees_with_the_quick_commands() {
     assert_eq!(compared, 17);
 
     // The first FE column = `gvc estimate` on the panel file.
-    let (code, est, err) = gvc_data(
-        &dir,
-        &data,
-        &[
-            "estimate",
-            "output/wiod_bri/panel.parquet",
-            "--panel",
-            "country",
-            "--time",
-            "year",
-            "--dep",
-            "gvcp",
-            "--x",
-            "tariff,ofdi",
-            "--estimator",
-            "fe",
-            "--vce",
-            "cluster",
-            "--json",
-        ],
-    );
+    let (code, est, err) = gvc(&[
+        "estimate",
+        "output/wiod_bri/panel.parquet",
+        "--panel",
+        "country",
+        "--time",
+        "year",
+        "--dep",
+        "gvcp",
+        "--x",
+        "tariff,ofdi",
+        "--estimator",
+        "fe",
+        "--vce",
+        "cluster",
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let quick: serde_json::Value = serde_json::from_str(&est).unwrap();
     let results = read_json(&out.join("results.json"));

@@ -302,82 +302,55 @@ fn status(a: &StatusArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Which stage instances two specs share (same key, so a shared cache computes them once) and
-/// which differ, with the key components that differ when `explain` is set. Matching is by
-/// key first, so a variant whose stage is identical to another instance of the other spec
-/// (a robustness block equal to the variant's baseline) counts as shared.
+/// `gvc status A B`: one line per stage instance (shared, differs, only in one spec), the
+/// reasons with `--explain`, and a count.
 fn compare_plans(
     a: &run::Prepared,
     b: &run::Prepared,
     names: &(String, String),
     explain: bool,
 ) -> String {
-    use std::collections::{BTreeMap, BTreeSet};
-    let by_name = |p: &run::Prepared| -> BTreeMap<(&'static str, String), usize> {
-        p.plan
-            .tasks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| ((t.stage, t.instance.clone()), i))
-            .collect()
-    };
-    let keys =
-        |p: &run::Prepared| -> BTreeSet<String> { p.plan.tasks.iter().map(|t| t.key()).collect() };
-    let (na, nb) = (by_name(a), by_name(b));
-    let (ka, kb) = (keys(a), keys(b));
-    let state = |p: &run::Prepared, i: usize| {
-        let t = &p.plan.tasks[i];
-        if p.cache.has(t.stage, &t.key()) {
-            "cached"
-        } else {
-            "stale"
-        }
-    };
+    use crate::engine::compare::Relation;
+    let state = |cached: bool| if cached { "cached" } else { "stale" };
     let mut out = String::new();
     let (mut shared, mut differ, mut only_a, mut only_b) = (0, 0, 0, 0);
-    for (i, ta) in a.plan.tasks.iter().enumerate() {
-        let (stage, instance) = (ta.stage, &ta.instance);
-        if kb.contains(&ta.key()) {
-            shared += 1;
-            out.push_str(&format!(
-                "{stage:<10} {instance:<24} shared ({})\n",
-                state(a, i)
-            ));
-        } else if let Some(&j) = nb.get(&(stage, instance.clone())) {
-            differ += 1;
-            out.push_str(&format!(
-                "{stage:<10} {instance:<24} differs ({} / {})\n",
-                state(a, i),
-                state(b, j)
-            ));
-            if explain {
-                if let (Some(pa), Some(pb)) = (&ta.parts, &b.plan.tasks[j].parts) {
-                    for why in pb.explain_change(pa) {
-                        out.push_str(&format!("    {why}\n"));
+    for c in crate::engine::compare::compare_plans(a, b) {
+        let head = format!("{:<10} {:<24}", c.stage, c.instance);
+        match &c.relation {
+            Relation::Shared => {
+                shared += 1;
+                out.push_str(&format!("{head} shared ({})\n", state(c.cached)));
+            }
+            Relation::Differs { other_cached, why } => {
+                differ += 1;
+                out.push_str(&format!(
+                    "{head} differs ({} / {})\n",
+                    state(c.cached),
+                    state(*other_cached)
+                ));
+                if explain {
+                    for w in why {
+                        out.push_str(&format!("    {w}\n"));
                     }
                 }
             }
-        } else {
-            only_a += 1;
-            out.push_str(&format!(
-                "{stage:<10} {instance:<24} only in {} ({})\n",
-                names.0,
-                state(a, i)
-            ));
+            Relation::OnlyFirst => {
+                only_a += 1;
+                out.push_str(&format!(
+                    "{head} only in {} ({})\n",
+                    names.0,
+                    state(c.cached)
+                ));
+            }
+            Relation::OnlySecond => {
+                only_b += 1;
+                out.push_str(&format!(
+                    "{head} only in {} ({})\n",
+                    names.1,
+                    state(c.cached)
+                ));
+            }
         }
-    }
-    for (j, tb) in b.plan.tasks.iter().enumerate() {
-        if ka.contains(&tb.key()) || na.contains_key(&(tb.stage, tb.instance.clone())) {
-            continue;
-        }
-        only_b += 1;
-        out.push_str(&format!(
-            "{:<10} {:<24} only in {} ({})\n",
-            tb.stage,
-            tb.instance,
-            names.1,
-            state(b, j)
-        ));
     }
     out.push_str(&format!(
         "{shared} shared, {differ} differ, {only_a} only in {}, {only_b} only in {}\n",

@@ -275,21 +275,18 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reader options from `--option KEY=VALUE` (TOML values; a bare word is a string).
+/// Reader options from `--option KEY=VALUE`, parsed as `--set` parses spec overrides (TOML
+/// values; a bare word is a string).
 fn reader_options(format: MrioFormat, raw: &[String]) -> Result<MrioOptions, Failure> {
     let mut map = serde_json::Map::new();
     for text in raw {
-        let Some((key, value)) = text.split_once('=') else {
-            return Err(spec_error(format!(
-                "--option `{text}` needs the form KEY=VALUE, e.g. --option output=row-sums"
-            )));
-        };
-        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
-            .ok()
-            .and_then(|t| t.get("v").cloned())
-            .and_then(|v| serde_json::to_value(v).ok())
-            .unwrap_or_else(|| serde_json::Value::String(value.trim().to_string()));
-        map.insert(key.trim().to_string(), value);
+        let (path, node) = crate::spec::node::parse_override(text).map_err(|d| {
+            spec_error(format!(
+                "--option `{text}`: {} (e.g. --option output=row-sums)",
+                d.message
+            ))
+        })?;
+        map.insert(path.join("."), node.to_json());
     }
     MrioOptions::deserialize_for(format, serde_json::Value::Object(map)).map_err(|e| {
         spec_error(format!(

@@ -76,25 +76,53 @@ fn unique_suffix() -> String {
     format!("{}-{}-{}", std::process::id(), t, n)
 }
 
-/// Writes bytes to `path` through a temp file in the same folder and a rename, so readers see
-/// either the old file or the whole new one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+/// Produces `path` through a temp file in the same folder and a rename, so readers see either
+/// the old file or the whole new one; the temp file is removed whatever fails. `write` fills
+/// the temp file; `io` turns a failure to create the folder or to rename into the caller's
+/// error (with the path it concerns).
+pub fn via_temp_file<T, E>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<T, E>,
+    io: impl Fn(&Path, std::io::Error) -> E,
+) -> Result<T, E> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", unique_suffix()));
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
+    let done = write(&tmp).and_then(|value| {
+        std::fs::rename(&tmp, path)
+            .map(|()| value)
+            .map_err(|e| io(path, e))
+    });
+    if done.is_err() {
         let _ = std::fs::remove_file(&tmp);
-    })
+    }
+    done
+}
+
+/// Writes bytes to `path` atomically ([`via_temp_file`]), synced before the rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    via_temp_file(
+        path,
+        |tmp| {
+            use std::io::Write;
+            let mut f = std::fs::File::create(tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        },
+        |_, e| e,
+    )
+}
+
+/// Copies `from` to `to` atomically ([`via_temp_file`]) without holding the file in memory.
+pub fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
+    via_temp_file(to, |tmp| std::fs::copy(from, tmp).map(|_| ()), |_, e| e)
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod cache;
+pub mod compare;
 pub mod exec;
 pub mod frames;
 pub mod key;

@@ -65,8 +65,7 @@ pub fn write_decompositions(
                 continue;
             }
             let dest = dir.join(&to);
-            let bytes = std::fs::read(&src).map_err(io(&src))?;
-            write_atomic(&dest, &bytes).map_err(io(&dest))?;
+            super::cache::copy_atomic(&src, &dest).map_err(io(&dest))?;
             written.insert(to);
         }
     }

@@ -10,14 +10,16 @@
 //!   existing R pipeline can read it in place of decompr's output.
 //!
 //! Only one exporter's records are in memory at a time; the files are written to a temporary
-//! name and renamed into place when complete, so a failure never leaves a partial file.
+//! name and renamed into place when complete ([`via_temp_file`]), so a failure never leaves a
+//! partial file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
+use super::cache::via_temp_file;
 use super::frames::FrameError;
 use crate::decompose::context::Context;
 use crate::decompose::wwz::{self, DecomprRow, ExporterBlock, WwzLevel, WwzSummary};
@@ -86,50 +88,6 @@ fn block_frame(
     DataFrame::new(n, cols)
 }
 
-/// A temporary file beside `path` that becomes `path` on [`Staged::commit`] and is removed
-/// if dropped uncommitted.
-struct Staged {
-    tmp: PathBuf,
-    path: PathBuf,
-    committed: bool,
-}
-
-impl Staged {
-    fn new(path: &Path) -> Result<(Staged, File), FrameError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| ferr(parent, e))?;
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "wwz".into());
-        let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| ferr(&tmp, e))?;
-        Ok((
-            Staged {
-                tmp,
-                path: path.to_path_buf(),
-                committed: false,
-            },
-            file,
-        ))
-    }
-
-    fn commit(mut self) -> Result<(), FrameError> {
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| ferr(&self.path, e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
 fn wide_schema() -> Schema {
     let mut fields = vec![
         Field::new("country".into(), DataType::String),
@@ -151,20 +109,23 @@ pub fn write_wide_parquet(
     year: Option<i32>,
     path: &Path,
 ) -> Result<WwzSummary, WwzFileError> {
-    let (staged, file) = Staged::new(path)?;
-    let schema = wide_schema();
-    let mut writer = ParquetWriter::new(BufWriter::new(file))
-        .batched(&schema)
-        .map_err(|e| ferr(path, e))?;
-    let summary = wwz::stream(ctx, level, |block: ExporterBlock| {
-        let df = block_frame(ctx, &block, year).map_err(|e| ferr(path, e))?;
-        writer.write_batch(&df).map_err(|e| ferr(path, e))?;
-        Ok::<(), WwzFileError>(())
-    })?;
-    writer.finish().map_err(|e| ferr(path, e))?;
-    drop(writer);
-    staged.commit()?;
-    Ok(summary)
+    via_temp_file(
+        path,
+        |tmp| {
+            let file = File::create(tmp).map_err(|e| ferr(path, e))?;
+            let mut writer = ParquetWriter::new(BufWriter::new(file))
+                .batched(&wide_schema())
+                .map_err(|e| ferr(path, e))?;
+            let summary = wwz::stream(ctx, level, |block: ExporterBlock| {
+                let df = block_frame(ctx, &block, year).map_err(|e| ferr(path, e))?;
+                writer.write_batch(&df).map_err(|e| ferr(path, e))?;
+                Ok::<(), WwzFileError>(())
+            })?;
+            writer.finish().map_err(|e| ferr(path, e))?;
+            Ok(summary)
+        },
+        |p, e| ferr(p, e).into(),
+    )
 }
 
 /// Streams decompr's `wwz()` layout into `path`: CSV (header = [`wwz::DECOMPR_COLUMNS`],
@@ -173,48 +134,68 @@ pub fn write_decompr(ctx: &Context<'_>, path: &Path) -> Result<WwzSummary, WwzFi
     let parquet = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    let (staged, file) = Staged::new(path)?;
-    let summary = if parquet {
-        let mut fields = vec![
-            Field::new(wwz::DECOMPR_COLUMNS[0].into(), DataType::String),
-            Field::new(wwz::DECOMPR_COLUMNS[1].into(), DataType::String),
-            Field::new(wwz::DECOMPR_COLUMNS[2].into(), DataType::String),
-        ];
-        for name in &wwz::DECOMPR_COLUMNS[3..] {
-            fields.push(Field::new((*name).into(), DataType::Float64));
-        }
-        let schema = Schema::from_iter(fields);
-        let mut writer = ParquetWriter::new(BufWriter::new(file))
-            .batched(&schema)
-            .map_err(|e| ferr(path, e))?;
-        let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
-            let df = decompr_frame(&rows).map_err(|e| ferr(path, e))?;
-            writer.write_batch(&df).map_err(|e| ferr(path, e))?;
-            Ok::<(), WwzFileError>(())
-        })?;
-        writer.finish().map_err(|e| ferr(path, e))?;
-        summary
-    } else {
-        let mut out = BufWriter::new(file);
-        writeln!(out, "{}", wwz::DECOMPR_COLUMNS.join(",")).map_err(|e| ferr(path, e))?;
-        let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
-            for r in rows {
-                let mut line = format!(
-                    "{},{},{}",
-                    r.exporting_country, r.exporting_industry, r.importing_country
-                );
-                for v in r.values {
-                    line.push(',');
-                    line.push_str(&v.to_string());
-                }
-                writeln!(out, "{line}").map_err(|e| ferr(path, e))?;
+    via_temp_file(
+        path,
+        |tmp| {
+            let file = File::create(tmp).map_err(|e| ferr(path, e))?;
+            if parquet {
+                write_decompr_parquet(ctx, file, path)
+            } else {
+                write_decompr_csv(ctx, file, path)
             }
-            Ok::<(), WwzFileError>(())
-        })?;
-        out.flush().map_err(|e| ferr(path, e))?;
-        summary
-    };
-    staged.commit()?;
+        },
+        |p, e| ferr(p, e).into(),
+    )
+}
+
+fn write_decompr_parquet(
+    ctx: &Context<'_>,
+    file: File,
+    path: &Path,
+) -> Result<WwzSummary, WwzFileError> {
+    let mut fields = vec![
+        Field::new(wwz::DECOMPR_COLUMNS[0].into(), DataType::String),
+        Field::new(wwz::DECOMPR_COLUMNS[1].into(), DataType::String),
+        Field::new(wwz::DECOMPR_COLUMNS[2].into(), DataType::String),
+    ];
+    for name in &wwz::DECOMPR_COLUMNS[3..] {
+        fields.push(Field::new((*name).into(), DataType::Float64));
+    }
+    let mut writer = ParquetWriter::new(BufWriter::new(file))
+        .batched(&Schema::from_iter(fields))
+        .map_err(|e| ferr(path, e))?;
+    let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
+        let df = decompr_frame(&rows).map_err(|e| ferr(path, e))?;
+        writer.write_batch(&df).map_err(|e| ferr(path, e))?;
+        Ok::<(), WwzFileError>(())
+    })?;
+    writer.finish().map_err(|e| ferr(path, e))?;
+    Ok(summary)
+}
+
+/// CSV with the header [`wwz::DECOMPR_COLUMNS`] and numbers in shortest round-trip form.
+fn write_decompr_csv(
+    ctx: &Context<'_>,
+    file: File,
+    path: &Path,
+) -> Result<WwzSummary, WwzFileError> {
+    let mut out = BufWriter::new(file);
+    writeln!(out, "{}", wwz::DECOMPR_COLUMNS.join(",")).map_err(|e| ferr(path, e))?;
+    let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
+        for r in rows {
+            let mut line = format!(
+                "{},{},{}",
+                r.exporting_country, r.exporting_industry, r.importing_country
+            );
+            for v in r.values {
+                line.push(',');
+                line.push_str(&v.to_string());
+            }
+            writeln!(out, "{line}").map_err(|e| ferr(path, e))?;
+        }
+        Ok::<(), WwzFileError>(())
+    })?;
+    out.flush().map_err(|e| ferr(path, e))?;
     Ok(summary)
 }
 

@@ -49,17 +49,41 @@ pub fn fresh_dir(tag: &str) -> PathBuf {
 
 /// Runs `gvc` with arguments in a working folder; returns (exit code, stdout, stderr).
 pub fn gvc(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(gvc_bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GVC_CACHE")
-        .output()
-        .expect("run gvc");
+    gvc_with_env(dir, args, &[])
+}
+
+/// [`gvc`] with extra environment variables (e.g. `GVC_DATA`); `GVC_CACHE` is always unset.
+pub fn gvc_with_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(gvc_bin());
+    cmd.args(args).current_dir(dir).env_remove("GVC_CACHE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run gvc");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A JSON file (run.json, results.json, ...), failing the test with the path if unreadable.
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A Parquet file gvc wrote (panel.parquet, decomposition/*.parquet) as a frame.
+pub fn read_parquet(path: &std::path::Path) -> polars::prelude::DataFrame {
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file)
+        .finish()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Writes a table in the labelled-csv layout (`<CTY>_<SECTOR>` rows and columns, `<CTY>_<FD>`
