@@ -365,3 +365,26 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// A misspelled decomposition measure is a located spec error at `gvc check`, with the
+/// nearest measure names, not a failure of the panel at run time.
+#[test]
+fn misspelled_measure_is_located_at_check() {
+    let dir = fresh_dir("measure-typo");
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/demo.toml");
+    std::fs::write(
+        dir.join("typo.toml"),
+        format!(
+            "extends = {:?}\n[variables]\ngvcp = {{ from = \"decomposition.kpww.participaton\", label = \"x\" }}\n",
+            demo.display().to_string()
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = gvc(&dir, &["check", "typo.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("typo.toml:3:10: error: variable `gvcp`: `kpww` computes no measure `kpww.participaton`"),
+        "{err}"
+    );
+    assert!(err.contains("`kpww.participation`"), "{err}");
+}
