@@ -3,13 +3,13 @@
 //! Layers (imports point one way): `cli → engine → {sources, io, decompose, panel, estimate,
 //! report, diff} → spec` types. `decompose` and `estimate` are pure numerics.
 
-pub mod bench_decompose;
+pub mod bench;
 pub mod cli;
 pub mod decompose;
 pub mod diff;
 pub mod engine;
 pub mod estimate;
-pub mod io;
+pub mod iot;
 pub mod panel;
 pub mod report;
 pub mod sources;

@@ -9,7 +9,7 @@ use polars::prelude::*;
 use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
 use crate::estimate::{run_quick, Estimator, IdColumn, PanelData, QuickRequest, Vce};
-use crate::io::Leontief;
+use crate::iot::Leontief;
 use crate::sources::mrio::{self, MrioFormat, MrioOptions};
 
 #[derive(Args, Debug)]
@@ -456,8 +456,8 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     let families = parse_families(&a.measures)?;
     let n_sectors = a.size / g;
     let table = mrio::synthetic::bench_table(g, n_sectors, 1);
-    let matmul = crate::bench_decompose::matmul_seconds(a.size);
-    let t = crate::bench_decompose::time_decomposition(&table, &families)
+    let matmul = crate::bench::decompose::matmul_seconds(a.size);
+    let t = crate::bench::decompose::time_decomposition(&table, &families)
         .map_err(|e| Failure::Run(e.to_string()))?;
     let flops = 2.0 * (a.size as f64).powi(3);
     let mut doc = serde_json::json!({
@@ -480,8 +480,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
         doc["wwz_bilateral_sector"] = bench_wwz_streamed(&table, t.inverse)?;
     }
     if a.regressions {
-        let r =
-            crate::estimate::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
+        let r = crate::bench::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
         doc["fe_regressions"] = serde_json::to_value(&r).unwrap_or_default();
     }
     doc["peak_memory_bytes"] = serde_json::json!(peak_memory_bytes());
@@ -493,7 +492,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
 /// wide Parquet file (as the `decompose` stage does at `wwz_level = "bilateral_sector"`):
 /// seconds, rows, file size, and the ratio to one Leontief inverse.
 fn bench_wwz_streamed(
-    table: &crate::io::IoTable,
+    table: &crate::iot::IoTable,
     inverse_seconds: f64,
 ) -> Result<serde_json::Value, Failure> {
     use crate::decompose::wwz::WwzLevel;

@@ -14,8 +14,8 @@ use faer::Mat;
 
 use crate::decompose::context::{partner_sums, partner_sums_own, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level, MeasureRow};
-use crate::io::identities::Worst;
-use crate::io::leontief::matmul;
+use crate::iot::identities::Worst;
+use crate::iot::leontief::matmul;
 
 /// Exporter-perspective FVA multipliers: for every entry l of s, (Σ_{t≠s} V^t B_s^{ts})_l,
 /// so FVA^{sr}_l = fva_multiplier_l · E^{sr}_l (reference §5.1).

@@ -6,7 +6,7 @@
 use faer::{Mat, MatRef};
 
 use crate::decompose::MeasureRow;
-use crate::io::{IoTable, Leontief};
+use crate::iot::{IoTable, Leontief};
 
 /// Shared precomputed objects of one table (all O(n²) or cheaper given B).
 pub struct Context<'a> {

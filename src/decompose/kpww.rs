@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::decompose::context::{hadamard, partner_sums, partner_sums_own, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, IvDefinition, Level};
-use crate::io::identities::Worst;
+use crate::iot::identities::Worst;
 
 /// The KPWW quantities of every entry (reference §2).
 pub struct KpwwEntries {

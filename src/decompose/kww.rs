@@ -12,7 +12,7 @@ use faer::Mat;
 
 use crate::decompose::context::{partner_sums, Context};
 use crate::decompose::{DecomposeError, FamilyOutput};
-use crate::io::identities::Worst;
+use crate::iot::identities::Worst;
 
 /// The nine KWW terms of every country, in decompr order (T1..T9).
 pub struct KwwTerms {

@@ -15,8 +15,8 @@ pub mod wwz;
 
 use std::collections::BTreeMap;
 
-use crate::io::identities::{IdentityError, IdentityResidual, Worst};
-use crate::io::{IoTable, Leontief};
+use crate::iot::identities::{IdentityError, IdentityResidual, Worst};
+use crate::iot::{IoTable, Leontief};
 
 pub use context::Context;
 
@@ -165,7 +165,7 @@ pub enum DecomposeError {
     #[error(transparent)]
     Identity(#[from] IdentityError),
     #[error("the input-output table is inconsistent: {0}")]
-    Table(#[from] crate::io::TableError),
+    Table(#[from] crate::iot::TableError),
     #[error("measure family `{family}` is not defined at the {level} level (defined: {defined})")]
     LevelNotDefined {
         family: &'static str,
@@ -430,7 +430,7 @@ fn cross_family_identities(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::EntryLabel;
+    use crate::iot::EntryLabel;
     use faer::Mat;
 
     /// 3 countries × 2 sectors; `foreign` scales the off-diagonal intermediate blocks.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::decompose::context::{add, hadamard, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level};
-use crate::io::identities::Worst;
+use crate::iot::identities::Worst;
 
 /// Entry-level WWYZ components (reference §6).
 pub struct WwyzEntries {

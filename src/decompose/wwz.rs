@@ -21,9 +21,9 @@ use faer::Mat;
 
 use crate::decompose::context::{partner_sums, Context};
 use crate::decompose::{kww, DecomposeError, FamilyOutput, Level, MeasureRow};
-use crate::io::identities::{IdentityResidual, Worst};
-use crate::io::leontief::matmul;
-use crate::io::{IoTable, Leontief};
+use crate::iot::identities::{IdentityResidual, Worst};
+use crate::iot::leontief::matmul;
+use crate::iot::{IoTable, Leontief};
 
 /// Paper names of the 16 terms, in the order of WWZ equation (19) / reference §4.
 pub const TERM_NAMES: [&str; 16] = [
@@ -919,7 +919,7 @@ pub fn decompr_layout(ctx: &Context<'_>) -> Result<(Vec<DecomprRow>, WwzSummary)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::EntryLabel;
+    use crate::iot::EntryLabel;
 
     /// `g` countries × `ns` sectors with varied flows; `foreign` scales foreign intermediates.
     fn table(g: usize, ns: usize, foreign: f64) -> IoTable {
@@ -975,7 +975,7 @@ mod tests {
         let g = t.g();
         let y = t.y_by_country();
         let rows = &l.blocks.rows;
-        let e: Vec<f64> = crate::io::identities::total_exports(t);
+        let e: Vec<f64> = crate::iot::identities::total_exports(t);
         let bvec = |p: usize, q: usize, f: &dyn Fn(usize) -> f64| -> Vec<f64> {
             rows[p]
                 .iter()

@@ -5,7 +5,7 @@ use std::path::Path;
 use polars::prelude::DataFrame;
 
 use super::frames::{self, FrameError};
-use crate::io::IoTable;
+use crate::iot::IoTable;
 
 /// The kinds of artifact, which decide the files in the cache folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

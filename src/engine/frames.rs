@@ -9,7 +9,7 @@ use std::path::Path;
 use faer::Mat;
 use polars::prelude::*;
 
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 
 /// A Parquet read or write failure, naming the file.
 #[derive(Debug, thiserror::Error)]

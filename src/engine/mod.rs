@@ -14,7 +14,7 @@ pub mod stages;
 pub mod study;
 pub mod wwz_files;
 
-use crate::io::{IdentityError, LeontiefError};
+use crate::iot::{IdentityError, LeontiefError};
 use crate::sources::SourceError;
 
 /// A stage failure, with the stage instance it happened in.

@@ -11,7 +11,7 @@ use super::artifact::{Artifact, ArtifactKind, Produced};
 use super::exec::{Plan, Task};
 use super::key::FileHasher;
 use super::StageError;
-use crate::io::{check_core_identities, IdentityOptions, IoTable, Leontief};
+use crate::iot::{check_core_identities, IdentityOptions, IoTable, Leontief};
 use crate::sources::mrio::{self, MrioFormat, MrioOptions};
 use crate::spec::{Diagnostic, Diagnostics, Source, Spec};
 

@@ -10,7 +10,6 @@
 //! listwise deletion, duplicate check, singletons) → [`fit`] with an [`Estimator`] and
 //! [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman`], [`render_table`], [`quick_json`].
 
-pub mod bench;
 mod covariance;
 pub mod design;
 pub mod dist;
@@ -25,7 +24,6 @@ pub mod results;
 mod stats;
 pub mod table;
 
-pub use bench::{bench_design, bench_fe_regressions, BenchReport};
 pub use covariance::default_dk_lags;
 pub use design::{
     build_design, ClusterIds, Design, DesignSpec, DesignTransform, IdColumn, PanelData,

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::io::TableError;
+use crate::iot::TableError;
 
 /// A reader failure, located in the input file.
 #[derive(Debug, thiserror::Error)]

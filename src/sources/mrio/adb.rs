@@ -29,7 +29,7 @@ use faer::Mat;
 use serde::Deserialize;
 
 use super::{glob_match, outputs_agree, OutputSource};
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 use crate::sources::error::a1;
 use crate::sources::SourceError;
 

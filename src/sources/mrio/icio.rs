@@ -16,7 +16,7 @@ use std::path::Path;
 use faer::Mat;
 
 use super::matrices::{next_record, open_csv, parse_cell};
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// What to do with split country blocks (CN1/CN2, MX1/MX2).

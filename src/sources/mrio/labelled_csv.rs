@@ -24,7 +24,7 @@ use faer::Mat;
 use serde::Deserialize;
 
 use super::{glob_match, outputs_agree, OutputSource};
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// Options of the `labelled-csv` reader. Every key is optional:

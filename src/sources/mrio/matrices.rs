@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use faer::Mat;
 
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// File names of the matrices, relative to the folder given to [`read`] (absolute paths are

@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::io::IoTable;
+use crate::iot::IoTable;
 use crate::sources::SourceError;
 
 /// The MRIO file formats gvc reads.

@@ -17,7 +17,7 @@
 use faer::Mat;
 use serde::Deserialize;
 
-use crate::io::{EntryLabel, IoTable};
+use crate::iot::{EntryLabel, IoTable};
 
 /// A list of names given either as a count (`5` → generated codes) or explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -1,0 +1,106 @@
+//! Timing harness for `gvc bench`: how long building A, the Leontief inverse, the local
+//! inverses and each decomposition family take on one table, against one dense n×n faer
+//! matmul as the machine's yardstick (DESIGN §1, reference §9 sizes).
+
+use std::time::Instant;
+
+use faer::{Accum, Mat};
+
+use crate::decompose::{run_family, Context, DecomposeError, DecomposeOptions, Family, Level};
+use crate::iot::leontief::{entry_labels, leontief_inverse, par, technical_coefficients};
+use crate::iot::{IoTable, Leontief, LeontiefError};
+
+/// Seconds spent in each step of one decomposition run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BenchTimings {
+    /// Number of country-sector entries n.
+    pub n: usize,
+    /// A = Z diag(x)⁻¹.
+    pub build_a: f64,
+    /// B = (I − A)⁻¹ (LU + inverse).
+    pub inverse: f64,
+    /// Local inverses, v, and the other cheap parts of [`Leontief`].
+    pub leontief_rest: f64,
+    /// Shared O(n²) objects of the families ([`Context`]).
+    pub context: f64,
+    /// Each family at country level, in the order asked.
+    pub measures: Vec<(Family, f64)>,
+}
+
+impl BenchTimings {
+    /// Total seconds of the families (context included).
+    pub fn measures_total(&self) -> f64 {
+        self.context + self.measures.iter().map(|(_, s)| s).sum::<f64>()
+    }
+}
+
+/// Why a benchmark run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Leontief(#[from] LeontiefError),
+    #[error(transparent)]
+    Decompose(#[from] DecomposeError),
+}
+
+/// Times A, the inverse, the rest of the Leontief core and each family (country level,
+/// identities checked as in a real run) on `table`.
+pub fn time_decomposition(
+    table: &IoTable,
+    measures: &[Family],
+) -> Result<BenchTimings, BenchError> {
+    table.validate().map_err(LeontiefError::from)?;
+    let t = Instant::now();
+    let a = technical_coefficients(table.z.as_ref(), &table.x);
+    let build_a = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let b = leontief_inverse(a.as_ref(), &entry_labels(table))?;
+    let inverse = t.elapsed().as_secs_f64();
+    drop(a);
+    let t = Instant::now();
+    let leontief = Leontief::from_inverse(table, b)?;
+    let leontief_rest = t.elapsed().as_secs_f64();
+    let options = DecomposeOptions {
+        measures: measures.to_vec(),
+        level: Level::Country,
+        ..DecomposeOptions::default()
+    };
+    let t = Instant::now();
+    let ctx = Context::new(table, &leontief, options.tolerance);
+    let context = t.elapsed().as_secs_f64();
+    let mut timings = Vec::new();
+    for &family in measures {
+        let t = Instant::now();
+        run_family(&ctx, family, &options)?;
+        timings.push((family, t.elapsed().as_secs_f64()));
+    }
+    Ok(BenchTimings {
+        n: table.n(),
+        build_a,
+        inverse,
+        leontief_rest,
+        context,
+        measures: timings,
+    })
+}
+
+/// Seconds of one dense n×n × n×n faer matmul (all threads), best of three.
+pub fn matmul_seconds(n: usize) -> f64 {
+    let lhs = Mat::from_fn(n, n, |i, j| ((i * 7 + j * 13) % 17) as f64 / 17.0);
+    let rhs = Mat::from_fn(n, n, |i, j| ((i * 11 + j * 5) % 19) as f64 / 19.0);
+    let mut out = Mat::<f64>::zeros(n, n);
+    (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            faer::linalg::matmul::matmul(
+                out.as_mut(),
+                Accum::Replace,
+                lhs.as_ref(),
+                rhs.as_ref(),
+                1.0,
+                par(),
+            );
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}

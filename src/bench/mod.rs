@@ -1,0 +1,8 @@
+//! `gvc bench`: timings measured in one run and reported as ratios — the Leontief inverse and
+//! the decompositions against one dense matmul ([`decompose`]), and FE regressions per second
+//! on one thread and on all cores ([`regressions`]).
+
+pub mod decompose;
+pub mod regressions;
+
+pub use regressions::{bench_design, bench_fe_regressions, BenchReport};

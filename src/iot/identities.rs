@@ -1,0 +1,327 @@
+//! Accounting identities of the table and the Leontief core (reference/decomposition.md §10,
+//! I1–I5), each reported as its largest relative residual and where it occurs. The measures
+//! in `crate::decompose` use the same [`Worst`] accumulator for I6–I8 and I13–I18.
+
+use faer::Mat;
+
+use crate::iot::leontief::{matmul, matvec};
+use crate::iot::{IoTable, Leontief};
+
+/// The largest residual of one identity: what the engine records in run.json.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IdentityResidual {
+    /// Identity number of reference §10, e.g. "I3".
+    pub id: String,
+    /// What the identity states, e.g. "(I − A) B = I".
+    pub name: String,
+    /// Largest relative residual |lhs − rhs| / scale.
+    pub residual: f64,
+    /// Tolerance the residual was checked against.
+    pub tolerance: f64,
+    /// Where the largest residual occurs (country, entry label or matrix cell).
+    pub at: String,
+}
+
+/// An identity that fails beyond its tolerance.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("identity {id} ({name}) fails: largest relative residual {residual:.3e} exceeds {tolerance:.1e} at {at}")]
+pub struct IdentityError {
+    pub id: String,
+    pub name: String,
+    pub residual: f64,
+    pub tolerance: f64,
+    pub at: String,
+}
+
+/// Tracks the worst relative residual of one identity over many places.
+#[derive(Debug, Clone)]
+pub struct Worst {
+    id: &'static str,
+    name: &'static str,
+    tolerance: f64,
+    residual: f64,
+    at: String,
+}
+
+impl Worst {
+    /// Starts tracking identity `id` ("I6") stating `name`, checked at `tolerance`.
+    pub fn new(id: &'static str, name: &'static str, tolerance: f64) -> Self {
+        Worst {
+            id,
+            name,
+            tolerance,
+            residual: 0.0,
+            at: String::from("-"),
+        }
+    }
+
+    /// Records |lhs − rhs| / max(|lhs|, |rhs|, floor); `at` is only built for a new worst.
+    /// `floor` is the absolute scale below which differences count as rounding (reference §10:
+    /// "an absolute floor like 1e-12·scale for values that are essentially zero").
+    pub fn observe(&mut self, lhs: f64, rhs: f64, floor: f64, at: impl FnOnce() -> String) {
+        let denom = lhs.abs().max(rhs.abs()).max(floor).max(f64::MIN_POSITIVE);
+        let r = (lhs - rhs).abs() / denom;
+        let r = if r.is_nan() { f64::INFINITY } else { r };
+        if r > self.residual || (self.at == "-" && r >= self.residual) {
+            self.residual = r;
+            self.at = at();
+        }
+    }
+
+    /// The residual, or an error naming the identity and the worst place.
+    pub fn finish(self) -> Result<IdentityResidual, IdentityError> {
+        if self.residual > self.tolerance {
+            return Err(IdentityError {
+                id: self.id.to_string(),
+                name: self.name.to_string(),
+                residual: self.residual,
+                tolerance: self.tolerance,
+                at: self.at,
+            });
+        }
+        Ok(IdentityResidual {
+            id: self.id.to_string(),
+            name: self.name.to_string(),
+            residual: self.residual,
+            tolerance: self.tolerance,
+            at: self.at,
+        })
+    }
+}
+
+/// How strictly [`check_core_identities`] checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityOptions {
+    /// Relative tolerance of exact identities (reference §10: 1e-9).
+    pub tolerance: f64,
+    /// `true` when x was read from the table rather than recomputed as rowSums(Z) + rowSums(Y):
+    /// I1 is then only reported (unless `read_output_tolerance` is set); I4 accounts for the
+    /// discrepancy d exactly, so it is checked at `tolerance` either way.
+    pub output_read: bool,
+    /// Fail I1 beyond this relative discrepancy even when x was read.
+    pub read_output_tolerance: Option<f64>,
+    /// Check I3 on every entry of (I − A)B (one extra n×n matmul); otherwise on the
+    /// columns B·1 and B·Y only.
+    pub full_inverse_check: bool,
+}
+
+impl Default for IdentityOptions {
+    fn default() -> Self {
+        IdentityOptions {
+            tolerance: 1e-9,
+            output_read: false,
+            read_output_tolerance: None,
+            full_inverse_check: true,
+        }
+    }
+}
+
+/// Checks I1–I5 of reference §10 on a table and its Leontief core.
+///
+/// - I1 rowSums(Z) + rowSums(Y) = x, relative to |x_i|.
+/// - I2 colSums(V̂B) = 1 where x_j > 0 (0 for zero-output placeholder columns).
+/// - I3 (I − A)B = I (max abs over entries), and B = L + L A^F B on B·1 and B·Y.
+/// - I4 B·(Y·1 + d) = x relative to x, with d = x − rowSums(Z) − rowSums(Y) the table's own
+///   discrepancy (0 when x is recomputed); V̂B(Y·1 + d) = va; colSums(V̂BY) = final demand
+///   per country; Σ va = Σ Y + Σ d.
+/// - I5 colSums(V̂BÊ) = E and colSums(V̂BX̂) = x.
+pub fn check_core_identities(
+    table: &IoTable,
+    leontief: &Leontief,
+    options: &IdentityOptions,
+) -> Result<Vec<IdentityResidual>, IdentityError> {
+    let n = table.n();
+    let labels: Vec<String> = table.labels.iter().map(|l| l.to_string()).collect();
+    let tol = options.tolerance;
+    let xscale = leontief.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let floor = 1e-12 * xscale.max(f64::MIN_POSITIVE);
+    let mut out = Vec::new();
+
+    // I1
+    let i1_tol = if options.output_read {
+        options.read_output_tolerance.unwrap_or(f64::INFINITY)
+    } else {
+        tol
+    };
+    let rows_total = table.output_from_rows();
+    let mut i1 = Worst::new("I1", "rowSums(Z) + rowSums(Y) = x", i1_tol);
+    for i in 0..n {
+        i1.observe(rows_total[i], leontief.x[i], floor, || labels[i].clone());
+    }
+    out.push(i1.finish()?);
+
+    // I2
+    let w = leontief.b_apply_left(&leontief.v);
+    let mut i2 = Worst::new("I2", "colSums(V̂B) = 1 where x > 0", tol);
+    for j in 0..n {
+        let target = if leontief.x[j] != 0.0 { 1.0 } else { 0.0 };
+        i2.observe(w[j], target, 1.0, || labels[j].clone());
+    }
+    out.push(i2.finish()?);
+
+    // I3
+    let mut i3 = Worst::new("I3", "(I − A)B = I and B = L + L·A^F·B", tol);
+    if options.full_inverse_check {
+        let ab = matmul(leontief.a.as_ref(), leontief.b.as_ref());
+        for j in 0..n {
+            for i in 0..n {
+                let lhs = leontief.b[(i, j)] - ab[(i, j)];
+                let rhs = if i == j { 1.0 } else { 0.0 };
+                if (lhs - rhs).abs() > i3.current() {
+                    i3.observe(lhs, rhs, 1.0, || format!("({}, {})", labels[i], labels[j]));
+                }
+            }
+        }
+    }
+    let y = table.y_by_country();
+    let mut probes = Mat::<f64>::zeros(n, y.ncols() + 1);
+    for i in 0..n {
+        probes[(i, 0)] = 1.0;
+        for c in 0..y.ncols() {
+            probes[(i, c + 1)] = y[(i, c)];
+        }
+    }
+    let bp = matmul(leontief.b.as_ref(), probes.as_ref());
+    let afbp = leontief.foreign_apply_mat(bp.as_ref());
+    let rhs_probe = {
+        let mut m = probes.clone();
+        for k in 0..m.ncols() {
+            for i in 0..n {
+                m[(i, k)] += afbp[(i, k)];
+            }
+        }
+        leontief.local_apply_mat(m.as_ref())
+    };
+    for k in 0..bp.ncols() {
+        let scale = (0..n)
+            .fold(0.0_f64, |m, i| m.max(bp[(i, k)].abs()))
+            .max(f64::MIN_POSITIVE);
+        for i in 0..n {
+            i3.observe(bp[(i, k)], rhs_probe[(i, k)], scale, || {
+                if k == 0 {
+                    format!("B·1 at {}", labels[i])
+                } else {
+                    format!("B·Y[:, {}] at {}", table.countries[k - 1], labels[i])
+                }
+            });
+        }
+    }
+    out.push(i3.finish()?);
+
+    // I4. With x read from the table, d = x − rowSums(Z) − rowSums(Y) ≠ 0 and the exact
+    // identities are B·(Y·1 + d) = x and Σva = ΣY + Σd; d = 0 when x is recomputed, so one
+    // check serves both and stays at the exact tolerance.
+    let mut i4 = Worst::new(
+        "I4",
+        "B·(Y·1 + d) = x; V̂B(Y·1 + d) = va; V̂BY columns = final demand of rows with x > 0; Σva = ΣY + Σd (d = x − rowSums(Z) − rowSums(Y))",
+        tol,
+    );
+    let ytot: Vec<f64> = (0..n)
+        .map(|i| (0..y.ncols()).map(|c| y[(i, c)]).sum())
+        .collect();
+    let gap = &leontief.output_gap;
+    let y_and_gap: Vec<f64> = ytot.iter().zip(gap).map(|(a, d)| a + d).collect();
+    let byt = matvec(leontief.b.as_ref(), &y_and_gap);
+    for i in 0..n {
+        i4.observe(byt[i], leontief.x[i], floor, || {
+            format!("B·(Y·1 + d) at {}", labels[i])
+        });
+        let vaf = leontief.v[i] * byt[i];
+        i4.observe(vaf, leontief.va[i], floor, || {
+            format!("V̂B(Y·1 + d) at {}", labels[i])
+        });
+    }
+    for c in 0..y.ncols() {
+        let col: f64 = (0..n).map(|i| leontief.v[i] * bp[(i, c + 1)]).sum();
+        // vB is 1 where x > 0 and 0 on zero-output rows (I2), whose final demand is not
+        // value added anywhere.
+        let fd: f64 = (0..n)
+            .filter(|&i| leontief.x[i] != 0.0)
+            .map(|i| y[(i, c)])
+            .sum();
+        i4.observe(col, fd, floor, || {
+            format!("colSums(V̂BY) of {}", table.countries[c])
+        });
+    }
+    let sum_va: f64 = leontief.va.iter().sum();
+    let sum_y: f64 = y_and_gap.iter().sum();
+    i4.observe(sum_va, sum_y, floor, || {
+        "world: Σ va vs Σ Y + Σ d".to_string()
+    });
+    out.push(i4.finish()?);
+
+    // I5
+    let exports = total_exports(table);
+    let mut i5 = Worst::new("I5", "colSums(V̂BÊ) = E, colSums(V̂BX̂) = x", tol);
+    for j in 0..n {
+        if leontief.x[j] == 0.0 {
+            continue;
+        }
+        i5.observe(w[j] * exports[j], exports[j], floor, || {
+            format!("exports of {}", labels[j])
+        });
+        i5.observe(w[j] * leontief.x[j], leontief.x[j], floor, || {
+            format!("output of {}", labels[j])
+        });
+    }
+    out.push(i5.finish()?);
+    Ok(out)
+}
+
+impl Worst {
+    /// The absolute-residual threshold below which a new observation cannot be the worst
+    /// when its scale is 1 (a cheap pre-filter for the n² loop of I3).
+    fn current(&self) -> f64 {
+        self.residual
+    }
+}
+
+/// Total gross exports E (n): Σ_{r ≠ s} (Z^{sr}1 + Y^{sr}) for each row of country s (reference §0).
+pub fn total_exports(table: &IoTable) -> Vec<f64> {
+    let n = table.n();
+    let f = table.f();
+    let rc = &table.row_country;
+    let mut e = vec![0.0; n];
+    for j in 0..n {
+        for i in 0..n {
+            if rc[i] != rc[j] {
+                e[i] += table.z[(i, j)];
+            }
+        }
+    }
+    for (i, ei) in e.iter_mut().enumerate() {
+        for c in 0..table.g() {
+            if c != rc[i] {
+                *ei += (0..f).map(|k| table.y[(i, c * f + k)]).sum::<f64>();
+            }
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_keeps_largest_and_fails_beyond_tolerance() {
+        let mut w = Worst::new("I0", "test", 1e-9);
+        w.observe(1.0, 1.0, 1.0, || "a".into());
+        w.observe(2.0, 2.0 + 1e-12, 1.0, || "b".into());
+        w.observe(3.0, 3.0 + 3e-12, 1.0, || "c".into());
+        let r = w.clone().finish().unwrap();
+        assert_eq!(r.at, "c");
+        assert!((r.residual - 1e-12).abs() < 1e-15);
+        w.observe(1.0, 2.0, 1.0, || "d".into());
+        let e = w.finish().unwrap_err();
+        assert_eq!(e.at, "d");
+        assert_eq!(e.id, "I0");
+    }
+
+    #[test]
+    fn floor_absorbs_differences_of_near_zero_values() {
+        let mut w = Worst::new("I0", "test", 1e-9);
+        w.observe(1e-20, 0.0, 1e-6, || "tiny".into());
+        assert!(w.finish().unwrap().residual < 1e-13);
+    }
+}

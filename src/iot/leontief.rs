@@ -1,0 +1,602 @@
+//! The Leontief core (reference/decomposition.md §0, §1, §9): technical coefficients
+//! A = Z diag(x)⁻¹, the global inverse B = (I − A)⁻¹ by partial-pivot LU, the local
+//! inverses L^{ss} = (I − A^{ss})⁻¹ of every country block, and value-added coefficients
+//! v = va / x. Country blocks come from `IoTable::row_country`, so they may be
+//! non-contiguous (ICIO CN1/CN2 rows of CHN) or merged country groups.
+
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::lu::partial_pivoting::{factor, inverse};
+use faer::{Accum, Mat, MatRef, Par};
+
+use crate::iot::{IoTable, TableError};
+
+/// Row indices of every country and the country of every row (reference §0: "keep an
+/// explicit `country_of_row[n]` map instead of assuming contiguous equal blocks").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryBlocks {
+    /// `rows[c]` = row indices of country `c`, ascending.
+    pub rows: Vec<Vec<usize>>,
+    /// `of_row[i]` = country index of row `i`.
+    pub of_row: Vec<usize>,
+}
+
+impl CountryBlocks {
+    /// The blocks of a table (from `row_country`; `g` countries).
+    pub fn from_table(table: &IoTable) -> Self {
+        CountryBlocks {
+            rows: table.country_rows(),
+            of_row: table.row_country.clone(),
+        }
+    }
+
+    /// Number of countries G.
+    pub fn g(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Number of country-sector entries n.
+    pub fn n(&self) -> usize {
+        self.of_row.len()
+    }
+
+    /// The block M^{rc} = M[rows of r, rows of c] of an n×n matrix.
+    pub fn block(&self, m: MatRef<'_, f64>, r: usize, c: usize) -> Mat<f64> {
+        let (ri, ci) = (&self.rows[r], &self.rows[c]);
+        Mat::from_fn(ri.len(), ci.len(), |i, j| m[(ri[i], ci[j])])
+    }
+
+    /// `true` when rows `i` and `j` belong to the same country ("domestic" in reference §0).
+    pub fn same(&self, i: usize, j: usize) -> bool {
+        self.of_row[i] == self.of_row[j]
+    }
+
+    /// Sums an n-vector over each country's rows (length G).
+    pub fn country_sums(&self, f: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.g()];
+        for (i, &c) in self.of_row.iter().enumerate() {
+            out[c] += f[i];
+        }
+        out
+    }
+}
+
+/// Why the Leontief core could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LeontiefError {
+    #[error("the input-output table is inconsistent: {0}")]
+    Table(#[from] TableError),
+    #[error("I − A is singular: pivot {pivot:e} for column {label} (entry {entry}); the table has a sector whose inputs exhaust its output (check Z and x for that column, or zero-output rows with non-zero sales)")]
+    Singular {
+        entry: usize,
+        label: String,
+        pivot: f64,
+    },
+    #[error("A is not productive: (I − A)⁻¹ has entry {value:e} at ({row}, {col}) although A ≥ 0 (column sums of A reach 1; check value added and output of those sectors)")]
+    NonProductive {
+        row: String,
+        col: String,
+        value: f64,
+    },
+    #[error("the local block I − A^{{ss}} of {country} is singular (column {label}); its domestic inputs exhaust its output")]
+    LocalSingular { country: String, label: String },
+    #[error("the supplied Leontief inverse is {rows}×{cols} but the table has {expected} entries")]
+    InverseShape {
+        rows: usize,
+        cols: usize,
+        expected: usize,
+    },
+    #[error("the Leontief inverse has a non-finite entry at ({row}, {col})")]
+    NotFinite { row: String, col: String },
+}
+
+/// The Leontief objects every measure needs (reference §0).
+#[derive(Debug, Clone)]
+pub struct Leontief {
+    /// Technical coefficients A = Z diag(x)⁻¹, column j zero where x_j = 0.
+    pub a: Mat<f64>,
+    /// Global Leontief inverse B = (I − A)⁻¹.
+    pub b: Mat<f64>,
+    /// Local inverses L^{cc} = (I − A^{cc})⁻¹, one per country, rows `blocks.rows[c]`.
+    pub local: Vec<Mat<f64>>,
+    /// Country blocks of the rows.
+    pub blocks: CountryBlocks,
+    /// Gross output used for A (the table's x).
+    pub x: Vec<f64>,
+    /// Value added va = x − colSums(Z) (reference §9 pitfall 2).
+    pub va: Vec<f64>,
+    /// Value-added coefficients v = va / x, 0 where x = 0.
+    pub v: Vec<f64>,
+    /// Table imbalance d = x − rowSums(Z) − rowSums(Y) (zero when x is recomputed).
+    pub output_gap: Vec<f64>,
+    /// Largest relative effect of the imbalance on output-based identities,
+    /// max_i (B|d|)_i / x_i over x_i > 0: the "table's own rounding" allowance (reference §10 I1, I4).
+    pub rounding_allowance: f64,
+    /// The same effect on country aggregates, max_s Σ_{i∈s} (B|d|)_i / Σ_{i∈s} x_i: the
+    /// allowance of identities between country totals (KWW, KPWW, cross-family), far smaller
+    /// than the per-entry one, which tiny-output entries dominate.
+    pub rounding_allowance_country: f64,
+}
+
+/// Technical coefficients A = Z diag(x)⁻¹ with A[:, j] = 0 where x_j = 0 (reference §0, §9 pitfall 3).
+pub fn technical_coefficients(z: MatRef<'_, f64>, x: &[f64]) -> Mat<f64> {
+    Mat::from_fn(z.nrows(), z.ncols(), |i, j| {
+        if x[j] != 0.0 {
+            z[(i, j)] / x[j]
+        } else {
+            0.0
+        }
+    })
+}
+
+/// Parallelism for the dense kernels: every rayon thread.
+pub fn par() -> Par {
+    Par::rayon(0)
+}
+
+/// B = (I − A)⁻¹ by LU with partial pivoting (faer), the one explicit inverse of the
+/// design (DESIGN §5). `labels` name the columns in the error for a zero pivot.
+pub fn leontief_inverse(a: MatRef<'_, f64>, labels: &[String]) -> Result<Mat<f64>, LeontiefError> {
+    let n = a.nrows();
+    let mut lu = Mat::from_fn(
+        n,
+        n,
+        |i, j| if i == j { 1.0 - a[(i, j)] } else { -a[(i, j)] },
+    );
+    let scale = (0..n).map(|j| lu[(j, j)].abs()).fold(1.0_f64, f64::max);
+    let mut fwd = vec![0usize; n];
+    let mut bwd = vec![0usize; n];
+    let par = par();
+    let mut mem = MemBuffer::new(factor::lu_in_place_scratch::<usize, f64>(
+        n,
+        n,
+        par,
+        Default::default(),
+    ));
+    let (_, perm) = factor::lu_in_place(
+        lu.as_mut(),
+        &mut fwd,
+        &mut bwd,
+        par,
+        MemStack::new(&mut mem),
+        Default::default(),
+    );
+    let tiny = scale * f64::EPSILON * (n.max(1) as f64);
+    for k in 0..n {
+        let pivot = lu[(k, k)];
+        if pivot.abs().partial_cmp(&tiny) != Some(std::cmp::Ordering::Greater) {
+            return Err(LeontiefError::Singular {
+                entry: k,
+                label: labels.get(k).cloned().unwrap_or_else(|| k.to_string()),
+                pivot,
+            });
+        }
+    }
+    let mut b = Mat::<f64>::zeros(n, n);
+    let mut mem = MemBuffer::new(inverse::inverse_scratch::<usize, f64>(n, par));
+    inverse::inverse(
+        b.as_mut(),
+        lu.as_ref(),
+        lu.as_ref(),
+        perm,
+        par,
+        MemStack::new(&mut mem),
+    );
+    Ok(b)
+}
+
+/// Local inverses L^{cc} = (I − A^{cc})⁻¹ of every country block (reference §0, §9: G small
+/// inversions, never the n×n block-diagonal matrix).
+pub fn local_inverses(
+    a: MatRef<'_, f64>,
+    blocks: &CountryBlocks,
+    countries: &[String],
+    labels: &[String],
+) -> Result<Vec<Mat<f64>>, LeontiefError> {
+    (0..blocks.g())
+        .map(|c| {
+            let rows = &blocks.rows[c];
+            let local_a = blocks.block(a, c, c);
+            let block_labels: Vec<String> = rows.iter().map(|&i| labels[i].clone()).collect();
+            leontief_inverse(local_a.as_ref(), &block_labels).map_err(|e| match e {
+                LeontiefError::Singular { label, .. } => LeontiefError::LocalSingular {
+                    country: countries.get(c).cloned().unwrap_or_else(|| c.to_string()),
+                    label,
+                },
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// y = M f for an n×k matrix and a k-vector (faer matmul).
+pub fn matvec(m: MatRef<'_, f64>, f: &[f64]) -> Vec<f64> {
+    let mut out = Mat::<f64>::zeros(m.nrows(), 1);
+    let rhs = MatRef::from_column_major_slice(f, f.len(), 1);
+    faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, m, rhs, 1.0, par());
+    out.col_as_slice(0).to_vec()
+}
+
+/// y = fᵀ M (a row vector times a matrix), returned as a vector of length ncols(M).
+pub fn vecmat(f: &[f64], m: MatRef<'_, f64>) -> Vec<f64> {
+    matvec(m.transpose(), f)
+}
+
+/// M N for two dense matrices (faer matmul, all threads).
+pub fn matmul(m: MatRef<'_, f64>, k: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(m.nrows(), k.ncols());
+    faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, m, k, 1.0, par());
+    out
+}
+
+impl Leontief {
+    /// Builds A, B (one LU), the local inverses and v for a table (reference §0).
+    pub fn new(table: &IoTable) -> Result<Self, LeontiefError> {
+        table.validate()?;
+        let a = technical_coefficients(table.z.as_ref(), &table.x);
+        let labels = entry_labels(table);
+        let b = leontief_inverse(a.as_ref(), &labels)?;
+        Self::assemble(table, a, b, &labels)
+    }
+
+    /// Rebuilds the cheap parts (A, L, v) around a cached global inverse `b`, so the engine
+    /// can skip the LU. The identities of reference §10 (I3) check that `b` still fits.
+    pub fn from_inverse(table: &IoTable, b: Mat<f64>) -> Result<Self, LeontiefError> {
+        table.validate()?;
+        let n = table.n();
+        if b.nrows() != n || b.ncols() != n {
+            return Err(LeontiefError::InverseShape {
+                rows: b.nrows(),
+                cols: b.ncols(),
+                expected: n,
+            });
+        }
+        let a = technical_coefficients(table.z.as_ref(), &table.x);
+        let labels = entry_labels(table);
+        Self::assemble(table, a, b, &labels)
+    }
+
+    fn assemble(
+        table: &IoTable,
+        a: Mat<f64>,
+        b: Mat<f64>,
+        labels: &[String],
+    ) -> Result<Self, LeontiefError> {
+        check_inverse(a.as_ref(), b.as_ref(), labels)?;
+        let blocks = CountryBlocks::from_table(table);
+        let local = local_inverses(a.as_ref(), &blocks, &table.countries, labels)?;
+        let x = table.x.clone();
+        let va = table.value_added();
+        let v = value_added_coefficients(&va, &x);
+        let rows_total = table.output_from_rows();
+        let output_gap: Vec<f64> = x.iter().zip(&rows_total).map(|(xi, ri)| xi - ri).collect();
+        let abs_gap: Vec<f64> = output_gap.iter().map(|d| d.abs()).collect();
+        let propagated = matvec(b.as_ref(), &abs_gap);
+        let rounding_allowance = x
+            .iter()
+            .zip(&propagated)
+            .filter(|(xi, _)| **xi > 0.0)
+            .map(|(xi, p)| p / xi)
+            .fold(0.0_f64, f64::max);
+        let rounding_allowance_country = blocks
+            .rows
+            .iter()
+            .map(|rows| {
+                let p: f64 = rows.iter().map(|&i| propagated[i]).sum();
+                let xs: f64 = rows.iter().map(|&i| x[i].max(0.0)).sum();
+                if xs > 0.0 {
+                    p / xs
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0_f64, f64::max);
+        Ok(Leontief {
+            a,
+            b,
+            local,
+            blocks,
+            x,
+            va,
+            v,
+            output_gap,
+            rounding_allowance,
+            rounding_allowance_country,
+        })
+    }
+
+    /// Number of country-sector entries n.
+    pub fn n(&self) -> usize {
+        self.blocks.n()
+    }
+
+    /// L f with the block-diagonal local inverse (never formed as an n×n matrix).
+    pub fn local_apply(&self, f: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n()];
+        for (c, rows) in self.blocks.rows.iter().enumerate() {
+            let l = &self.local[c];
+            for (jj, &j) in rows.iter().enumerate() {
+                let fj = f[j];
+                if fj == 0.0 {
+                    continue;
+                }
+                for (ii, &i) in rows.iter().enumerate() {
+                    out[i] += l[(ii, jj)] * fj;
+                }
+            }
+        }
+        out
+    }
+
+    /// fᵀ L (row vector times the block-diagonal local inverse), as a vector.
+    pub fn local_apply_left(&self, f: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n()];
+        for (c, rows) in self.blocks.rows.iter().enumerate() {
+            let l = &self.local[c];
+            for (jj, &j) in rows.iter().enumerate() {
+                out[j] = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(ii, &i)| f[i] * l[(ii, jj)])
+                    .sum();
+            }
+        }
+        out
+    }
+
+    /// L M for an n×k matrix M, block by block.
+    pub fn local_apply_mat(&self, m: MatRef<'_, f64>) -> Mat<f64> {
+        let mut out = Mat::<f64>::zeros(m.nrows(), m.ncols());
+        for (c, rows) in self.blocks.rows.iter().enumerate() {
+            let sub = Mat::from_fn(rows.len(), m.ncols(), |i, k| m[(rows[i], k)]);
+            let prod = matmul(self.local[c].as_ref(), sub.as_ref());
+            for (ii, &i) in rows.iter().enumerate() {
+                for k in 0..m.ncols() {
+                    out[(i, k)] = prod[(ii, k)];
+                }
+            }
+        }
+        out
+    }
+
+    /// A^F f: foreign (off-diagonal-block) coefficients times a vector (reference §0).
+    pub fn foreign_apply(&self, f: &[f64]) -> Vec<f64> {
+        let n = self.n();
+        let of = &self.blocks.of_row;
+        let mut out = vec![0.0; n];
+        for j in 0..n {
+            let fj = f[j];
+            if fj == 0.0 {
+                continue;
+            }
+            let cj = of[j];
+            let col = self.a.col_as_slice(j);
+            for i in 0..n {
+                if of[i] != cj {
+                    out[i] += col[i] * fj;
+                }
+            }
+        }
+        out
+    }
+
+    /// fᵀ A^F as a vector.
+    pub fn foreign_apply_left(&self, f: &[f64]) -> Vec<f64> {
+        let n = self.n();
+        let of = &self.blocks.of_row;
+        (0..n)
+            .map(|j| {
+                let cj = of[j];
+                let col = self.a.col_as_slice(j);
+                (0..n).filter(|&i| of[i] != cj).map(|i| f[i] * col[i]).sum()
+            })
+            .collect()
+    }
+
+    /// A^F M for an n×k matrix: A M minus the domestic blocks A^{cc} M^{c·}.
+    pub fn foreign_apply_mat(&self, m: MatRef<'_, f64>) -> Mat<f64> {
+        let mut out = matmul(self.a.as_ref(), m);
+        for (c, rows) in self.blocks.rows.iter().enumerate() {
+            let acc = self.blocks.block(self.a.as_ref(), c, c);
+            let sub = Mat::from_fn(rows.len(), m.ncols(), |i, k| m[(rows[i], k)]);
+            let prod = matmul(acc.as_ref(), sub.as_ref());
+            for (ii, &i) in rows.iter().enumerate() {
+                for k in 0..m.ncols() {
+                    out[(i, k)] -= prod[(ii, k)];
+                }
+            }
+        }
+        out
+    }
+
+    /// B f (a solve would do, but B is at hand).
+    pub fn b_apply(&self, f: &[f64]) -> Vec<f64> {
+        matvec(self.b.as_ref(), f)
+    }
+
+    /// fᵀ B as a vector.
+    pub fn b_apply_left(&self, f: &[f64]) -> Vec<f64> {
+        vecmat(f, self.b.as_ref())
+    }
+
+    /// V̂ B M̂ for a diagonal post-multiplier m (n): element [i, j] = v_i B_ij m_j.
+    /// With m = E this is decompr `leontief(post = "exports")` (reference §1); with m = x,
+    /// `post = "output"`. Dense n×n: meant for small tables and inspection.
+    pub fn va_times_diag(&self, m: &[f64]) -> Mat<f64> {
+        let n = self.n();
+        Mat::from_fn(n, n, |i, j| self.v[i] * self.b[(i, j)] * m[j])
+    }
+
+    /// V̂ B Ê: value added of origin i embodied in gross exports of j (decompr `post = "exports"`, reference §1).
+    pub fn va_in_exports(&self, exports: &[f64]) -> Mat<f64> {
+        self.va_times_diag(exports)
+    }
+
+    /// V̂ B X̂ (decompr `post = "output"`, reference §1).
+    pub fn va_in_output(&self) -> Mat<f64> {
+        self.va_times_diag(&self.x)
+    }
+
+    /// V̂ B Y (n × G): value added by origin absorbed by each country's final demand
+    /// (decompr `post = "final_demand"`, reference §1). `y` is the table's Y by destination.
+    pub fn va_in_final_demand(&self, y: MatRef<'_, f64>) -> Mat<f64> {
+        let by = matmul(self.b.as_ref(), y);
+        Mat::from_fn(by.nrows(), by.ncols(), |i, c| self.v[i] * by[(i, c)])
+    }
+}
+
+/// v = va / x, 0 where x = 0 (reference §0).
+pub fn value_added_coefficients(va: &[f64], x: &[f64]) -> Vec<f64> {
+    va.iter()
+        .zip(x)
+        .map(|(a, xi)| if *xi != 0.0 { a / xi } else { 0.0 })
+        .collect()
+}
+
+/// Labels `BLOCK_SECTOR` of the entries of a table, for error messages.
+pub fn entry_labels(table: &IoTable) -> Vec<String> {
+    table.labels.iter().map(|l| l.to_string()).collect()
+}
+
+/// B must be finite; for A ≥ 0 it must also be non-negative (a productive A has B ≥ I).
+fn check_inverse(
+    a: MatRef<'_, f64>,
+    b: MatRef<'_, f64>,
+    labels: &[String],
+) -> Result<(), LeontiefError> {
+    let n = b.nrows();
+    let label = |i: usize| labels.get(i).cloned().unwrap_or_else(|| i.to_string());
+    let mut a_nonneg = true;
+    for j in 0..n {
+        for i in 0..n {
+            if a[(i, j)] < 0.0 {
+                a_nonneg = false;
+            }
+        }
+    }
+    let mut scale = 0.0_f64;
+    for j in 0..n {
+        for i in 0..n {
+            let value = b[(i, j)];
+            if !value.is_finite() {
+                return Err(LeontiefError::NotFinite {
+                    row: label(i),
+                    col: label(j),
+                });
+            }
+            scale = scale.max(value.abs());
+        }
+    }
+    if a_nonneg {
+        for j in 0..n {
+            for i in 0..n {
+                let value = b[(i, j)];
+                if value < -1e-9 * scale {
+                    return Err(LeontiefError::NonProductive {
+                        row: label(i),
+                        col: label(j),
+                        value,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iot::{EntryLabel, IoTable};
+
+    fn two_by_one(z: [[f64; 2]; 2], y: [f64; 2]) -> IoTable {
+        let z = Mat::from_fn(2, 2, |i, j| z[i][j]);
+        let ym = Mat::from_fn(2, 2, |i, c| if c == 0 { y[i] } else { 0.0 });
+        let mut t = IoTable {
+            year: None,
+            countries: vec!["AAA".into(), "BBB".into()],
+            fd_categories: vec!["F".into()],
+            labels: vec![EntryLabel::new("AAA", "s"), EntryLabel::new("BBB", "s")],
+            row_country: vec![0, 1],
+            z,
+            y: ym,
+            x: vec![0.0; 2],
+            primary_inputs: vec![],
+        };
+        t.x = t.output_from_rows();
+        t
+    }
+
+    #[test]
+    fn inverse_of_two_sector_table_by_hand() {
+        // A = [[0.2, 0.25], [0.1, 0.5]] from Z and x = (10, 20).
+        let t = two_by_one([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0]);
+        let l = Leontief::new(&t).unwrap();
+        let det = 0.8 * 0.5 - 0.25 * 0.1;
+        let expected = [[0.5 / det, 0.25 / det], [0.1 / det, 0.8 / det]];
+        for (i, row) in expected.iter().enumerate() {
+            for (j, e) in row.iter().enumerate() {
+                assert!((l.b[(i, j)] - e).abs() < 1e-14);
+            }
+        }
+        assert!((l.local[0][(0, 0)] - 1.25).abs() < 1e-14);
+        assert!((l.local[1][(0, 0)] - 2.0).abs() < 1e-14);
+        assert!((l.v[0] - 0.7).abs() < 1e-15 && (l.v[1] - 0.25).abs() < 1e-15);
+    }
+
+    #[test]
+    fn zero_output_column_gives_identity_column() {
+        let t = two_by_one([[2.0, 0.0], [0.0, 0.0]], [3.0, 0.0]);
+        let l = Leontief::new(&t).unwrap();
+        assert_eq!(l.a[(0, 1)], 0.0);
+        assert_eq!(l.b[(1, 1)], 1.0);
+        assert_eq!(l.v[1], 0.0);
+    }
+
+    #[test]
+    fn singular_table_is_a_typed_error() {
+        // Sector 1 uses all of its own output: I − A has a zero column.
+        let mut t = two_by_one([[5.0, 0.0], [0.0, 1.0]], [0.0, 1.0]);
+        t.x = vec![5.0, 2.0];
+        match Leontief::new(&t) {
+            Err(LeontiefError::Singular { label, .. }) => assert_eq!(label, "AAA_s"),
+            other => panic!("expected Singular, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_productive_table_is_a_typed_error() {
+        // Column sums of A above 1: B has negative entries.
+        let mut t = two_by_one([[3.0, 3.0], [3.0, 3.0]], [0.0, 0.0]);
+        t.x = vec![4.0, 4.0];
+        assert!(matches!(
+            Leontief::new(&t),
+            Err(LeontiefError::NonProductive { .. })
+        ));
+    }
+
+    #[test]
+    fn from_inverse_matches_new_and_checks_shape() {
+        let t = two_by_one([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0]);
+        let l = Leontief::new(&t).unwrap();
+        let again = Leontief::from_inverse(&t, l.b.clone()).unwrap();
+        assert_eq!(again.a, l.a);
+        assert_eq!(again.v, l.v);
+        assert!(matches!(
+            Leontief::from_inverse(&t, Mat::zeros(3, 3)),
+            Err(LeontiefError::InverseShape { .. })
+        ));
+    }
+
+    #[test]
+    fn local_and_foreign_products_match_dense() {
+        let t = two_by_one([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0]);
+        let l = Leontief::new(&t).unwrap();
+        let f = [1.0, 2.0];
+        assert_eq!(l.local_apply(&f), vec![1.25, 4.0]);
+        assert_eq!(l.local_apply_left(&f), vec![1.25, 4.0]);
+        let af = l.foreign_apply(&f);
+        assert!((af[0] - 0.5).abs() < 1e-15 && (af[1] - 0.1).abs() < 1e-15);
+        let fa = l.foreign_apply_left(&f);
+        assert!((fa[0] - 0.2).abs() < 1e-15 && (fa[1] - 0.25).abs() < 1e-15);
+    }
+}

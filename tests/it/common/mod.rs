@@ -1,0 +1,131 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The read-only `shared/` folder with golden values and real data: `$GVC_SHARED_DIR` if set,
+/// else `../shared` beside the crate. `None` (with a message saying what is skipped) when absent.
+pub fn shared_dir(what: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("GVC_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    if dir.join("golden").is_dir() || dir.join("data").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED {what}: shared folder not found at {} (set GVC_SHARED_DIR to the folder that holds golden/ and data/)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Relative difference |a-b| / max(|a|,|b|,tiny); exact zero when both are zero.
+pub fn rel_diff(a: f64, b: f64) -> f64 {
+    if a == b {
+        return 0.0;
+    }
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+/// Path of the built `gvc` binary (cargo builds it for integration tests).
+pub fn gvc_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gvc"))
+}
+
+/// A fresh, empty folder under the system temp dir, unique per call.
+pub fn fresh_dir(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "gvc-it-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+/// Runs `gvc` with arguments in a working folder; returns (exit code, stdout, stderr).
+pub fn gvc(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    gvc_with_env(dir, args, &[])
+}
+
+/// [`gvc`] with extra environment variables (e.g. `GVC_DATA`); `GVC_CACHE` is always unset.
+pub fn gvc_with_env(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &std::path::Path)],
+) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(gvc_bin());
+    cmd.args(args).current_dir(dir).env_remove("GVC_CACHE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run gvc");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A JSON file (run.json, results.json, ...), failing the test with the path if unreadable.
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A Parquet file gvc wrote (panel.parquet, decomposition/*.parquet) as a frame.
+pub fn read_parquet(path: &std::path::Path) -> polars::prelude::DataFrame {
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file)
+        .finish()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Writes a table in the labelled-csv layout (`<CTY>_<SECTOR>` rows and columns, `<CTY>_<FD>`
+/// final-demand columns, a `VA` row and `OUT` row and column), as a test fixture.
+pub fn write_labelled_csv(path: &std::path::Path, t: &gvc::iot::IoTable) {
+    let n = t.n();
+    let f = t.f();
+    let mut s = String::from("label");
+    for l in &t.labels {
+        s.push_str(&format!(",{}_{}", l.block, l.sector));
+    }
+    for c in &t.countries {
+        for k in &t.fd_categories {
+            s.push_str(&format!(",{c}_{k}"));
+        }
+    }
+    s.push_str(",OUT\n");
+    for i in 0..n {
+        s.push_str(&format!("{}_{}", t.labels[i].block, t.labels[i].sector));
+        for j in 0..n {
+            s.push_str(&format!(",{}", t.z[(i, j)]));
+        }
+        for j in 0..t.g() * f {
+            s.push_str(&format!(",{}", t.y[(i, j)]));
+        }
+        s.push_str(&format!(",{}\n", t.x[i]));
+    }
+    let va = t.value_added();
+    s.push_str("VA");
+    for v in &va {
+        s.push_str(&format!(",{v}"));
+    }
+    for _ in 0..t.g() * f {
+        s.push(',');
+    }
+    s.push_str(",\nOUT");
+    for x in &t.x {
+        s.push_str(&format!(",{x}"));
+    }
+    for _ in 0..t.g() * f {
+        s.push(',');
+    }
+    s.push_str(",\n");
+    std::fs::write(path, s).expect("write labelled csv");
+}

@@ -1,0 +1,28 @@
+//! gvc's integration tests in one binary (so polars is linked once): each module runs
+//! the real CLI on real specs or a library layer on real data; `common` and `support` are
+//! shared helpers.
+
+mod common;
+mod support;
+
+mod bri_study;
+mod cli_foundation;
+mod countries;
+mod covariates;
+mod diff_variants;
+mod estimate_edge_cases;
+mod golden_decompr;
+mod golden_estimate;
+mod golden_exvatools;
+mod golden_wwz;
+mod readers_adb;
+mod readers_labelled;
+mod report;
+mod spec_reference;
+mod study_pipeline;
+mod study_wwz;
+mod synthetic_mrio;
+mod transforms;
+mod tutorial;
+mod wiod_identities;
+mod wiod_study;
