@@ -4,6 +4,7 @@
 //! report, diff} → spec` types. `decompose` and `estimate` are pure numerics.
 
 pub mod bench;
+pub mod choice;
 pub mod cli;
 pub mod decompose;
 pub mod diff;

@@ -427,6 +427,42 @@ fn cross_family_identities(
     Ok(out)
 }
 
+impl crate::choice::Choice for Family {
+    const WHAT: &'static str = "measure family";
+    const ALL: &'static [Self] = &Family::ALL;
+    fn name(self) -> &'static str {
+        self.prefix()
+    }
+}
+
+impl crate::choice::Choice for IvDefinition {
+    const WHAT: &'static str = "IV definition";
+    const ALL: &'static [Self] = &[
+        IvDefinition::Dvafx,
+        IvDefinition::DvafxExclBack,
+        IvDefinition::KwwT3,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            IvDefinition::Dvafx => "dvafx",
+            IvDefinition::DvafxExclBack => "dvafx_excl_back",
+            IvDefinition::KwwT3 => "kww_t3",
+        }
+    }
+}
+
+impl crate::choice::Choice for Level {
+    const WHAT: &'static str = "level";
+    const ALL: &'static [Self] = &[Level::Country, Level::Sector, Level::Bilateral];
+    fn name(self) -> &'static str {
+        match self {
+            Level::Country => "country",
+            Level::Sector => "sector",
+            Level::Bilateral => "bilateral",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -916,6 +916,24 @@ pub fn decompr_layout(ctx: &Context<'_>) -> Result<(Vec<DecomprRow>, WwzSummary)
     Ok((rows, summary))
 }
 
+impl crate::choice::Choice for WwzLevel {
+    const WHAT: &'static str = "WWZ level";
+    const ALL: &'static [Self] = &[
+        WwzLevel::Country,
+        WwzLevel::Bilateral,
+        WwzLevel::Sector,
+        WwzLevel::BilateralSector,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            WwzLevel::Country => "country",
+            WwzLevel::Bilateral => "bilateral",
+            WwzLevel::Sector => "sector",
+            WwzLevel::BilateralSector => "bilateral_sector",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

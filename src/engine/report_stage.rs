@@ -66,12 +66,14 @@ fn collect_columns(
             .or_default()
             .insert(c.estimator.clone(), columns.len());
         let control = match c.controls.last() {
-            Some(last) if m.controls_mode.value == "sequential" => format!(
-                "+ {}",
-                spec.variables
-                    .get(last)
-                    .map_or(last.as_str(), |v| v.label.as_str())
-            ),
+            Some(last) if m.controls_mode.value == crate::spec::ControlsMode::Sequential => {
+                format!(
+                    "+ {}",
+                    spec.variables
+                        .get(last)
+                        .map_or(last.as_str(), |v| v.label.as_str())
+                )
+            }
             _ => String::new(),
         };
         let label = match (prefix.is_empty(), control.is_empty()) {
@@ -209,24 +211,10 @@ pub fn add_report_stage(
         .or_insert_with(|| "Country".into());
     labels.entry("year".into()).or_insert_with(|| "Year".into());
     let settings = report::ReportSettings {
-        formats: spec
-            .report
-            .formats
-            .iter()
-            .filter_map(|f| match f.value.as_str() {
-                "markdown" => Some(report::Format::Markdown),
-                "latex" => Some(report::Format::Latex),
-                _ => None,
-            })
-            .collect(),
+        formats: spec.report.formats.iter().map(|f| f.value).collect(),
         stars: spec.report.stars.value.clone(),
         digits: spec.report.digits,
-        r2: match spec.report.r2.value.as_str() {
-            "within" => report::R2Choice::Within,
-            "overall" => report::R2Choice::Overall,
-            "between" => report::R2Choice::Between,
-            _ => report::R2Choice::Auto,
-        },
+        r2: spec.report.r2.value,
         order: spec.report.order.clone(),
         drop: spec.report.drop.clone(),
         coefficient_plot: spec.report.figures,
@@ -245,7 +233,7 @@ pub fn add_report_stage(
     let synthetic: Vec<String> = spec
         .sources
         .values()
-        .filter(|s| s.format.value.starts_with("synthetic"))
+        .filter(|s| s.format.value.is_synthetic())
         .map(|s| s.name.clone())
         .collect();
     let mut notes = Vec::new();

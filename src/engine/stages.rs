@@ -39,9 +39,12 @@ pub fn mrio_source(spec: &Spec) -> Result<(&Source, MrioFormat, MrioOptions), Di
             ),
         )]));
     };
-    let format: MrioFormat = src.format.value.parse().map_err(|e: mrio::UnknownFormat| {
-        Diagnostics(vec![Diagnostic::at(&src.format.loc, e.to_string())])
-    })?;
+    let Some(format) = src.format.value.tables() else {
+        return Err(Diagnostics(vec![Diagnostic::at(
+            &src.format.loc,
+            format!("`sources.{}` does not hold input-output tables", src.name),
+        )]));
+    };
     // `codes` names the table's code system (read by the panel), not a reader option.
     let mut reader_options = src.options.clone();
     if let Some(map) = reader_options.as_object_mut() {
@@ -286,32 +289,17 @@ pub const DECOMPOSE_VERSION: u32 = 1;
 
 /// The decomposition options a spec asks for (families, level, IV definition).
 pub fn decompose_options(spec: &Spec) -> crate::decompose::DecomposeOptions {
-    use crate::decompose::{DecomposeOptions, Family, IvDefinition, Level};
+    use crate::decompose::DecomposeOptions;
     let measures = spec
         .decomposition
         .measures
         .iter()
-        .filter_map(|m| match m.value.as_str() {
-            "kpww" => Some(Family::Kpww),
-            "kww" => Some(Family::Kww),
-            "bm" => Some(Family::Bm),
-            "wwyz" => Some(Family::Wwyz),
-            "wwz" => Some(Family::Wwz),
-            _ => None,
-        })
+        .map(|m| m.value)
         .collect();
     DecomposeOptions {
         measures,
-        level: if spec.decomposition.level.value == "sector" {
-            Level::Sector
-        } else {
-            Level::Country
-        },
-        iv: match spec.decomposition.iv.value.as_str() {
-            "dvafx_excl_back" => IvDefinition::DvafxExclBack,
-            "kww_t3" => IvDefinition::KwwT3,
-            _ => IvDefinition::Dvafx,
-        },
+        level: spec.decomposition.level.value,
+        iv: spec.decomposition.iv.value,
         tolerance: 1e-9,
     }
 }
@@ -394,13 +382,7 @@ pub const WWZ_FILE: &str = "wwz.parquet";
 
 /// `[decomposition] wwz_level` as the decomposition's level type (validated by the spec).
 pub fn wwz_level_of(spec: &Spec) -> crate::decompose::wwz::WwzLevel {
-    use crate::decompose::wwz::WwzLevel;
-    match spec.decomposition.wwz_level.value.as_str() {
-        "bilateral" => WwzLevel::Bilateral,
-        "sector" => WwzLevel::Sector,
-        "bilateral_sector" => WwzLevel::BilateralSector,
-        _ => WwzLevel::Country,
-    }
+    spec.decomposition.wwz_level.value
 }
 
 /// Long-form measure rows as a frame: country, sector, partner, year, measure, value.

@@ -16,7 +16,7 @@ use crate::estimate::{
     self, build_design, fit, hausman, DesignSpec, DesignTransform, EstimationResult, Estimator,
     FitOptions, HausmanVariant, IdColumn, PanelData, Vce,
 };
-use crate::panel::{self, PanelInputs, VariableDef, VariableSpec};
+use crate::panel::{self, PanelInputs, VariableDef};
 use crate::sources::countries::{self, CodeSystem};
 use crate::sources::{synthetic_panel, table, wdi};
 use crate::spec::validate::{expand_members, sample_members};
@@ -34,7 +34,7 @@ fn code_system(name: &str) -> Option<CodeSystem> {
 /// The sample's countries, sets and built-in sets expanded, in the spec's code system.
 pub fn sample_countries(spec: &Spec) -> Result<Vec<String>, Diagnostics> {
     let mut d = Diagnostics::default();
-    let system = code_system(&spec.countries.codes.value).unwrap_or(CodeSystem::Adb);
+    let system = spec.countries.codes.value;
     let builtin = |name: &str| countries::builtin_set(name, system).ok();
     let codes = expand_members(
         &sample_members(spec),
@@ -49,9 +49,7 @@ pub fn sample_countries(spec: &Spec) -> Result<Vec<String>, Diagnostics> {
 /// Checks every sample country against the registry of the spec's code system.
 pub fn check_country_codes(spec: &Spec) -> Diagnostics {
     let mut d = Diagnostics::default();
-    let Some(system) = code_system(&spec.countries.codes.value) else {
-        return d;
-    };
+    let system = spec.countries.codes.value;
     let mut sets: Vec<(&String, &crate::spec::At<String>)> = Vec::new();
     for (name, set) in &spec.countries.sets {
         for m in &set.value {
@@ -96,8 +94,17 @@ fn mentioned_keys(spec: &Spec, source: &str) -> BTreeSet<String> {
             &prefix,
             &mut out,
         );
-        if let Some(t) = &v.transform {
-            walk(&t.value, &prefix, &mut out);
+        for t in &v.transforms.value {
+            for o in t.operands() {
+                walk(&serde_json::Value::String(o.to_string()), &prefix, &mut out);
+            }
+            if let crate::panel::Transform::LpSpillover(s) = t {
+                walk(
+                    &serde_json::Value::String(s.ofdi.clone()),
+                    &prefix,
+                    &mut out,
+                );
+            }
         }
     }
     out
@@ -222,8 +229,8 @@ pub fn add_covariate_stages(
             "format": src.format.value,
             "options": src.options,
             "keys": keys,
-            "countries": if src.format.value == "synthetic-panel" { json!(countries) } else { json!(null) },
-            "years": if src.format.value == "synthetic-panel" { json!([first, last]) } else { json!(null) },
+            "countries": if src.format.value == crate::sources::SourceFormat::SyntheticPanel { json!(countries) } else { json!(null) },
+            "years": if src.format.value == crate::sources::SourceFormat::SyntheticPanel { json!([first, last]) } else { json!(null) },
         });
         out.push(plan.add(Task {
             stage: "covariates",
@@ -261,7 +268,7 @@ fn covariate_job(
 ) -> Result<super::exec::Job, Diagnostic> {
     let name = src.name.clone();
     let path = src.path.as_ref().map(|p| p.value.clone());
-    match src.format.value.as_str() {
+    match crate::choice::Choice::name(src.format.value) {
         "wdi-csv" => {
             let codes: Vec<String> = keys
                 .iter()
@@ -313,7 +320,7 @@ fn covariate_job(
         "csv" | "wide-csv" | "bilateral-csv" | "parquet" => {
             let mut opts = options_without(src, &[]);
             if let Some(map) = opts.as_object_mut() {
-                match src.format.value.as_str() {
+                match crate::choice::Choice::name(src.format.value) {
                     "wide-csv" => {
                         map.insert("layout".into(), json!("wide"));
                     }
@@ -327,7 +334,7 @@ fn covariate_job(
                 Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name))
                     .with_help("keys: layout, country, codes, year, reporter, partner, value, columns, missing")
             })?;
-            tspec.parquet = src.format.value == "parquet";
+            tspec.parquet = src.format.value == crate::sources::SourceFormat::Parquet;
             let path = path.ok_or_else(|| Diagnostic::at(&src.loc, "a csv source needs `path`"))?;
             Ok(Box::new(move |_, _dir: &std::path::Path| {
                 let mut rows = LongRows::new();
@@ -455,7 +462,7 @@ pub fn table_codes(spec: &Spec) -> Option<CodeSystem> {
         .and_then(|s| s.options.get("codes"))
         .and_then(|v| v.as_str())
         .and_then(code_system)
-        .or_else(|| code_system(&spec.countries.codes.value))
+        .or(Some(spec.countries.codes.value))
 }
 
 /// A variable reading `decomposition.<family>.<measure>` must name a measure the family
@@ -502,25 +509,18 @@ pub fn add_panel_stage(
     let mut d = Diagnostics::default();
     let mut defs = Vec::new();
     for v in spec.variables.values() {
-        let mut entry = serde_json::Map::new();
-        entry.insert("from".into(), json!(v.from.value));
-        if let Some(t) = &v.transform {
-            entry.insert("transform".into(), t.value.clone());
-        }
-        entry.insert("label".into(), json!(v.name));
-        match serde_json::from_value::<VariableSpec>(serde_json::Value::Object(entry)) {
-            Ok(vs) => defs.push(VariableDef::new(v.name.clone(), vs)),
-            Err(e) => d.push(
-                Diagnostic::at(v.transform.as_ref().map_or(&v.loc, |t| &t.loc), format!("variable `{}`: {e}", v.name))
-                    .with_help("transforms: \"log\", \"log1p\", \"diff\", \"growth\", \"standardize\", {lag=1}, {lead=1}, {scale=c}, {ratio=\"v\"}, {interaction=\"v\"}, {winsorize={lower,upper}}, {pim_stock={delta}}, {lp_spillover={ofdi, capital}}"),
-            ),
-        }
+        defs.push(VariableDef {
+            name: v.name.clone(),
+            from: v.from.value.clone(),
+            transforms: v.transforms.value.clone(),
+            label: Some(v.name.clone()),
+        });
     }
     check_measure_names(spec, &mut d);
     d.into_result()?;
     let sample = panel::assemble::Sample {
         countries: countries.clone(),
-        codes: code_system(&spec.countries.codes.value),
+        codes: Some(spec.countries.codes.value),
         first_year: spec.sample.years.value.0,
         last_year: spec.sample.years.value.1,
         exclude_years: spec.sample.exclude_years.value.clone(),
@@ -533,7 +533,12 @@ pub fn add_panel_stage(
     let variables: BTreeMap<&String, serde_json::Value> = spec
         .variables
         .iter()
-        .map(|(k, v)| (k, json!({ "from": v.from.value, "transform": v.transform.as_ref().map(|t| &t.value) })))
+        .map(|(k, v)| {
+            (
+                k,
+                json!({ "from": v.from.value, "transform": v.transforms.value }),
+            )
+        })
         .collect();
     let part = json!({
         "variables": variables,
@@ -682,7 +687,8 @@ pub struct ModelColumn {
 /// The columns of a model: for each control step, each estimator.
 pub fn model_columns(m: &Model, variant: Option<&str>) -> Vec<ModelColumn> {
     let controls: Vec<String> = m.controls.iter().map(|c| c.value.clone()).collect();
-    let steps: Vec<Vec<String>> = if m.controls_mode.value == "sequential" {
+    let steps: Vec<Vec<String>> = if m.controls_mode.value == crate::spec::ControlsMode::Sequential
+    {
         (0..=controls.len())
             .map(|k| controls[..k].to_vec())
             .collect()
@@ -696,9 +702,9 @@ pub fn model_columns(m: &Model, variant: Option<&str>) -> Vec<ModelColumn> {
             out.push(ModelColumn {
                 model: m.name.value.clone(),
                 step,
-                estimator: e.value.clone(),
+                estimator: e.value.as_str().to_string(),
                 controls: ctrl.clone(),
-                instance: format!("{prefix}{}/{}/{}", m.name.value, step, e.value),
+                instance: format!("{prefix}{}/{}/{}", m.name.value, step, e.value.as_str()),
             });
         }
     }
@@ -706,7 +712,7 @@ pub fn model_columns(m: &Model, variant: Option<&str>) -> Vec<ModelColumn> {
 }
 
 fn vce_of(m: &Model) -> Vce {
-    Vce::parse(&m.vce.value).unwrap_or(Vce::Cluster)
+    m.vce.value
 }
 
 /// Adds estimate (and Hausman) stages for every model column; returns the task indices by

@@ -508,3 +508,26 @@ pub(crate) mod finite_or_null_matrix {
             .collect())
     }
 }
+
+impl crate::choice::Choice for Estimator {
+    const WHAT: &'static str = "estimator";
+    const ALL: &'static [Self] = &[
+        Estimator::Pooled,
+        Estimator::Fe,
+        Estimator::Fe2,
+        Estimator::Re,
+        Estimator::Be,
+        Estimator::Fd,
+    ];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl crate::choice::Choice for Vce {
+    const WHAT: &'static str = "vce";
+    const ALL: &'static [Self] = &[Vce::Conventional, Vce::Robust, Vce::Cluster];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}

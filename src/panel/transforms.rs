@@ -39,7 +39,7 @@ use crate::panel::series::{Bilateral, Series};
 use crate::panel::summary::{mean_sd, stata_percentile};
 
 /// One transform of a country-year series (see the module documentation for the formulas).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Transform {
     /// Natural logarithm.
@@ -70,8 +70,35 @@ pub enum Transform {
     LpSpillover(SpilloverSpec),
 }
 
+/// Every transform a spec can write: its name and an example of how it is written (the table
+/// the spec's help text and the documentation derive from; one row per variant).
+pub const TRANSFORMS: &[(&str, &str)] = &[
+    ("log", "\"log\""),
+    ("log1p", "\"log1p\""),
+    ("diff", "\"diff\""),
+    ("growth", "\"growth\""),
+    ("standardize", "\"standardize\""),
+    ("lag", "{ lag = 1 }"),
+    ("lead", "{ lead = 1 }"),
+    ("scale", "{ scale = 100.0 }"),
+    ("ratio", "{ ratio = \"gdp\" }"),
+    ("interaction", "{ interaction = \"tariff\" }"),
+    ("winsorize", "{ winsorize = { lower = 1, upper = 99 } }"),
+    ("pim_stock", "{ pim_stock = { delta = 0.05 } }"),
+    (
+        "lp_spillover",
+        "{ lp_spillover = { ofdi = \"ofdi.stock\", capital = \"k\" } }",
+    ),
+];
+
+/// The help line listing every transform ([`TRANSFORMS`]).
+pub fn transform_help() -> String {
+    let examples: Vec<&str> = TRANSFORMS.iter().map(|(_, e)| *e).collect();
+    format!("transforms: {}", examples.join(", "))
+}
+
 /// Percentiles (0–100) of `winsorize`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WinsorizeSpec {
     /// Lower percentile, e.g. 1.
@@ -81,7 +108,7 @@ pub struct WinsorizeSpec {
 }
 
 /// Parameters of `pim_stock`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PimSpec {
     /// Depreciation rate δ, 0 < δ ≤ 1 (e.g. 0.05 for R&D, Coe–Helpman 1995).
@@ -99,7 +126,7 @@ fn default_growth_years() -> u32 {
 }
 
 /// How `pim_stock` treats a missing flow between two observed years.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GapFill {
     /// The stock stops at the first missing flow (no stock from that year on).
@@ -110,7 +137,7 @@ pub enum GapFill {
 }
 
 /// Parameters of `lp_spillover`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpilloverSpec {
     /// Bilateral source of outward FDI (reporter = investor i, partner = host j).
@@ -123,7 +150,7 @@ pub struct SpilloverSpec {
 }
 
 /// Treatment of a host j with OFDI but missing (or zero) capital or R&D stock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MissingHost {
     /// The investor's spillover for that year is missing.
@@ -615,6 +642,40 @@ pub fn lp_spillover(
 
 #[cfg(test)]
 mod tests {
+    /// Every row of TRANSFORMS parses as the transform it names, and every variant has a row.
+    #[test]
+    fn transform_table_is_complete_and_parses() {
+        for (name, example) in TRANSFORMS {
+            let doc: toml::Value = toml::from_str(&format!("t = {example}")).unwrap();
+            let json = serde_json::to_value(&doc["t"]).unwrap();
+            let t: Transform = serde_json::from_value(json).unwrap();
+            let tag = match serde_json::to_value(&t).unwrap() {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Object(m) => m.keys().next().unwrap().clone(),
+                other => panic!("{other}"),
+            };
+            assert_eq!(&tag, name);
+        }
+        // A variant without a row would not be listed in the spec's help: count the variants
+        // through an exhaustive match.
+        let variants = |t: &Transform| match t {
+            Transform::Log
+            | Transform::Log1p
+            | Transform::Diff
+            | Transform::Growth
+            | Transform::Standardize
+            | Transform::Lag(_)
+            | Transform::Lead(_)
+            | Transform::Scale(_)
+            | Transform::Ratio(_)
+            | Transform::Interaction(_)
+            | Transform::Winsorize(_)
+            | Transform::PimStock(_)
+            | Transform::LpSpillover(_) => 13,
+        };
+        assert_eq!(variants(&Transform::Log), TRANSFORMS.len());
+    }
+
     use super::*;
 
     fn series(rows: &[(&str, i32, f64)]) -> Series {

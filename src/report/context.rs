@@ -333,3 +333,21 @@ pub struct FigureContext {
     /// `\linewidth` when wider.
     pub picture: Option<String>,
 }
+
+impl crate::choice::Choice for R2Choice {
+    const WHAT: &'static str = "R² choice";
+    const ALL: &'static [Self] = &[
+        R2Choice::Auto,
+        R2Choice::Within,
+        R2Choice::Overall,
+        R2Choice::Between,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            R2Choice::Auto => "auto",
+            R2Choice::Within => "within",
+            R2Choice::Overall => "overall",
+            R2Choice::Between => "between",
+        }
+    }
+}

@@ -206,6 +206,14 @@ pub fn width(s: &str) -> usize {
     s.chars().count()
 }
 
+impl crate::choice::Choice for Format {
+    const WHAT: &'static str = "report format";
+    const ALL: &'static [Self] = &[Format::Markdown, Format::Latex];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

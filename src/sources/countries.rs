@@ -616,6 +616,22 @@ pub fn builtin_set(name: &str, to: CodeSystem) -> Result<Vec<String>, CountryErr
         .collect()
 }
 
+impl crate::choice::Choice for CodeSystem {
+    const WHAT: &'static str = "code system";
+    const ALL: &'static [Self] = &CodeSystem::ALL;
+    fn name(self) -> &'static str {
+        CodeSystem::name(self)
+    }
+}
+
+/// Code systems deserialise through serde's derive (it accepts the alias `wiod2013`) and
+/// serialise as their name.
+impl serde::Serialize for CodeSystem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(crate::choice::Choice::name(*self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Loc};
 use super::node::{apply_override, merge, parse_override, parse_toml, Node, Value};
 use super::types::*;
+use crate::choice::Choice;
 
 /// Reads, merges and type-checks a spec with its overrides (`dotted.key=value`).
 /// Semantic checks that need no data files run too ([`super::validate`]).
@@ -281,16 +282,58 @@ impl<'a> Section<'a> {
         Some(At::new(out, node.loc.clone()))
     }
 
-    fn one_of(&self, value: &At<String>, key: &str, allowed: &[&str], diags: &mut Diagnostics) {
-        if !allowed.contains(&value.value.as_str()) {
-            diags.push(
-                Diagnostic::at(
-                    &value.loc,
-                    format!("`{}.{key}` cannot be `{}`", self.name, value.value),
-                )
-                .with_help(did_you_mean(&value.value, allowed)),
-            );
+    /// `value` as one of `allowed` (a closed choice), or a located error with the allowed
+    /// names and the nearest one.
+    fn choice_in<T: Choice>(
+        &self,
+        value: &At<String>,
+        key: &str,
+        allowed: &[T],
+        diags: &mut Diagnostics,
+    ) -> Option<At<T>> {
+        if let Some(c) = allowed.iter().find(|c| c.name() == value.value) {
+            return Some(At::new(*c, value.loc.clone()));
         }
+        let names: Vec<&str> = allowed.iter().map(|c| c.name()).collect();
+        diags.push(
+            Diagnostic::at(
+                &value.loc,
+                format!("`{}.{key}` cannot be `{}`", self.name, value.value),
+            )
+            .with_help(did_you_mean(&value.value, &names)),
+        );
+        None
+    }
+
+    /// The choice at `key` (`default` when absent). An unknown name is reported and read as
+    /// the default, so later checks run on a well-formed spec (loading fails anyway).
+    fn choice_or<T: Choice>(&self, key: &str, default: T, diags: &mut Diagnostics) -> At<T> {
+        self.choice_or_in(key, default, T::ALL, diags)
+    }
+
+    fn choice_or_in<T: Choice>(
+        &self,
+        key: &str,
+        default: T,
+        allowed: &[T],
+        diags: &mut Diagnostics,
+    ) -> At<T> {
+        let raw = self.string_or(key, default.name(), diags);
+        let loc = raw.loc.clone();
+        self.choice_in(&raw, key, allowed, diags)
+            .unwrap_or(At::new(default, loc))
+    }
+
+    /// A list of choices at `key` (a single name is a one-element list); unknown names are
+    /// reported and left out.
+    fn choices<T: Choice>(&self, key: &str, diags: &mut Diagnostics) -> Option<At<Vec<At<T>>>> {
+        let raw = self.strings(key, diags)?;
+        let items = raw
+            .value
+            .iter()
+            .filter_map(|v| self.choice_in(v, key, T::ALL, diags))
+            .collect();
+        Some(At::new(items, raw.loc))
     }
 }
 
@@ -358,23 +401,17 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
     let decomposition = Decomposition {
         source: dec_s.string_or("source", "mrio", diags),
         measures: dec_s
-            .strings("measures", diags)
+            .choices("measures", diags)
             .unwrap_or_else(|| At::new(Vec::new(), dec_s.loc.clone())),
-        iv: dec_s.string_or("iv", "dvafx", diags),
-        level: dec_s.string_or("level", "country", diags),
-        wwz_level: dec_s.string_or("wwz_level", "country", diags),
+        iv: dec_s.choice_or("iv", crate::decompose::IvDefinition::Dvafx, diags),
+        level: dec_s.choice_or_in(
+            "level",
+            crate::decompose::Level::Country,
+            DECOMPOSITION_LEVELS,
+            diags,
+        ),
+        wwz_level: dec_s.choice_or("wwz_level", crate::decompose::wwz::WwzLevel::Country, diags),
     };
-    for m in decomposition.measures.iter() {
-        dec_s.one_of(m, "measures", allowed::MEASURES, diags);
-    }
-    dec_s.one_of(&decomposition.iv, "iv", allowed::IV, diags);
-    dec_s.one_of(&decomposition.level, "level", allowed::LEVEL, diags);
-    dec_s.one_of(
-        &decomposition.wwz_level,
-        "wwz_level",
-        allowed::WWZ_LEVEL,
-        diags,
-    );
 
     let variables = extract_variables(top.node("variables"), diags);
     let models = extract_array(top.node("models"), "models", diags)
@@ -466,7 +503,20 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
         let Some(s) = Section::of(&label, snode, diags) else {
             continue;
         };
-        let format = s.required_string("format", "\"labelled-csv\"", diags);
+        let raw_format = s.required_string("format", "\"labelled-csv\"", diags);
+        // A source without a valid format is reported here and left out of the spec; later
+        // checks that name it know it from the document (no second message).
+        let format = if raw_format.value.is_empty() {
+            None
+        } else {
+            s.choice_in(
+                &raw_format,
+                "format",
+                crate::sources::SourceFormat::ALL,
+                diags,
+            )
+        };
+        let Some(format) = format else { continue };
         let path = s
             .string("path", diags)
             .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
@@ -498,8 +548,7 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
 }
 
 fn extract_countries(s: Section<'_>, diags: &mut Diagnostics) -> Countries {
-    let codes = s.string_or("codes", "adb", diags);
-    s.one_of(&codes, "codes", allowed::CODES, diags);
+    let codes = s.choice_or("codes", crate::sources::countries::CodeSystem::Adb, diags);
     let mut sets = BTreeMap::new();
     for key in s.table.keys() {
         if keys::COUNTRIES.contains(&key.as_str()) {
@@ -558,7 +607,7 @@ fn extract_variables(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<S
                 Variable {
                     name: name.clone(),
                     from: At::new(from.clone(), vnode.loc.clone()),
-                    transform: None,
+                    transforms: At::new(Vec::new(), vnode.loc.clone()),
                     label: name.clone(),
                     loc: vnode.loc.clone(),
                 },
@@ -570,9 +619,10 @@ fn extract_variables(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<S
         };
         s.check_keys(keys::VARIABLE, diags);
         let from = s.required_string("from", "\"wdi.NY.GDP.PCAP.KD.ZG\"", diags);
-        let transform = s
-            .node("transform")
-            .map(|t| At::new(t.to_json(), t.loc.clone()));
+        let transforms = match s.node("transform") {
+            Some(t) => At::new(parse_transforms(&label, t, diags), t.loc.clone()),
+            None => At::new(Vec::new(), vnode.loc.clone()),
+        };
         let label_text = s
             .string("label", diags)
             .map(|a| a.value)
@@ -582,7 +632,7 @@ fn extract_variables(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<S
             Variable {
                 name: name.clone(),
                 from,
-                transform,
+                transforms,
                 label: label_text,
                 loc: vnode.loc.clone(),
             },
@@ -635,22 +685,12 @@ fn extract_model(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<Model
         );
     }
     let controls = list("controls", diags);
-    let controls_mode = s.string_or("controls_mode", "all", diags);
-    s.one_of(
-        &controls_mode,
-        "controls_mode",
-        allowed::CONTROLS_MODE,
-        diags,
-    );
-    let mut estimators = list("estimators", diags);
-    if s.node("estimators").is_none() {
-        estimators.push(At::new("fe".into(), s.loc.clone()));
-    }
-    for e in &estimators {
-        s.one_of(e, "estimators", allowed::ESTIMATORS, diags);
-    }
-    let vce = s.string_or("vce", "cluster", diags);
-    s.one_of(&vce, "vce", allowed::VCE, diags);
+    let controls_mode = s.choice_or("controls_mode", ControlsMode::All, diags);
+    let estimators = s
+        .choices("estimators", diags)
+        .map(|a| a.value)
+        .unwrap_or_else(|| vec![At::new(crate::estimate::Estimator::Fe, s.loc.clone())]);
+    let vce = s.choice_or("vce", crate::estimate::Vce::Cluster, diags);
     Some(Model {
         name,
         dependent,
@@ -720,19 +760,15 @@ fn extract_robustness(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<
 }
 
 fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
-    let mut formats = s
-        .strings("formats", diags)
+    let formats = s
+        .choices("formats", diags)
         .map(|a| a.value)
-        .unwrap_or_default();
-    if s.node("formats").is_none() {
-        formats = vec![
-            At::new("markdown".into(), s.loc.clone()),
-            At::new("latex".into(), s.loc.clone()),
-        ];
-    }
-    for f in &formats {
-        s.one_of(f, "formats", allowed::FORMATS, diags);
-    }
+        .unwrap_or_else(|| {
+            <crate::report::Format as Choice>::ALL
+                .iter()
+                .map(|f| At::new(*f, s.loc.clone()))
+                .collect()
+        });
     let stars = s
         .floats("stars", diags)
         .unwrap_or_else(|| At::new(vec![0.10, 0.05, 0.01], s.loc.clone()));
@@ -756,8 +792,7 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
         }
         None => 3,
     };
-    let r2 = s.string_or("r2", "auto", diags);
-    s.one_of(&r2, "r2", allowed::R2, diags);
+    let r2 = s.choice_or("r2", crate::report::R2Choice::Auto, diags);
     let plain = |key: &str, diags: &mut Diagnostics| {
         s.strings(key, diags)
             .map(|a| a.value.into_iter().map(|x| x.value).collect())
@@ -798,4 +833,29 @@ pub fn variant_spec(spec: &Spec, r: &Robustness) -> Result<Spec, Diagnostics> {
     diags.extend(super::validate::validate(&out));
     diags.into_result()?;
     Ok(out)
+}
+
+/// The transforms of a variable (`"log"`, `{ lag = 1 }` or a list of them), or a located error
+/// naming what was wrong and every transform there is.
+fn parse_transforms(
+    label: &str,
+    node: &Node,
+    diags: &mut Diagnostics,
+) -> Vec<crate::panel::Transform> {
+    #[derive(serde::Deserialize)]
+    struct One {
+        #[serde(deserialize_with = "crate::panel::transforms::one_or_many")]
+        transform: Vec<crate::panel::Transform>,
+    }
+    let doc = serde_json::json!({ "transform": node.to_json() });
+    match serde_json::from_value::<One>(doc) {
+        Ok(one) => one.transform,
+        Err(e) => {
+            diags.push(
+                Diagnostic::at(&node.loc, format!("`{label}.transform`: {e}"))
+                    .with_help(crate::panel::transforms::transform_help()),
+            );
+            Vec::new()
+        }
+    }
 }

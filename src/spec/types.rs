@@ -9,6 +9,13 @@ use serde::Serialize;
 
 use super::diag::Loc;
 use super::node::Node;
+use crate::decompose::wwz::WwzLevel;
+use crate::decompose::{Family, IvDefinition, Level};
+use crate::estimate::{Estimator, Vce};
+use crate::panel::Transform;
+use crate::report::{Format, R2Choice};
+use crate::sources::countries::CodeSystem;
+use crate::sources::SourceFormat;
 
 /// A value and where the spec wrote it. Serialises as the bare value.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +84,7 @@ pub struct Study {
 #[derive(Debug, Clone, Serialize)]
 pub struct Source {
     pub name: String,
-    pub format: At<String>,
+    pub format: At<SourceFormat>,
     /// File or folder, resolved against the folder of the spec file that wrote it.
     pub path: Option<At<PathBuf>>,
     /// How a year finds its file inside `path`, e.g. `ADB-MRIO*{year}*.xlsx`.
@@ -96,8 +103,9 @@ pub struct Source {
 /// `[countries]`: the code system and named country sets (`@name` includes another set).
 #[derive(Debug, Clone, Serialize)]
 pub struct Countries {
-    /// Code system the spec writes countries in: `adb` (default), `iso3`, `wiod`, `icio`.
-    pub codes: At<String>,
+    /// Code system the spec writes countries in: `adb` (default), `iso3`, `wiod`, `wiod2016`,
+    /// `icio`.
+    pub codes: At<CodeSystem>,
     /// Sets as written (members may be `@other`).
     pub sets: BTreeMap<String, At<Vec<At<String>>>>,
 }
@@ -118,14 +126,14 @@ pub struct Decomposition {
     /// Name of the `[sources.*]` entry holding the input-output tables (default `mrio`).
     pub source: At<String>,
     /// Measure families: `kpww`, `kww`, `wwz`, `bm`, `wwyz`.
-    pub measures: At<Vec<At<String>>>,
+    pub measures: At<Vec<At<Family>>>,
     /// IV definition for KPWW (reference/decomposition.md §2): `dvafx` (default),
     /// `dvafx_excl_back`, `kww_t3`.
-    pub iv: At<String>,
+    pub iv: At<IvDefinition>,
     /// `country` (default) or `sector`.
-    pub level: At<String>,
+    pub level: At<Level>,
     /// What WWZ keeps for the panel: `country` (default), `bilateral`, `sector`, `bilateral_sector`.
-    pub wwz_level: At<String>,
+    pub wwz_level: At<WwzLevel>,
 }
 
 /// One entry of `[variables]`.
@@ -134,8 +142,8 @@ pub struct Variable {
     pub name: String,
     /// `<source>.<column>`, `decomposition.<measure>.<name>` or another variable's name.
     pub from: At<String>,
-    /// Transform(s) applied in order, as JSON for the panel's transform type.
-    pub transform: Option<At<serde_json::Value>>,
+    /// Transforms applied in order (empty: none), located at the `transform` key.
+    pub transforms: At<Vec<Transform>>,
     /// Label used in tables and figures (default: the name).
     pub label: String,
     #[serde(skip)]
@@ -151,11 +159,11 @@ pub struct Model {
     pub controls: Vec<At<String>>,
     /// `all` (default: one column with every control) or `sequential` (one column per added
     /// control, starting with none, as fixest `csw0`).
-    pub controls_mode: At<String>,
+    pub controls_mode: At<ControlsMode>,
     /// `pooled`, `fe`, `fe2`, `re`, `be`, `fd`.
-    pub estimators: Vec<At<String>>,
+    pub estimators: Vec<At<Estimator>>,
     /// `conventional`, `robust` or `cluster` (default `cluster`).
-    pub vce: At<String>,
+    pub vce: At<Vce>,
     /// Cluster variable; default the panel (country).
     pub cluster: Option<At<String>>,
     /// Hausman FE-vs-RE test under each FE/RE pair.
@@ -190,7 +198,7 @@ pub struct Robustness {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// `markdown`, `latex`.
-    pub formats: Vec<At<String>>,
+    pub formats: Vec<At<Format>>,
     /// Significance thresholds for one, two, three stars (sorted descending).
     pub stars: At<Vec<f64>>,
     pub digits: usize,
@@ -198,7 +206,7 @@ pub struct Report {
     pub templates: Option<At<PathBuf>>,
     /// Which R² the regression tables show: `auto` (within for FE, overall for RE), `within`,
     /// `overall`, `between`.
-    pub r2: At<String>,
+    pub r2: At<R2Choice>,
     /// Coefficients in this order first (others follow in model order).
     pub order: Vec<String>,
     /// Coefficients left out of the tables (e.g. `_cons`).
@@ -207,34 +215,29 @@ pub struct Report {
     pub figures: bool,
 }
 
-/// Allowed values of the enumerated keys, shared by the validator and the spec reference.
-pub mod allowed {
-    pub const CODES: &[&str] = &["adb", "iso3", "wiod", "icio"];
-    pub const MEASURES: &[&str] = &["kpww", "kww", "wwz", "bm", "wwyz"];
-    pub const IV: &[&str] = &["dvafx", "dvafx_excl_back", "kww_t3"];
-    pub const LEVEL: &[&str] = &["country", "sector"];
-    pub const WWZ_LEVEL: &[&str] = &["country", "bilateral", "sector", "bilateral_sector"];
-    pub const CONTROLS_MODE: &[&str] = &["all", "sequential"];
-    pub const ESTIMATORS: &[&str] = &["pooled", "fe", "fe2", "re", "be", "fd"];
-    pub const VCE: &[&str] = &["conventional", "robust", "cluster"];
-    pub const FORMATS: &[&str] = &["markdown", "latex"];
-    pub const R2: &[&str] = &["auto", "within", "overall", "between"];
-    pub const MRIO_FORMATS: &[&str] = &[
-        "adb-xlsx",
-        "icio-csv",
-        "labelled-csv",
-        "matrices",
-        "synthetic",
-    ];
-    pub const COVARIATE_FORMATS: &[&str] = &[
-        "wdi-csv",
-        "csv",
-        "wide-csv",
-        "bilateral-csv",
-        "parquet",
-        "synthetic-panel",
-    ];
+/// How a model's controls enter its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ControlsMode {
+    /// One column with every control.
+    All,
+    /// One column per added control, starting with none (fixest `csw0`).
+    Sequential,
 }
+
+impl crate::choice::Choice for ControlsMode {
+    const WHAT: &'static str = "controls mode";
+    const ALL: &'static [Self] = &[ControlsMode::All, ControlsMode::Sequential];
+    fn name(self) -> &'static str {
+        match self {
+            ControlsMode::All => "all",
+            ControlsMode::Sequential => "sequential",
+        }
+    }
+}
+crate::choice_serde!(ControlsMode);
+
+/// The levels `[decomposition] level` accepts (bilateral rows come from `wwz_level`).
+pub const DECOMPOSITION_LEVELS: &[Level] = &[Level::Country, Level::Sector];
 
 /// Keys each section accepts: the single source of truth for "did you mean" suggestions and
 /// for the spec reference test.

@@ -7,6 +7,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Loc};
 use super::types::*;
+use crate::choice::Choice;
+use crate::decompose::Family;
+use crate::estimate::Estimator;
+use crate::sources::SourceFormat;
+
+/// Whether the spec document declares `[sources.<name>]` (even if its format was invalid and
+/// the source was left out of the typed spec).
+fn declared_source(spec: &Spec, name: &str) -> bool {
+    spec.root
+        .table()
+        .and_then(|t| t.get("sources"))
+        .and_then(|s| s.table())
+        .is_some_and(|s| s.contains_key(name))
+}
 
 /// Country sets every spec may include with `@name` without defining them.
 pub const BUILTIN_SETS: &[&str] = &["bri34"];
@@ -26,27 +40,9 @@ pub fn validate(spec: &Spec) -> Diagnostics {
 }
 
 fn check_sources(spec: &Spec, d: &mut Diagnostics) {
-    let formats: Vec<&str> = allowed::MRIO_FORMATS
-        .iter()
-        .chain(allowed::COVARIATE_FORMATS)
-        .copied()
-        .collect();
     for src in spec.sources.values() {
-        let f = src.format.value.as_str();
-        if f.is_empty() {
-            continue; // already reported as missing
-        }
-        if !formats.contains(&f) {
-            d.push(
-                Diagnostic::at(
-                    &src.format.loc,
-                    format!("unknown format `{f}` for `sources.{}`", src.name),
-                )
-                .with_help(did_you_mean(f, &formats)),
-            );
-            continue;
-        }
-        let synthetic = f.starts_with("synthetic");
+        let f = src.format.value;
+        let synthetic = f.is_synthetic();
         match &src.path {
             None if !synthetic => d.push(
                 Diagnostic::at(&src.loc, format!("`sources.{}` needs `path`", src.name))
@@ -76,34 +72,17 @@ fn check_sources(spec: &Spec, d: &mut Diagnostics) {
 }
 
 /// What a source of format `format` expects at its path, in words.
-fn expected_input(format: &str, files: Option<&str>) -> String {
-    let what = match format {
-        "adb-xlsx" => "a folder of ADB MRIO Excel workbooks, one per year",
-        "icio-csv" => "a folder of OECD ICIO CSV files, one per year",
-        "labelled-csv" => "a folder of labelled input-output CSV files, one per year",
-        "matrices" => "a folder of Z, Y, VA (and x) CSV matrices per year",
-        "wdi-csv" => "a World Bank WDI CSV file or a folder of them",
-        "bilateral-csv" => "a bilateral CSV table (reporter, partner, year, value)",
-        "wide-csv" => "a CSV table with one column per year",
-        "parquet" => "a Parquet table with country and year columns",
-        _ => "a CSV table with country and year columns",
-    };
+fn expected_input(format: SourceFormat, files: Option<&str>) -> String {
+    let what = format.facts().expects;
     match files {
         Some(pattern) => format!("{what}, named like `{pattern}`"),
         None => what.to_string(),
     }
 }
 
-/// Where data of a format usually comes from, when the spec gives no `download` hint.
-fn default_download(format: &str) -> &'static str {
-    match format {
-        "adb-xlsx" => "download the ADB MRIO tables (ADB Data Library, \"Multiregional Input-Output Tables\", one .xlsx per year; data/README.md lists them)",
-        "icio-csv" => "download the OECD Inter-Country Input-Output tables (oe.cd/icio, the CSV edition)",
-        "labelled-csv" => "export the tables as labelled CSV (docs/formats.md describes the layout)",
-        "wdi-csv" => "download the indicators from the World Bank WDI (per-indicator CSV from data.worldbank.org, or the bulk WDICSV.csv)",
-        "bilateral-csv" => "assemble the bilateral table (UNCTAD bilateral FDI statistics, the IMF CDIS, or a national bulletin; docs/formats.md describes the columns)",
-        _ => "see docs/formats.md for the layout this format reads",
-    }
+/// Where data of a format usually come from, when the spec gives no `download` hint.
+fn default_download(format: SourceFormat) -> &'static str {
+    format.facts().download
 }
 
 /// The path made absolute against the working folder, so the message says where exactly.
@@ -267,6 +246,8 @@ fn check_decomposition(spec: &Spec, d: &mut Diagnostics) {
         return;
     }
     match spec.sources.get(&src.value) {
+        // A source whose format was invalid is left out of the spec; it was reported.
+        None if declared_source(spec, &src.value) => {}
         None => {
             let names: Vec<&str> = spec.sources.keys().map(String::as_str).collect();
             d.push(
@@ -287,19 +268,21 @@ fn check_decomposition(spec: &Spec, d: &mut Diagnostics) {
                 }),
             );
         }
-        Some(s)
-            if !allowed::MRIO_FORMATS.contains(&s.format.value.as_str())
-                && !s.format.value.is_empty() =>
-        {
+        Some(s) if s.format.value.tables().is_none() => {
+            let tables: Vec<&str> = SourceFormat::table_formats()
+                .into_iter()
+                .map(Choice::name)
+                .collect();
             d.push(
                 Diagnostic::at(
                     &s.format.loc,
                     format!(
                         "`sources.{}` feeds the decomposition but `{}` is not an input-output table format",
-                        s.name, s.format.value
+                        s.name,
+                        s.format.value.name()
                     ),
                 )
-                .with_help(format!("use one of {}", super::diag::quote_list(allowed::MRIO_FORMATS))),
+                .with_help(format!("use one of {}", super::diag::quote_list(&tables))),
             );
         }
         _ => {}
@@ -332,7 +315,7 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
                 .decomposition
                 .measures
                 .iter()
-                .any(|m| m.value == family)
+                .any(|m| m.value.name() == family)
             {
                 d.push(
                     Diagnostic::at(
@@ -342,10 +325,10 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
                             v.name
                         ),
                     )
-                    .with_help(if allowed::MEASURES.contains(&family) {
+                    .with_help(if Family::from_name(family).is_some() {
                         format!("add \"{family}\" to `decomposition.measures`")
                     } else {
-                        format!("measure families: {}", super::diag::quote_list(allowed::MEASURES))
+                        format!("measure families: {}", super::diag::quote_list(&Family::names()))
                     }),
                 );
             }
@@ -453,8 +436,8 @@ fn check_models(spec: &Spec, d: &mut Diagnostics) {
             }
         }
         if m.hausman {
-            let has = |e: &str| m.estimators.iter().any(|x| x.value == e);
-            if !(has("fe") && has("re")) {
+            let has = |e: Estimator| m.estimators.iter().any(|x| x.value == e);
+            if !(has(Estimator::Fe) && has(Estimator::Re)) {
                 d.push(
                     Diagnostic::at(
                         &m.loc,

@@ -214,7 +214,7 @@ fn ten_mistakes_ten_located_messages() {
     for needle in [
         "unknown key `tittle`",
         "does not exist",
-        "unknown format `wdi-cvs`",
+        "`sources.wdi.format` cannot be `wdi-cvs`",
         "unknown country set `@southasia`",
         "country set `empty` is empty",
         "`sample.years` is inverted",

@@ -515,6 +515,20 @@ pub(crate) fn outputs_agree(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
 }
 
+impl crate::choice::Choice for MrioFormat {
+    const WHAT: &'static str = "input-output table format";
+    const ALL: &'static [Self] = &MrioFormat::ALL;
+    fn name(self) -> &'static str {
+        MrioFormat::name(self)
+    }
+}
+
+impl serde::Serialize for MrioFormat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
