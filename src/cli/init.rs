@@ -32,7 +32,7 @@ report is re-rendered. Delete a file there to go back to the built-in one.\n"
 }
 
 fn write(path: &Path, text: &str) -> Result<(), Failure> {
-    crate::engine::cache::write_atomic(path, text.as_bytes())
+    crate::engine::atomic::write_atomic(path, text.as_bytes())
         .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))
 }
 

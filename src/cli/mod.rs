@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand};
 pub mod init;
 pub mod quick;
 
-use crate::engine::cache::Lookup;
+use crate::engine::cache::Cache;
+use crate::engine::exec::Outcome;
 use crate::engine::run::{self, prepare, RunError, RunOptions};
+use crate::engine::status::{Relation, State};
 use crate::spec::{load_spec, Spec};
 
 #[derive(Parser, Debug)]
@@ -30,6 +32,11 @@ pub enum Command {
     Check(SpecArgs),
     /// Run what is stale and write output/<spec>/.
     Run(RunArgs),
+    /// Print every stage instance of a spec's plan: kind, instance, key, dependencies and
+    /// parameters (--json), and store it in the cache for workers (--write).
+    Plan(PlanArgs),
+    /// Work on one stage instance (how other machines execute a plan).
+    Stage(StageArgs),
     /// Show which stages are cached or stale (and why, with --explain).
     Status(StatusArgs),
     /// Remove leftovers from the cache (temp folders), unused artifacts, or everything.
@@ -69,6 +76,9 @@ pub struct SpecArgs {
     pub cache: Option<PathBuf>,
 }
 
+/// The most worker threads `--jobs` accepts.
+pub const MAX_JOBS: u16 = 1024;
+
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The study specs; several specs share one cache.
@@ -81,12 +91,45 @@ pub struct RunArgs {
     /// Output folder (default: output/<spec name>).
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Worker threads for independent stage instances (default: number of cores).
-    #[arg(long, short = 'j', default_value_t = 0)]
-    pub jobs: usize,
+    /// Worker threads for independent stage instances, 1 to 1024 (default: number of cores).
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS as i64))]
+    pub jobs: u16,
     /// No progress bars or summary lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Print the plan as JSON: one object per instance with kind, instance, key, version,
+    /// deps and params.
+    #[arg(long)]
+    pub json: bool,
+    /// Store every instance's plan entry in the cache (`plans/<key>.json`), so that
+    /// `gvc stage run KEY --cache DIR` can run it.
+    #[arg(long)]
+    pub write: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StageArgs {
+    #[command(subcommand)]
+    pub command: StageCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StageCommand {
+    /// Run one stage instance from the plan stored in the cache, reading its dependencies
+    /// from the cache and writing its artifact atomically (exit 0 when it was already there).
+    Run {
+        /// The instance's key, as `gvc plan` prints it.
+        key: String,
+        /// The cache folder holding the plan and the dependencies.
+        #[arg(long, value_name = "DIR")]
+        cache: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -108,10 +151,10 @@ pub struct CleanArgs {
     pub specs: Vec<PathBuf>,
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
-    /// Remove the whole cache.
+    /// Remove everything gvc wrote in the cache.
     #[arg(long, conflicts_with = "unused")]
     pub all: bool,
-    /// Remove artifacts the spec's current plan does not use.
+    /// Remove artifacts the specs' current plans do not use.
     #[arg(long)]
     pub unused: bool,
 }
@@ -121,6 +164,8 @@ pub fn main_with(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => check(&a),
         Command::Run(a) => run_cmd(&a),
+        Command::Plan(a) => plan_cmd(&a),
+        Command::Stage(a) => stage_cmd(&a),
         Command::Status(a) => status(&a),
         Command::Clean(a) => clean(&a),
         Command::Estimate(a) => quick::estimate(&a),
@@ -160,6 +205,13 @@ impl From<RunError> for Failure {
     fn from(e: RunError) -> Self {
         match e {
             RunError::Spec(d) => Failure::Spec(d.to_string()),
+            RunError::Cache(e @ crate::engine::cache::CacheError::NotACache { .. }) => {
+                Failure::Spec(format!("error: {e}"))
+            }
+            RunError::Publish(
+                e @ (crate::engine::publish::PublishError::NotOurs { .. }
+                | crate::engine::publish::PublishError::WouldOverwrite { .. }),
+            ) => Failure::Spec(format!("error: {e}")),
             other => Failure::Run(error_chain(&other)),
         }
     }
@@ -195,14 +247,80 @@ fn check(a: &SpecArgs) -> Result<(), Failure> {
     let spec = load(&a.spec, &a.set)?;
     let prepared = prepare(&spec, &options(&a.cache))?;
     println!("spec {} is valid: {}", a.spec.display(), spec.study.title);
-    println!("plan ({} stage instances):", prepared.plan.tasks.len());
-    for t in &prepared.plan.tasks {
-        let state = if prepared.cache.has(t.stage, &t.key()) {
+    println!("plan ({} stage instances):", prepared.plan.instances.len());
+    for i in &prepared.plan.instances {
+        let state = if prepared.cache.has(i.kind.name(), &i.key) {
             "cached"
         } else {
             "stale"
         };
-        println!("  {:<10} {:<24} {}", t.stage, t.instance, state);
+        println!("  {:<10} {:<24} {}", i.kind.name(), i.instance, state);
+    }
+    Ok(())
+}
+
+fn plan_cmd(a: &PlanArgs) -> Result<(), Failure> {
+    let spec = load(&a.spec.spec, &a.spec.set)?;
+    let prepared = prepare(&spec, &options(&a.spec.cache))?;
+    if a.write {
+        for i in &prepared.plan.instances {
+            prepared
+                .cache
+                .write_plan_entry(&i.key, &i.entry())
+                .map_err(|e| Failure::Run(error_chain(&e)))?;
+        }
+    }
+    if a.json {
+        let text = serde_json::to_string_pretty(&prepared.plan.to_json())
+            .map_err(|e| Failure::Run(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for i in &prepared.plan.instances {
+        println!("{:<10} {:<24} {}", i.kind.name(), i.instance, i.key);
+        for (role, key) in &i.deps {
+            let name = prepared
+                .plan
+                .get(key)
+                .map_or_else(|| key.to_string(), |d| d.id());
+            println!("    {role}: {name}");
+        }
+    }
+    if a.write {
+        eprintln!(
+            "plan of {} instances stored in {}",
+            prepared.plan.instances.len(),
+            prepared.cache.root.display()
+        );
+    }
+    Ok(())
+}
+
+fn stage_cmd(a: &StageArgs) -> Result<(), Failure> {
+    let StageCommand::Run { key, cache } = &a.command;
+    let key: crate::engine::key::Key = key
+        .parse()
+        .map_err(|e| Failure::Spec(format!("error: {e}")))?;
+    let Some(cache) = Cache::existing(cache).map_err(|e| Failure::Spec(format!("error: {e}")))?
+    else {
+        return Err(Failure::Spec(format!(
+            "error: no cache at {}; write a plan into it first (`gvc plan SPEC --write --cache {}`)",
+            cache.display(),
+            cache.display()
+        )));
+    };
+    let hasher = crate::engine::hashing::FileHasher::new(Some(cache.root.join("file-hashes.json")));
+    let outcome = crate::engine::exec::run_stored(&cache, &hasher, &key).map_err(|e| match e {
+        crate::engine::StageError::NotPlanned { .. }
+        | crate::engine::StageError::BadPlanEntry { .. } => Failure::Spec(format!("error: {e}")),
+        other => Failure::Run(error_chain(&other)),
+    })?;
+    hasher.save();
+    match outcome {
+        crate::engine::exec::WorkerOutcome::AlreadyThere => {
+            eprintln!("{key}: already in the cache")
+        }
+        crate::engine::exec::WorkerOutcome::Ran => eprintln!("{key}: done"),
     }
     Ok(())
 }
@@ -217,12 +335,12 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
             } else {
                 a.output.as_ref().map(|o| o.join(&spec.name))
             },
-            jobs: a.jobs,
+            jobs: usize::from(a.jobs),
             quiet: a.quiet,
         };
         let summary = run::run(&spec, &opts)?;
         if !a.quiet {
-            let total = summary.tasks.len();
+            let total = summary.instances.len();
             let ran = summary.ran();
             if ran == 0 {
                 eprintln!(
@@ -234,11 +352,11 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
                 let mut by_stage: std::collections::BTreeMap<&str, usize> =
                     std::collections::BTreeMap::new();
                 for t in summary
-                    .tasks
+                    .instances
                     .iter()
-                    .filter(|t| t.outcome != crate::engine::exec::Outcome::Cached)
+                    .filter(|t| t.outcome != Outcome::Cached)
                 {
-                    *by_stage.entry(t.stage.as_str()).or_default() += 1;
+                    *by_stage.entry(t.kind.name()).or_default() += 1;
                 }
                 let which: Vec<String> =
                     by_stage.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
@@ -250,7 +368,7 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
                     summary.seconds
                 );
             }
-            for t in &summary.tasks {
+            for t in &summary.instances {
                 if let Some(w) = &t.warning {
                     eprintln!("{w}");
                 }
@@ -276,27 +394,15 @@ fn status(a: &StatusArgs) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    for t in &prepared.plan.tasks {
-        let key = t.key();
-        let state = match prepared.cache.lookup(t.stage, &key) {
-            Lookup::Hit { .. } => "cached".to_string(),
-            Lookup::Miss => "stale".to_string(),
-            Lookup::Corrupt(why) => format!("damaged ({why})"),
+    for (inst, state, why) in crate::engine::status::status(&prepared, a.explain) {
+        let state = match state {
+            State::Cached => "cached".to_string(),
+            State::Stale => "stale".to_string(),
+            State::Damaged(w) => format!("damaged ({w})"),
         };
-        println!("{:<10} {:<24} {}", t.stage, t.instance, state);
-        if a.explain && state != "cached" {
-            let Some(parts) = &t.parts else { continue };
-            match prepared.cache.latest(&prepared.scope, t.stage, &t.instance) {
-                None => println!("    never run with this spec"),
-                Some(old) if old.key() == key => println!(
-                    "    same inputs as the last run; the artifact is missing from the cache"
-                ),
-                Some(old) => {
-                    for why in parts.explain_change(&old) {
-                        println!("    {why}");
-                    }
-                }
-            }
+        println!("{:<10} {:<24} {}", inst.kind.name(), inst.instance, state);
+        for w in why {
+            println!("    {w}");
         }
     }
     Ok(())
@@ -310,12 +416,11 @@ fn compare_plans(
     names: &(String, String),
     explain: bool,
 ) -> String {
-    use crate::engine::compare::Relation;
     let state = |cached: bool| if cached { "cached" } else { "stale" };
     let mut out = String::new();
     let (mut shared, mut differ, mut only_a, mut only_b) = (0, 0, 0, 0);
-    for c in crate::engine::compare::compare_plans(a, b) {
-        let head = format!("{:<10} {:<24}", c.stage, c.instance);
+    for c in crate::engine::status::compare_plans(a, b) {
+        let head = format!("{:<10} {:<24}", c.kind.name(), c.instance);
         match &c.relation {
             Relation::Shared => {
                 shared += 1;
@@ -368,36 +473,50 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
     let cache_root = match (&a.cache, specs.first()) {
         (Some(c), _) => c.clone(),
         (None, Some(s)) => run::cache_dir(s, &RunOptions::default()),
-        (None, None) => match std::env::var_os("GVC_CACHE") {
+        (None, None) => match std::env::var_os("GVC_CACHE").filter(|v| !v.is_empty()) {
             Some(c) => PathBuf::from(c),
-            None => {
-                return Err(Failure::Spec(
-                    "gvc clean needs a SPEC or --cache DIR (or $GVC_CACHE) to know which cache"
-                        .into(),
-                ))
-            }
+            None => return Err(Failure::Spec(
+                "error: gvc clean needs a SPEC or --cache DIR (or $GVC_CACHE) to know which cache"
+                    .into(),
+            )),
         },
     };
-    if !cache_root.is_dir() {
+    let Some(cache) =
+        Cache::existing(&cache_root).map_err(|e| Failure::Spec(format!("error: {e}")))?
+    else {
         println!("no cache at {}", cache_root.display());
         return Ok(());
+    };
+    if a.unused && specs.is_empty() {
+        return Err(Failure::Spec(
+            "error: --unused needs the SPEC(s) whose artifacts to keep".into(),
+        ));
     }
+    let report_kept = |kept: &[PathBuf]| {
+        if !kept.is_empty() {
+            println!(
+                "kept {} entries gvc did not write (or that a running gvc is writing):",
+                kept.len()
+            );
+            for k in kept {
+                println!("  {}", k.display());
+            }
+        }
+    };
     if a.all {
-        std::fs::remove_dir_all(&cache_root)
-            .map_err(|e| Failure::Run(format!("cannot remove {}: {e}", cache_root.display())))?;
-        println!("removed {}", cache_root.display());
+        let c = cache.remove_all();
+        println!(
+            "removed {} entries gvc wrote in {}",
+            c.removed,
+            cache_root.display()
+        );
+        report_kept(&c.kept);
         return Ok(());
     }
-    let cache =
-        crate::engine::cache::Cache::open(&cache_root).map_err(|e| Failure::Run(e.to_string()))?;
-    let n = cache.clean_tmp();
-    println!("removed {n} leftover temp folders");
+    let c = cache.clean_tmp();
+    println!("removed {} leftover temp entries", c.removed);
+    report_kept(&c.kept);
     if a.unused {
-        if specs.is_empty() {
-            return Err(Failure::Spec(
-                "--unused needs the SPEC(s) whose artifacts to keep".into(),
-            ));
-        }
         let mut keep = std::collections::BTreeSet::new();
         for spec in &specs {
             let prepared = prepare(
@@ -410,14 +529,14 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
             keep.extend(
                 prepared
                     .plan
-                    .tasks
+                    .instances
                     .iter()
-                    .map(|t| (t.stage.to_string(), t.key())),
+                    .map(|i| (i.kind.name().to_string(), i.key.clone())),
             );
         }
         let mut removed = 0;
-        for (stage, key, dir) in cache.artifacts() {
-            if !keep.contains(&(stage, key)) && std::fs::remove_dir_all(&dir).is_ok() {
+        for (kind, key, _) in cache.artifacts() {
+            if !keep.contains(&(kind.clone(), key.clone())) && cache.remove_artifact(&kind, &key) {
                 removed += 1;
             }
         }
@@ -432,33 +551,32 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
 fn report_cmd(a: &ReportArgs) -> Result<(), Failure> {
     let spec = load(&a.spec.spec, &a.spec.set)?;
     let prepared = prepare(&spec, &options(&a.spec.cache))?;
-    let Some(r) = prepared.study.report else {
+    let Some(key) = &prepared.layout.report else {
         return Err(Failure::Spec(
             "error: the spec has no models, so there is no report".into(),
         ));
     };
-    let t = &prepared.plan.tasks[r];
-    let Lookup::Hit { .. } = prepared.cache.lookup(t.stage, &t.key()) else {
+    if !prepared.cache.has("report", key) {
         return Err(Failure::Spec(format!(
             "error: the report of {} is not built yet; run `gvc run {}` first",
             a.spec.spec.display(),
             a.spec.spec.display()
         )));
-    };
-    let art = crate::engine::outputs::load(&prepared.plan, &prepared.cache, r)
-        .map_err(|e| Failure::Run(e.to_string()))?;
-    let input: crate::report::ReportInput = art
-        .as_json()
-        .and_then(|j| serde_json::from_value(j["input"].clone()).ok())
-        .ok_or_else(|| Failure::Run("the cached report has no input".into()))?;
+    }
+    let art = crate::engine::outputs::load::<crate::engine::stages::report::ReportStage>(
+        &prepared.cache,
+        key,
+    )
+    .map_err(|e| Failure::Run(error_chain(&e)))?;
     if a.context {
-        let s = crate::report::context_json(&input).map_err(|e| Failure::Run(error_chain(&e)))?;
+        let s =
+            crate::report::context_json(&art.input).map_err(|e| Failure::Run(error_chain(&e)))?;
         println!("{s}");
     } else {
         println!(
             "report of {}: {} regression tables; use --context to print the template context",
             a.spec.spec.display(),
-            input.models.len()
+            art.input.models.len()
         );
     }
     Ok(())

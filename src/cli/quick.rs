@@ -266,7 +266,7 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
     let leontief = Leontief::new(&table).map_err(|e| Failure::Run(e.to_string()))?;
     let d =
         decompose::decompose(&table, &leontief, &opts).map_err(|e| Failure::Run(e.to_string()))?;
-    let mut frame = crate::engine::stages::measure_frame(&d.rows, None)
+    let mut frame = crate::engine::stages::decompose::measure_frame(&d.rows, None)
         .map_err(|e| Failure::Run(e.to_string()))?;
     match &a.out {
         None => print_rows(&d.rows),
@@ -408,7 +408,7 @@ fn write_long(
         }
         "json" => serde_json::to_vec_pretty(rows)
             .map_err(|e| e.to_string())
-            .and_then(|b| crate::engine::cache::write_atomic(path, &b).map_err(|e| e.to_string())),
+            .and_then(|b| crate::engine::atomic::write_atomic(path, &b).map_err(|e| e.to_string())),
         _ => {
             return Err(spec_error(format!(
                 "{}: use a .csv, .parquet or .json output file",
@@ -539,6 +539,8 @@ pub struct DiffArgs {
 /// Loads one side of a diff: runs a spec (quietly, re-using the cache) or reads an output folder.
 fn diff_side(path: &Path, cache: &Option<PathBuf>) -> Result<crate::diff::RunResults, Failure> {
     let out = if path.is_dir() {
+        // Only a complete folder: one a run finished (its manifest lists every file).
+        crate::engine::publish::verify(path).map_err(|e| Failure::Spec(format!("error: {e}")))?;
         path.to_path_buf()
     } else {
         let spec = crate::spec::load_spec(path, &[]).map_err(|d| Failure::Spec(d.to_string()))?;

@@ -1,124 +1,193 @@
-//! What a stage produces, and how each kind is written to and read from its cache folder.
+//! What stages produce: one typed output per stage kind, each knowing how it is written to and
+//! read from its cache folder ([`Artifact`]), and the [`Facts`] recorded beside it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use faer::Mat;
 use polars::prelude::DataFrame;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::frames::{self, FrameError};
-use crate::iot::IoTable;
+use crate::estimate::{EstimationResult, HausmanResult};
+use crate::iot::{IdentityResidual, IoTable};
+use crate::panel::{Descriptives, MissingSummary, Note};
+use crate::report::ReportInput;
 
-/// The kinds of artifact, which decide the files in the cache folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArtifactKind {
-    /// An input-output table (`entries`, `dims`, `z`, `y` Parquet files).
-    Table,
-    /// A Leontief inverse B (`b.parquet`).
-    Inverse,
-    /// A frame (`frame.parquet`).
-    Frame,
-    /// A JSON document (`data.json`) plus a frame view of it (`frame.parquet`).
-    Document,
+/// A stage output that can live in a cache folder.
+pub trait Artifact: Send + Sync + Sized + 'static {
+    /// Writes the output's files into `dir` (a fresh temporary folder of the cache).
+    fn save(&self, dir: &Path) -> Result<(), FrameError>;
+    /// Reads the output back from its cache folder.
+    fn load(dir: &Path) -> Result<Self, FrameError>;
 }
 
-/// An artifact in memory.
-pub enum Artifact {
-    Table(IoTable),
-    Inverse(faer::Mat<f64>),
-    Frame(DataFrame),
-    Document {
-        json: serde_json::Value,
-        frame: DataFrame,
-    },
+/// Facts about an artifact that `run.json` and `status` report without loading it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// The largest residual of each accounting identity the stage checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<IdentityResidual>,
+    /// Per-country totals of an input-output table (`io_summary.csv`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary: Vec<CountryTotals>,
+    /// A note the report shows (e.g. that covariates are synthetic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One country's totals in one table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountryTotals {
+    pub country: String,
+    /// Σ x over the country's entries.
+    pub output: f64,
+    /// Σ (x − column sums of Z).
+    pub value_added: f64,
+    /// Σ_{r≠s} (Z^{sr} 1 + Y^{sr} 1).
+    pub gross_exports: f64,
+    /// Final demand absorbed by the country (its column block of Y).
+    pub final_demand: f64,
 }
 
 /// A stage's output and the facts to record beside it.
-pub struct Produced {
-    pub artifact: Artifact,
-    pub extra: serde_json::Value,
+pub struct Produced<O> {
+    pub output: O,
+    pub facts: Facts,
 }
 
-impl Artifact {
-    pub fn kind(&self) -> ArtifactKind {
-        match self {
-            Artifact::Table(_) => ArtifactKind::Table,
-            Artifact::Inverse(_) => ArtifactKind::Inverse,
-            Artifact::Frame(_) => ArtifactKind::Frame,
-            Artifact::Document { .. } => ArtifactKind::Document,
+impl<O> Produced<O> {
+    /// An output with no facts.
+    pub fn plain(output: O) -> Self {
+        Produced {
+            output,
+            facts: Facts::default(),
         }
     }
+}
 
-    /// Writes the artifact's files into `dir` (a fresh temp folder of the cache).
-    pub fn save(&self, dir: &Path) -> Result<(), FrameError> {
-        match self {
-            Artifact::Table(t) => frames::write_table(dir, t),
-            Artifact::Inverse(b) => frames::write_matrix(&dir.join("b.parquet"), b),
-            Artifact::Frame(df) => {
-                frames::write_parquet(&dir.join("frame.parquet"), &mut df.clone())
-            }
-            Artifact::Document { json, frame } => {
-                let path = dir.join("data.json");
-                let bytes = serde_json::to_vec_pretty(json).map_err(|e| FrameError {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                std::fs::write(&path, bytes).map_err(|e| FrameError {
-                    path,
-                    message: e.to_string(),
-                })?;
-                frames::write_parquet(&dir.join("frame.parquet"), &mut frame.clone())
-            }
-        }
+fn ferr(path: &Path, e: impl std::fmt::Display) -> FrameError {
+    FrameError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
     }
+}
 
-    /// Reads an artifact of `kind` from its cache folder.
-    pub fn load(kind: ArtifactKind, dir: &Path) -> Result<Artifact, FrameError> {
-        Ok(match kind {
-            ArtifactKind::Table => Artifact::Table(frames::read_table(dir)?),
-            ArtifactKind::Inverse => {
-                Artifact::Inverse(frames::read_matrix(&dir.join("b.parquet"))?)
-            }
-            ArtifactKind::Frame => {
-                Artifact::Frame(frames::read_parquet(&dir.join("frame.parquet"))?)
-            }
-            ArtifactKind::Document => {
-                let path = dir.join("data.json");
-                let json = std::fs::read(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-                    .map_err(|message| FrameError { path, message })?;
-                Artifact::Document {
-                    json,
-                    frame: frames::read_parquet(&dir.join("frame.parquet"))?,
-                }
-            }
+/// Writes a value as `data.json`.
+fn save_json<T: Serialize>(dir: &Path, value: &T) -> Result<(), FrameError> {
+    let path = dir.join("data.json");
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| ferr(&path, e))?;
+    std::fs::write(&path, bytes).map_err(|e| ferr(&path, e))
+}
+
+/// Reads `data.json`.
+fn load_json<T: DeserializeOwned>(dir: &Path) -> Result<T, FrameError> {
+    let path = dir.join("data.json");
+    let bytes = std::fs::read(&path).map_err(|e| ferr(&path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| ferr(&path, e))
+}
+
+impl Artifact for IoTable {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        frames::write_table(dir, self)
+    }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        frames::read_table(dir)
+    }
+}
+
+/// A Leontief inverse B = (I − A)⁻¹ (`b.parquet`).
+pub struct Inverse(pub Mat<f64>);
+
+impl Artifact for Inverse {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        frames::write_matrix(&dir.join("b.parquet"), &self.0)
+    }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        frames::read_matrix(&dir.join("b.parquet")).map(Inverse)
+    }
+}
+
+/// A long frame (`frame.parquet`): decomposition measures (country, sector, partner, year,
+/// measure, value) or covariate rows (kind, key, country, partner, year, value, codes).
+pub struct LongFrame(pub DataFrame);
+
+impl Artifact for LongFrame {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        frames::write_parquet(&dir.join("frame.parquet"), &mut self.0.clone())
+    }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        frames::read_parquet(&dir.join("frame.parquet")).map(LongFrame)
+    }
+}
+
+/// The estimation panel (`frame.parquet`: country, year, one column per variable) with its
+/// missing-data summary, descriptives and notes (`data.json`).
+pub struct PanelOutput {
+    pub frame: DataFrame,
+    pub summary: PanelSummary,
+}
+
+/// What the panel stage reports beside the panel itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelSummary {
+    pub missing: Vec<MissingSummary>,
+    pub descriptives: Vec<Descriptives>,
+    pub notes: Vec<Note>,
+}
+
+impl Artifact for PanelOutput {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        save_json(dir, &self.summary)?;
+        frames::write_parquet(&dir.join("frame.parquet"), &mut self.frame.clone())
+    }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        Ok(PanelOutput {
+            summary: load_json(dir)?,
+            frame: frames::read_parquet(&dir.join("frame.parquet"))?,
         })
     }
+}
 
-    pub fn as_table(&self) -> Option<&IoTable> {
-        match self {
-            Artifact::Table(t) => Some(t),
-            _ => None,
-        }
+impl Artifact for EstimationResult {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        save_json(dir, self)
     }
-
-    pub fn as_inverse(&self) -> Option<&faer::Mat<f64>> {
-        match self {
-            Artifact::Inverse(b) => Some(b),
-            _ => None,
-        }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        load_json(dir)
     }
+}
 
-    pub fn as_frame(&self) -> Option<&DataFrame> {
-        match self {
-            Artifact::Frame(df) | Artifact::Document { frame: df, .. } => Some(df),
-            _ => None,
-        }
+/// The three Stata variants of one Hausman test (`hausman`, `…, sigmamore`, `…, sigmaless`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HausmanSet {
+    pub default: HausmanResult,
+    pub sigmamore: HausmanResult,
+    pub sigmaless: HausmanResult,
+}
+
+impl Artifact for HausmanSet {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        save_json(dir, self)
     }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        load_json(dir)
+    }
+}
 
-    pub fn as_json(&self) -> Option<&serde_json::Value> {
-        match self {
-            Artifact::Document { json, .. } => Some(json),
-            _ => None,
-        }
+/// The rendered report: relative path → file text, and the context it was rendered from
+/// (what `gvc report --context` prints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportOutput {
+    pub files: BTreeMap<String, String>,
+    pub input: ReportInput,
+}
+
+impl Artifact for ReportOutput {
+    fn save(&self, dir: &Path) -> Result<(), FrameError> {
+        save_json(dir, self)
+    }
+    fn load(dir: &Path) -> Result<Self, FrameError> {
+        load_json(dir)
     }
 }

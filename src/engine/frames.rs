@@ -30,10 +30,11 @@ fn ferr(path: &Path, e: impl std::fmt::Display) -> FrameError {
 /// folder or [`write_frame_atomic`]).
 pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<(), FrameError> {
     let file = File::create(path).map_err(|e| ferr(path, e))?;
-    ParquetWriter::new(file)
+    let mut buffered = std::io::BufWriter::new(file);
+    ParquetWriter::new(&mut buffered)
         .finish(df)
-        .map(|_| ())
-        .map_err(|e| ferr(path, e))
+        .map_err(|e| ferr(path, e))?;
+    std::io::Write::flush(&mut buffered).map_err(|e| ferr(path, e))
 }
 
 /// Reads a Parquet file into a frame.
@@ -49,7 +50,7 @@ pub fn write_csv_atomic(path: &Path, df: &mut DataFrame) -> Result<(), FrameErro
         .include_header(true)
         .finish(df)
         .map_err(|e| ferr(path, e))?;
-    super::cache::write_atomic(path, &buf).map_err(|e| ferr(path, e))
+    super::atomic::write_atomic(path, &buf).map_err(|e| ferr(path, e))
 }
 
 /// Writes a frame as Parquet to `path` atomically.
@@ -58,7 +59,7 @@ pub fn write_parquet_atomic(path: &Path, df: &mut DataFrame) -> Result<(), Frame
     ParquetWriter::new(&mut buf)
         .finish(df)
         .map_err(|e| ferr(path, e))?;
-    super::cache::write_atomic(path, &buf).map_err(|e| ferr(path, e))
+    super::atomic::write_atomic(path, &buf).map_err(|e| ferr(path, e))
 }
 
 fn f64_col(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, FrameError> {

@@ -1,224 +1,158 @@
-//! Stage keys (DESIGN.md §3): blake3 of the stage name, its implementation version, the
-//! canonical serialisation of exactly the spec part it reads, the keys of its upstream
-//! artifacts and the content hashes of the files it opens.
+//! Stage keys (DESIGN.md §3). A key is blake3 over the stage kind, its implementation version
+//! and the canonical JSON of the stage's typed parameters — nothing else. The parameters hold
+//! everything the stage may read (spec values, input files with their content hashes, upstream
+//! keys), so nothing a stage reads can be missing from its key; names are not parameters, so a
+//! robustness variant and a spec variant that compute the same thing share one artifact.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Everything a stage instance's key is made of. Maps are sorted, so the JSON form is
-/// canonical and two equal parts hash equally on every machine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyParts {
-    pub stage: String,
-    pub instance: String,
-    pub version: u32,
-    /// The spec part the stage reads, defaults filled in.
-    pub spec: serde_json::Value,
-    /// `stage/instance` → key of each upstream artifact.
-    pub upstream: BTreeMap<String, String>,
-    /// Input file path (as the spec resolves it) → blake3 of its bytes.
-    pub inputs: BTreeMap<String, String>,
-}
+/// A stage instance's key: 64 lower-case hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Key(String);
 
-impl KeyParts {
-    /// The key: blake3 over the canonical JSON of what determines the content, hex. Names
-    /// are left out (the instance, and the instance part of upstream ids), so a robustness
-    /// variant and a spec variant that compute the same thing under different names share
-    /// one artifact. Upstream keys are sorted by (stage, key): within a stage, each upstream
-    /// artifact's own key already says which role it plays (year, estimator, …).
-    pub fn key(&self) -> String {
-        #[derive(Serialize)]
-        struct Content<'a> {
-            stage: &'a str,
-            version: u32,
-            spec: &'a serde_json::Value,
-            upstream: Vec<(&'a str, &'a str)>,
-            inputs: &'a BTreeMap<String, String>,
-        }
-        let mut upstream: Vec<(&str, &str)> = self
-            .upstream
-            .iter()
-            .map(|(id, key)| (id.split('/').next().unwrap_or(id), key.as_str()))
-            .collect();
-        upstream.sort_unstable();
-        let content = Content {
-            stage: &self.stage,
-            version: self.version,
-            spec: &self.spec,
-            upstream,
-            inputs: &self.inputs,
-        };
-        let bytes = serde_json::to_vec(&content).unwrap_or_default();
-        blake3::hash(&bytes).to_hex().to_string()
+/// A string that is not a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a stage key (64 hexadecimal digits, as `gvc plan` prints them)")]
+pub struct BadKey(pub String);
+
+impl Key {
+    /// The key of a stage instance: blake3 of `gvc-stage`, the kind, the version and the
+    /// canonical JSON of the parameters, separated by NUL bytes.
+    pub fn of(kind: &str, version: u32, params: &serde_json::Value) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(b"gvc-stage\0");
+        h.update(kind.as_bytes());
+        h.update(b"\0");
+        h.update(version.to_string().as_bytes());
+        h.update(b"\0");
+        h.update(canonical_json(params).as_bytes());
+        Key(h.finalize().to_hex().to_string())
     }
 
-    /// Human-readable reasons why `self` differs from `old`: which spec path, which input
-    /// file, which upstream changed (what `gvc status --explain` prints).
-    pub fn explain_change(&self, old: &KeyParts) -> Vec<String> {
-        let mut why = Vec::new();
-        if self.version != old.version {
-            why.push(format!(
-                "stage implementation changed (version {} -> {})",
-                old.version, self.version
-            ));
-        }
-        let mut paths = Vec::new();
-        json_diff("", &old.spec, &self.spec, &mut paths);
-        for p in paths {
-            why.push(format!("spec `{p}` changed"));
-        }
-        for (path, hash) in &self.inputs {
-            match old.inputs.get(path) {
-                None => why.push(format!("new input file {path}")),
-                Some(h) if h != hash => why.push(format!("input file {path} changed")),
-                _ => {}
-            }
-        }
-        for path in old.inputs.keys() {
-            if !self.inputs.contains_key(path) {
-                why.push(format!("input file {path} no longer read"));
-            }
-        }
-        for (up, key) in &self.upstream {
-            match old.upstream.get(up) {
-                Some(k) if k == key => {}
-                _ => why.push(format!("upstream {up} changed")),
-            }
-        }
-        why
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 12 digits, for messages.
+    pub fn short(&self) -> &str {
+        &self.0[..12]
     }
 }
 
-/// Collects the dotted paths at which two JSON values differ.
-pub fn json_diff(
-    prefix: &str,
-    a: &serde_json::Value,
-    b: &serde_json::Value,
-    out: &mut Vec<String>,
-) {
-    use serde_json::Value as J;
-    match (a, b) {
-        (J::Object(x), J::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) => json_diff(&p, va, vb, out),
-                    _ => out.push(p),
-                }
-            }
-        }
-        _ if a != b => out.push(if prefix.is_empty() {
-            "(root)".into()
+impl TryFrom<String> for Key {
+    type Error = BadKey;
+    fn try_from(s: String) -> Result<Key, BadKey> {
+        if s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(Key(s))
         } else {
-            prefix.to_string()
-        }),
-        _ => {}
-    }
-}
-
-/// blake3 of files, memoised per (path, size, modification time) for the process and in a
-/// small index inside the cache, so a warm run does not re-read large tables.
-pub struct FileHasher {
-    index_path: Option<PathBuf>,
-    memo: Mutex<BTreeMap<String, (u64, u128, String)>>,
-}
-
-impl FileHasher {
-    pub fn new(index_path: Option<PathBuf>) -> Self {
-        let memo = index_path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
-        FileHasher {
-            index_path,
-            memo: Mutex::new(memo),
+            Err(BadKey(s))
         }
     }
+}
 
-    /// Hex blake3 of the file's bytes.
-    pub fn hash(&self, path: &Path) -> std::io::Result<String> {
-        let meta = std::fs::metadata(path)?;
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let name = path.to_string_lossy().into_owned();
-        if let Ok(memo) = self.memo.lock() {
-            if let Some((size, t, h)) = memo.get(&name) {
-                if *size == meta.len() && *t == mtime && mtime != 0 {
-                    return Ok(h.clone());
+impl std::str::FromStr for Key {
+    type Err = BadKey;
+    fn from_str(s: &str) -> Result<Key, BadKey> {
+        Key::try_from(s.to_string())
+    }
+}
+
+impl From<Key> for String {
+    fn from(k: Key) -> String {
+        k.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// JSON with object keys sorted at every level and no whitespace: one text per value,
+/// whatever map type produced it. Numbers keep serde_json's shortest round-trip form.
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value as J;
+    match v {
+        J::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
                 }
+                out.push_str(&J::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
             }
+            out.push('}');
         }
-        let mut hasher = blake3::Hasher::new();
-        hasher.update_reader(std::fs::File::open(path)?)?;
-        let hex = hasher.finalize().to_hex().to_string();
-        if let Ok(mut memo) = self.memo.lock() {
-            memo.insert(name, (meta.len(), mtime, hex.clone()));
+        J::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
         }
-        Ok(hex)
-    }
-
-    /// Writes the memo back (atomically); failures only cost a re-hash next time.
-    pub fn save(&self) {
-        let (Some(path), Ok(memo)) = (&self.index_path, self.memo.lock()) else {
-            return;
-        };
-        if let Ok(bytes) = serde_json::to_vec(&*memo) {
-            let _ = super::cache::write_atomic(path, &bytes);
-        }
+        other => out.push_str(&other.to_string()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parts(spec: serde_json::Value) -> KeyParts {
-        KeyParts {
-            stage: "io_tables".into(),
-            instance: "2009".into(),
-            version: 1,
-            spec,
-            upstream: BTreeMap::new(),
-            inputs: BTreeMap::new(),
-        }
-    }
+    use serde_json::json;
 
     #[test]
-    fn key_is_stable_and_sensitive() {
-        let a = parts(serde_json::json!({"format": "synthetic", "seed": 1}));
-        let b = parts(serde_json::json!({"seed": 1, "format": "synthetic"}));
-        assert_eq!(a.key(), b.key());
-        let c = parts(serde_json::json!({"format": "synthetic", "seed": 2}));
-        assert_ne!(a.key(), c.key());
-        assert_eq!(
-            c.explain_change(&a),
-            vec!["spec `seed` changed".to_string()]
+    fn key_is_canonical_and_sensitive() {
+        let a = Key::of("io_tables", 1, &json!({"format": "synthetic", "seed": 1}));
+        let b = Key::of("io_tables", 1, &json!({"seed": 1, "format": "synthetic"}));
+        assert_eq!(a, b, "field order does not matter");
+        assert_ne!(
+            a,
+            Key::of("io_tables", 2, &json!({"format": "synthetic", "seed": 1}))
         );
+        assert_ne!(
+            a,
+            Key::of("leontief", 1, &json!({"format": "synthetic", "seed": 1}))
+        );
+        assert_ne!(
+            a,
+            Key::of("io_tables", 1, &json!({"format": "synthetic", "seed": 2}))
+        );
+        assert_eq!(a.as_str().len(), 64);
     }
 
     #[test]
-    fn key_ignores_names_but_not_upstream_content() {
-        let mut a = parts(serde_json::json!({"x": 1}));
-        a.upstream.insert("panel/main".into(), "k1".into());
-        let mut b = a.clone();
-        b.instance = "excl-2009:2009".into();
-        b.upstream = BTreeMap::from([("panel/excl-2009".to_string(), "k1".to_string())]);
-        assert_eq!(a.key(), b.key(), "same content under other names");
-        b.upstream = BTreeMap::from([("panel/excl-2009".to_string(), "k2".to_string())]);
-        assert_ne!(a.key(), b.key(), "other upstream content");
-        b.upstream = BTreeMap::from([("covariates/main".to_string(), "k1".to_string())]);
-        assert_ne!(a.key(), b.key(), "same key from another stage");
+    fn keys_parse_only_from_hex() {
+        let k = Key::of("x", 1, &json!(null));
+        assert_eq!(k.as_str().parse::<Key>().unwrap(), k);
+        assert!("abc".parse::<Key>().is_err());
+        assert!(k.as_str().to_uppercase().parse::<Key>().is_err());
+        let json = serde_json::to_string(&k).unwrap();
+        assert_eq!(serde_json::from_str::<Key>(&json).unwrap(), k);
+        assert!(serde_json::from_str::<Key>("\"../etc\"").is_err());
+    }
+
+    #[test]
+    fn canonical_json_sorts_nested_objects() {
+        let v = json!({"b": [{"y": 1, "x": 2.5}], "a": "t"});
+        assert_eq!(canonical_json(&v), r#"{"a":"t","b":[{"x":2.5,"y":1}]}"#);
     }
 }

@@ -1,21 +1,28 @@
-//! The staged engine (DESIGN.md §3): plan, keys, cache, executor, and the run that writes
-//! `output/<spec>/`.
+//! The staged engine (DESIGN.md §3): typed stages whose key is what they read ([`stage`],
+//! [`stages`]), the flat plan of a spec ([`plan`]), the content-addressed cache ([`cache`]),
+//! the executor and the one-stage worker ([`exec`]), and the run that publishes
+//! `output/<spec>/` ([`run`], [`outputs`], [`publish`]).
 
 pub mod artifact;
+pub mod atomic;
 pub mod cache;
-pub mod compare;
+pub mod csv_out;
 pub mod exec;
 pub mod frames;
+pub mod hashing;
 pub mod key;
 pub mod outputs;
-pub mod report_stage;
+pub mod plan;
+pub mod publish;
 pub mod run;
+pub mod stage;
 pub mod stages;
-pub mod study;
+pub mod status;
 pub mod wwz_files;
 
-use crate::iot::{IdentityError, LeontiefError};
-use crate::sources::SourceError;
+use std::path::PathBuf;
+
+use key::Key;
 
 /// A stage failure, with the stage instance it happened in.
 #[derive(Debug, thiserror::Error)]
@@ -28,19 +35,69 @@ pub enum StageError {
         source: Box<StageError>,
     },
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Source(#[from] crate::sources::SourceError),
     #[error(transparent)]
-    Leontief(#[from] LeontiefError),
+    Leontief(#[from] crate::iot::LeontiefError),
     #[error(transparent)]
-    Identity(#[from] IdentityError),
+    Identity(#[from] crate::iot::IdentityError),
+    #[error(transparent)]
+    Decompose(#[from] crate::decompose::DecomposeError),
+    #[error(transparent)]
+    Panel(#[from] crate::panel::PanelError),
+    #[error(transparent)]
+    Estimate(#[from] crate::estimate::EstimateError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Wwz(#[from] wwz_files::WwzFileError),
     #[error(transparent)]
     Frame(#[from] frames::FrameError),
+    #[error("data frame: {0}")]
+    Polars(#[from] polars::error::PolarsError),
     #[error(transparent)]
     Cache(#[from] cache::CacheError),
+    #[error(transparent)]
+    Input(#[from] hashing::HashError),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("CSV: {0}")]
+    Csv(String),
     #[error("{0}")]
-    Data(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    Spec(String),
+    #[error("reader options of `{format}`: {message}")]
+    Options {
+        format: &'static str,
+        message: String,
+    },
+    #[error(
+        "the {kind} artifact {key} that this stage reads is {}; run the stage that makes it first \
+         (`gvc run SPEC`, or `gvc stage run {key}`)",
+        damaged.as_deref().map_or("not in the cache".to_string(), |w| format!("damaged ({w})"))
+    )]
+    MissingUpstream {
+        kind: &'static str,
+        key: Key,
+        damaged: Option<String>,
+    },
+    #[error("the {kind} artifact {key} holds another type of output than its kind makes")]
+    WrongArtifact { kind: &'static str, key: Key },
+    #[error("the {kind} stage {key} stored nothing")]
+    NothingStored { kind: &'static str, key: Key },
+    #[error(
+        "the cache holds no plan entry for {key}; write the plan first (`gvc plan SPEC --write \
+         --cache DIR`, or `gvc run SPEC`)"
+    )]
+    NotPlanned { key: Key },
+    #[error("the plan entry of {key} is unusable: {message}")]
+    BadPlanEntry { key: Key, message: String },
+    #[error(
+        "the template folder {} changed while gvc was running (templates added or removed); run \
+         the command again",
+        dir.display()
+    )]
+    TemplatesChanged { dir: PathBuf },
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
 }
 
 impl StageError {

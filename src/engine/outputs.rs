@@ -1,256 +1,235 @@
-//! Files a run writes from the artifacts of its study stages: the missing-data and
-//! descriptive tables, `results.json` (every estimate, what `gvc diff` reads) and
-//! `results/*.parquet`. Everything is written atomically and deterministically.
+//! The files of `output/<spec>/`, computed from the plan's artifacts (never by recomputing):
+//! `tables/io_summary.csv`, the decomposition copies, the panel's missing-data and descriptive
+//! tables and `panel.parquet`, `spec.json`, `samples.json`, `results.json` and
+//! `results/estimates.parquet`, the rendered report, and `run.json`. They are handed to
+//! [`super::publish`] as one list, so the folder is written by one protocol. Everything is
+//! deterministic: the same inputs give the same bytes.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use polars::prelude::*;
 use serde_json::json;
 
-use super::artifact::Artifact;
-use super::cache::{write_atomic, Cache, Lookup};
-use super::exec::Plan;
-use super::run::{fmt_f64, StudyTasks};
+use super::artifact::{HausmanSet, PanelOutput, ReportOutput};
+use super::cache::{Cache, Lookup};
+use super::csv_out::{Cell, CsvOut};
+use super::exec::InstanceReport;
+use super::key::Key;
+use super::plan::{Layout, Plan};
+use super::publish::{Content, OutputFile};
+use super::stage::Stage;
+use super::stages::decompose::WWZ_FILE;
+use super::stages::StageKind;
 use super::StageError;
+use crate::choice::Choice;
+use crate::estimate::EstimationResult;
+use crate::spec::Spec;
 
-/// Loads a task's artifact from the cache (verified).
-pub fn load(plan: &Plan, cache: &Cache, i: usize) -> Result<Artifact, StageError> {
-    let t = &plan.tasks[i];
-    match cache.lookup(t.stage, &t.key()) {
-        Lookup::Hit { dir, .. } => Artifact::load(t.kind, &dir).map_err(StageError::Frame),
-        _ => Err(StageError::Internal(format!(
-            "{} missing from the cache after the run",
-            t.id()
-        ))),
-    }
+/// Loads an instance's output from the cache (verified).
+pub fn load<S: Stage>(cache: &Cache, key: &Key) -> Result<S::Output, StageError> {
+    let dir = artifact_dir(cache, S::KIND, key)?;
+    Ok(<S::Output as super::artifact::Artifact>::load(&dir)?)
 }
 
-fn csv_escape(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StageError + '_ {
-    move |e| StageError::Internal(format!("cannot write {}: {e}", path.display()))
-}
-
-/// Copies each year's decomposition into `decomposition/`: `measures_<year>.parquet` (the
-/// long frame: country, sector, partner, year, measure, value) and, when WWZ was asked for,
-/// `wwz_<year>.parquet` (wide, at `wwz_level`). Copies go through a temporary name.
-pub fn write_decompositions(
-    plan: &Plan,
+fn artifact_dir(
     cache: &Cache,
-    study: &StudyTasks,
-    out: &Path,
-) -> Result<usize, StageError> {
-    let dir = out.join("decomposition");
-    let mut written = std::collections::BTreeSet::new();
-    for (year, &i) in &study.decompose {
-        let t = &plan.tasks[i];
-        let Lookup::Hit { dir: art, .. } = cache.lookup(t.stage, &t.key()) else {
-            return Err(StageError::Internal(format!(
-                "{} missing from the cache after the run",
-                t.id()
-            )));
-        };
-        for (from, to) in [
-            ("frame.parquet", format!("measures_{year}.parquet")),
-            (super::stages::WWZ_FILE, format!("wwz_{year}.parquet")),
-        ] {
-            let src = art.join(from);
-            if !src.is_file() {
-                continue;
-            }
-            let dest = dir.join(&to);
-            super::cache::copy_atomic(&src, &dest).map_err(io(&dest))?;
-            written.insert(to);
+    kind: StageKind,
+    key: &Key,
+) -> Result<std::path::PathBuf, StageError> {
+    match cache.lookup(kind.name(), key) {
+        Lookup::Hit { dir, .. } => Ok(dir),
+        Lookup::Miss => Err(StageError::MissingUpstream {
+            kind: kind.name(),
+            key: key.clone(),
+            damaged: None,
+        }),
+        Lookup::Corrupt(why) => Err(StageError::MissingUpstream {
+            kind: kind.name(),
+            key: key.clone(),
+            damaged: Some(why),
+        }),
+    }
+}
+
+fn csv_err(e: csv::Error) -> StageError {
+    StageError::Csv(e.to_string())
+}
+
+fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, StageError> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(df)?;
+    Ok(buf)
+}
+
+fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(v).unwrap_or_default()
+}
+
+/// Every file of the output folder.
+pub fn collect(
+    spec: &Spec,
+    plan: &Plan,
+    layout: &Layout,
+    cache: &Cache,
+    reports: &[InstanceReport],
+) -> Result<Vec<OutputFile>, StageError> {
+    let mut files = vec![io_summary(layout, reports)?];
+    files.extend(decompositions(layout, cache)?);
+    files.extend(panel_tables(layout, cache)?);
+    files.push(OutputFile::bytes(
+        "spec.json",
+        json_bytes(&spec.root.to_json()),
+    ));
+    files.push(samples(spec, layout, cache)?);
+    if !layout.columns.is_empty() {
+        files.extend(results(layout, cache)?);
+    }
+    if let Some(key) = &layout.report {
+        let report: ReportOutput = load::<super::stages::report::ReportStage>(cache, key)?;
+        for (path, text) in report.files {
+            files.push(OutputFile::bytes(path, text.into_bytes()));
         }
     }
-    // Files of an earlier run that this spec no longer produces (a year or WWZ dropped).
-    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".parquet") && !written.contains(&name) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-    Ok(written.len())
+    files.push(run_json(spec, plan, reports));
+    Ok(files)
 }
 
-/// Writes `tables/missing.csv` and `tables/descriptives.csv` of the baseline panel, and
-/// `panel.parquet`.
-pub fn write_panel_tables(
-    plan: &Plan,
-    cache: &Cache,
-    study: &StudyTasks,
-    out: &Path,
-) -> Result<Option<serde_json::Value>, StageError> {
-    let Some((_, panel)) = study.panels.iter().find(|(v, _)| v.is_none()) else {
-        return Ok(None);
-    };
-    let art = load(plan, cache, *panel)?;
-    let Artifact::Document { json, frame } = art else {
-        return Err(StageError::Internal("panel document expected".into()));
-    };
-    let tables = out.join("tables");
-    let mut missing = String::from("variable,n_missing,n_rows,missing_cells\n");
-    for m in json["missing"].as_array().into_iter().flatten() {
-        let cells: Vec<String> = m["cells"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|c| format!("{} {}", c[0].as_str().unwrap_or(""), c[1]))
-            .collect();
-        missing.push_str(&format!(
-            "{},{},{},{}\n",
-            csv_escape(m["variable"].as_str().unwrap_or("")),
-            m["n_missing"],
-            m["n_rows"],
-            csv_escape(&cells.join("; "))
-        ));
-    }
-    let p = tables.join("missing.csv");
-    write_atomic(&p, missing.as_bytes()).map_err(io(&p))?;
-    let mut desc = String::from("variable,n,mean,sd,min,p50,max\n");
-    for d in json["descriptives"].as_array().into_iter().flatten() {
-        let num = |k: &str| d[k].as_f64().map(fmt_f64).unwrap_or_default();
-        desc.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
-            csv_escape(d["variable"].as_str().unwrap_or("")),
-            d["n"],
-            num("mean"),
-            num("sd"),
-            num("min"),
-            num("p50"),
-            num("max")
-        ));
-    }
-    let p = tables.join("descriptives.csv");
-    write_atomic(&p, desc.as_bytes()).map_err(io(&p))?;
-    let p = out.join("panel.parquet");
-    super::frames::write_parquet_atomic(&p, &mut frame.clone())?;
-    Ok(Some(json))
-}
-
-/// Writes `results.json` (every estimate with its variant, model, column and terms, and every
-/// Hausman test) and `results/estimates.parquet` (one row per coefficient).
-pub fn write_results(
-    plan: &Plan,
-    cache: &Cache,
-    study: &StudyTasks,
-    out: &Path,
-) -> Result<serde_json::Value, StageError> {
-    let mut estimates = Vec::new();
-    let mut tests = Vec::new();
-    let (mut r_variant, mut r_model, mut r_column, mut r_term) = (vec![], vec![], vec![], vec![]);
-    let (mut r_est, mut r_se, mut r_p) = (vec![], vec![], vec![]);
-    for ((variant, instance), &i) in &study.estimates {
-        let art = load(plan, cache, i)?;
-        let Some(json) = art.as_json() else { continue };
-        if let Some(h) = instance.strip_prefix("hausman:") {
-            let (model, step) = split_instance(h);
-            tests
-                .push(json!({ "variant": variant, "model": model, "step": step, "hausman": json }));
+/// `tables/io_summary.csv`: country, year, output, value added, gross exports, final demand
+/// of every baseline year's table.
+fn io_summary(layout: &Layout, reports: &[InstanceReport]) -> Result<OutputFile, StageError> {
+    let by_key: BTreeMap<&Key, &InstanceReport> = reports.iter().map(|r| (&r.key, r)).collect();
+    let mut rows = Vec::new();
+    for (year, keys) in &layout.years {
+        let Some(r) = by_key.get(&keys.io_tables) else {
             continue;
+        };
+        for (ci, t) in r.facts.summary.iter().enumerate() {
+            rows.push((ci, *year, t));
         }
-        let (model, rest) = split_instance(instance);
-        let (step, estimator) = rest.split_once('/').unwrap_or((rest, ""));
-        let result: crate::estimate::EstimationResult = serde_json::from_value(json.clone())
-            .map_err(|e| StageError::Internal(format!("estimation result: {e}")))?;
-        let quick = serde_json::to_value(crate::estimate::quick_json(&result, None))
-            .map_err(|e| StageError::Internal(e.to_string()))?;
-        for t in quick["coefficients"].as_array().into_iter().flatten() {
-            r_variant.push(variant.clone().unwrap_or_else(|| "baseline".into()));
-            r_model.push(model.to_string());
-            r_column.push(rest.to_string());
-            r_term.push(t["name"].as_str().unwrap_or("").to_string());
-            r_est.push(t["estimate"].as_f64());
-            r_se.push(t["std_error"].as_f64());
-            r_p.push(t["p_value"].as_f64());
-        }
-        estimates.push(json!({
-            "variant": variant,
-            "model": model,
-            "step": step.parse::<usize>().ok(),
-            "estimator": estimator,
-            "column": rest,
-            "n_obs": quick["n_obs"],
-            "n_groups": quick["n_groups"],
-            "coefficients": quick["coefficients"],
-            "fit": quick["fit"],
-            "tests": quick["tests"],
-            "result": json,
-        }));
     }
-    let doc = json!({ "estimates": estimates, "tests": tests });
-    let p = out.join("results.json");
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| StageError::Internal(e.to_string()))?;
-    write_atomic(&p, &bytes).map_err(io(&p))?;
-    let n = r_term.len();
-    let mut df = DataFrame::new(
-        n,
-        vec![
-            Column::new("variant".into(), r_variant),
-            Column::new("model".into(), r_model),
-            Column::new("column".into(), r_column),
-            Column::new("term".into(), r_term),
-            Column::new("estimate".into(), r_est),
-            Column::new("std_error".into(), r_se),
-            Column::new("p_value".into(), r_p),
+    rows.sort_by_key(|(c, y, _)| (*c, *y));
+    let mut out = CsvOut::new(
+        Vec::new(),
+        &[
+            "country",
+            "year",
+            "output",
+            "value_added",
+            "gross_exports",
+            "final_demand",
         ],
     )
-    .map_err(|e| StageError::Internal(e.to_string()))?;
-    let p = out.join("results/estimates.parquet");
-    std::fs::create_dir_all(out.join("results")).map_err(io(&p))?;
-    super::frames::write_parquet_atomic(&p, &mut df)?;
-    Ok(doc)
+    .map_err(csv_err)?;
+    for (_, year, t) in rows {
+        out.row([
+            Cell::Text(&t.country),
+            Cell::Int(i64::from(year)),
+            Cell::Num(t.output),
+            Cell::Num(t.value_added),
+            Cell::Num(t.gross_exports),
+            Cell::Num(t.final_demand),
+        ])
+        .map_err(csv_err)?;
+    }
+    Ok(OutputFile::bytes(
+        "tables/io_summary.csv",
+        out.finish().map_err(csv_err)?,
+    ))
 }
 
-/// `model/step/estimator` → (`model`, `step/estimator`), a variant prefix `v:` removed.
-fn split_instance(instance: &str) -> (&str, &str) {
-    let bare = instance.split_once(':').map_or(instance, |(_, r)| r);
-    bare.split_once('/').unwrap_or((bare, ""))
+/// `decomposition/measures_<year>.parquet` (the long frame) and, with WWZ,
+/// `decomposition/wwz_<year>.parquet` (wide, at `wwz_level`): copies of the artifacts.
+fn decompositions(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, StageError> {
+    let mut out = Vec::new();
+    for (year, keys) in &layout.years {
+        let Some(key) = &keys.decompose else { continue };
+        let dir = artifact_dir(cache, StageKind::Decompose, key)?;
+        for (from, to) in [
+            (
+                "frame.parquet",
+                format!("decomposition/measures_{year}.parquet"),
+            ),
+            (WWZ_FILE, format!("decomposition/wwz_{year}.parquet")),
+        ] {
+            if dir.join(from).is_file() {
+                out.push(OutputFile {
+                    path: to,
+                    content: Content::Copy(dir.join(from)),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
-/// Writes `spec.json` (the merged spec) and `samples.json`: for each variant and model, the
-/// country-years whose dependent variable, regressors and controls are all present — what
-/// `gvc diff` compares as "the sample".
-pub fn write_spec_and_samples(
-    spec: &crate::spec::Spec,
-    plan: &Plan,
-    cache: &Cache,
-    study: &StudyTasks,
-    out: &Path,
-) -> Result<(), StageError> {
-    let p = out.join("spec.json");
-    let bytes = serde_json::to_vec_pretty(&spec.root.to_json())
-        .map_err(|e| StageError::Internal(e.to_string()))?;
-    write_atomic(&p, &bytes).map_err(io(&p))?;
+/// `tables/missing.csv`, `tables/descriptives.csv` and `panel.parquet` of the baseline panel.
+fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, StageError> {
+    let Some((_, panel)) = layout.panels.iter().find(|(v, _)| v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &panel.key())?;
+    let mut missing = CsvOut::new(
+        Vec::new(),
+        &["variable", "n_missing", "n_rows", "missing_cells"],
+    )
+    .map_err(csv_err)?;
+    for m in &p.summary.missing {
+        let cells: Vec<String> = m.cells.iter().map(|(c, y)| format!("{c} {y}")).collect();
+        let cells = cells.join("; ");
+        missing
+            .row([
+                Cell::Text(&m.variable),
+                Cell::Int(m.n_missing as i64),
+                Cell::Int(m.n_rows as i64),
+                Cell::Text(&cells),
+            ])
+            .map_err(csv_err)?;
+    }
+    let mut desc = CsvOut::new(
+        Vec::new(),
+        &["variable", "n", "mean", "sd", "min", "p50", "max"],
+    )
+    .map_err(csv_err)?;
+    let num = |v: Option<f64>| v.map_or(Cell::Missing, Cell::Num);
+    for d in &p.summary.descriptives {
+        desc.row([
+            Cell::Text(&d.variable),
+            Cell::Int(d.n as i64),
+            num(d.mean),
+            num(d.sd),
+            num(d.min),
+            num(d.p50),
+            num(d.max),
+        ])
+        .map_err(csv_err)?;
+    }
+    Ok(vec![
+        OutputFile::bytes("tables/missing.csv", missing.finish().map_err(csv_err)?),
+        OutputFile::bytes("tables/descriptives.csv", desc.finish().map_err(csv_err)?),
+        OutputFile::bytes("panel.parquet", parquet_bytes(&mut p.frame.clone())?),
+    ])
+}
+
+/// `samples.json`: for each variant and model, the country-years whose dependent variable,
+/// regressors and controls are all present — what `gvc diff` compares as "the sample".
+fn samples(spec: &Spec, layout: &Layout, cache: &Cache) -> Result<OutputFile, StageError> {
     let mut samples = serde_json::Map::new();
-    for (variant, panel) in &study.panels {
-        let art = load(plan, cache, *panel)?;
-        let Some(df) = art.as_frame() else { continue };
+    for (variant, panel) in &layout.panels {
+        let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &panel.key())?;
+        let df = &p.frame;
         let country: Vec<Option<String>> = df
-            .column("country")
-            .ok()
-            .and_then(|c| {
-                c.str()
-                    .ok()
-                    .map(|ca| ca.iter().map(|v| v.map(str::to_string)).collect())
-            })
-            .unwrap_or_default();
-        let year: Vec<Option<i64>> = df
-            .column("year")
-            .ok()
-            .and_then(|c| c.i64().ok().map(|ca| ca.iter().collect()))
-            .unwrap_or_default();
+            .column("country")?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let year: Vec<Option<i64>> = df.column("year")?.i64()?.iter().collect();
         let variant_spec = match variant {
             None => spec.clone(),
             Some(v) => match spec.robustness.iter().find(|r| &r.name.value == v) {
                 Some(r) => crate::spec::load::variant_spec(spec, r)
-                    .map_err(|e| StageError::Internal(e.to_string()))?,
+                    .map_err(|e| StageError::Spec(e.to_string()))?,
                 None => continue,
             },
         };
@@ -282,8 +261,153 @@ pub fn write_spec_and_samples(
             samples.insert(key, serde_json::Value::Array(rows));
         }
     }
-    let p = out.join("samples.json");
-    let bytes = serde_json::to_vec_pretty(&serde_json::Value::Object(samples))
-        .map_err(|e| StageError::Internal(e.to_string()))?;
-    write_atomic(&p, &bytes).map_err(io(&p))
+    Ok(OutputFile::bytes(
+        "samples.json",
+        json_bytes(&serde_json::Value::Object(samples)),
+    ))
+}
+
+/// `results.json` (every estimate with its variant, model, column and terms, and every
+/// Hausman test) and `results/estimates.parquet` (one row per coefficient).
+fn results(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, StageError> {
+    // One entry per (variant, instance name), in the order of those names.
+    enum Entry<'a> {
+        Column(&'a super::plan::ColumnRole),
+        Test(&'a super::plan::TestRole),
+    }
+    let mut entries: BTreeMap<(Option<String>, String), Entry> = BTreeMap::new();
+    for c in &layout.columns {
+        let name = format!("{}/{}", c.column.model, c.column.column_name());
+        entries.insert((c.variant.clone(), name), Entry::Column(c));
+    }
+    for t in &layout.tests {
+        let name = format!("hausman:{}/{}", t.model, t.step);
+        entries.insert((t.variant.clone(), name), Entry::Test(t));
+    }
+    let mut estimates = Vec::new();
+    let mut tests = Vec::new();
+    let (mut r_variant, mut r_model, mut r_column, mut r_term) = (vec![], vec![], vec![], vec![]);
+    let (mut r_est, mut r_se, mut r_p) = (vec![], vec![], vec![]);
+    for ((variant, _), entry) in &entries {
+        match entry {
+            Entry::Test(t) => {
+                let set: HausmanSet =
+                    load::<super::stages::hausman::HausmanStage>(cache, &t.stage.key())?;
+                tests.push(json!({
+                    "variant": variant,
+                    "model": t.model,
+                    "step": t.step.to_string(),
+                    "hausman": serde_json::to_value(&set)?,
+                }));
+            }
+            Entry::Column(c) => {
+                let result: EstimationResult =
+                    load::<super::stages::estimate::EstimateStage>(cache, &c.stage.key())?;
+                let column = c.column.column_name();
+                let quick = serde_json::to_value(crate::estimate::quick_json(&result, None))?;
+                for t in quick["coefficients"].as_array().into_iter().flatten() {
+                    r_variant.push(variant.clone().unwrap_or_else(|| "baseline".into()));
+                    r_model.push(c.column.model.clone());
+                    r_column.push(column.clone());
+                    r_term.push(t["name"].as_str().unwrap_or("").to_string());
+                    r_est.push(t["estimate"].as_f64());
+                    r_se.push(t["std_error"].as_f64());
+                    r_p.push(t["p_value"].as_f64());
+                }
+                estimates.push(json!({
+                    "variant": variant,
+                    "model": c.column.model,
+                    "step": c.column.step,
+                    "estimator": c.column.estimator.name(),
+                    "column": column,
+                    "n_obs": quick["n_obs"],
+                    "n_groups": quick["n_groups"],
+                    "coefficients": quick["coefficients"],
+                    "fit": quick["fit"],
+                    "tests": quick["tests"],
+                    "result": serde_json::to_value(&result)?,
+                }));
+            }
+        }
+    }
+    let doc = json!({ "estimates": estimates, "tests": tests });
+    let n = r_term.len();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("variant".into(), r_variant),
+            Column::new("model".into(), r_model),
+            Column::new("column".into(), r_column),
+            Column::new("term".into(), r_term),
+            Column::new("estimate".into(), r_est),
+            Column::new("std_error".into(), r_se),
+            Column::new("p_value".into(), r_p),
+        ],
+    )?;
+    Ok(vec![
+        OutputFile::bytes("results.json", json_bytes(&doc)),
+        OutputFile::bytes("results/estimates.parquet", parquet_bytes(&mut df)?),
+    ])
+}
+
+/// `run.json`: provenance of a run — spec hash, input file hashes, every instance's key and
+/// the identity residuals it recorded, the largest residual. Deterministic: timings and which
+/// instances ran are in the cache's run log (`runs/<scope>.json`), not here.
+fn run_json(spec: &Spec, plan: &Plan, reports: &[InstanceReport]) -> OutputFile {
+    let mut inputs = BTreeMap::new();
+    for inst in &plan.instances {
+        collect_inputs(&inst.stage.params(), &mut inputs);
+    }
+    let mut max_residual: f64 = 0.0;
+    let mut stages = Vec::new();
+    for r in reports {
+        // Identities without a tolerance are facts about the data (I1 when x is read from the
+        // table), not checks of the computation.
+        for id in r
+            .facts
+            .identities
+            .iter()
+            .filter(|i| i.tolerance.is_finite())
+        {
+            max_residual = max_residual.max(id.residual);
+        }
+        stages.push(json!({
+            "stage": r.kind.name(),
+            "instance": r.instance,
+            "key": r.key,
+            "identities": if r.facts.identities.is_empty() { serde_json::Value::Null } else { serde_json::to_value(&r.facts.identities).unwrap_or_default() },
+        }));
+    }
+    let spec_json = spec.root.to_json();
+    let doc = json!({
+        "gvc_version": env!("CARGO_PKG_VERSION"),
+        "spec": spec.file.display().to_string(),
+        "spec_hash": blake3::hash(serde_json::to_string(&spec_json).unwrap_or_default().as_bytes()).to_hex().to_string(),
+        "inputs": inputs,
+        "stages": stages,
+        "max_identity_residual": max_residual,
+    });
+    OutputFile::bytes("run.json", json_bytes(&doc))
+}
+
+/// Every input file named in a stage's parameters (objects with `path` and `blake3`).
+fn collect_inputs(v: &serde_json::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let (Some(p), Some(h)) = (
+                m.get("path").and_then(|p| p.as_str()),
+                m.get("blake3").and_then(|h| h.as_str()),
+            ) {
+                out.insert(p.to_string(), h.to_string());
+            }
+            m.values().for_each(|x| collect_inputs(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_inputs(x, out)),
+        _ => {}
+    }
+}
+
+/// The output folder's path for messages.
+pub fn display(dir: &Path) -> String {
+    dir.display().to_string()
 }

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::cache::via_temp_file;
+use super::atomic::via_temp_file;
 use super::frames::FrameError;
 use crate::decompose::context::Context;
 use crate::decompose::wwz::{self, DecomprRow, ExporterBlock, WwzLevel, WwzSummary};

@@ -15,11 +15,31 @@ pub struct IdentityResidual {
     /// What the identity states, e.g. "(I − A) B = I".
     pub name: String,
     /// Largest relative residual |lhs − rhs| / scale.
+    #[serde(with = "nullable_f64")]
     pub residual: f64,
-    /// Tolerance the residual was checked against.
+    /// Tolerance the residual was checked against (infinite: reported, not checked).
+    #[serde(with = "nullable_f64")]
     pub tolerance: f64,
     /// Where the largest residual occurs (country, entry label or matrix cell).
     pub at: String,
+}
+
+/// JSON has no infinity or NaN: a non-finite number is written as `null` and read back as NaN
+/// (so a stored residual record always reads back).
+mod nullable_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 /// An identity that fails beyond its tolerance.

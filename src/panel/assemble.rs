@@ -45,7 +45,7 @@ pub struct VariableSpec {
 }
 
 /// A named variable definition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariableDef {
     /// Column name in the panel.
     pub name: String,
@@ -86,7 +86,7 @@ impl VariableDef {
 }
 
 /// The sample: countries, an inclusive year range and excluded years.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     /// Country codes in the order of the panel's rows (named sets already expanded).
     pub countries: Vec<String>,
@@ -266,7 +266,7 @@ impl Panel {
 }
 
 /// Missing cells of one variable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MissingSummary {
     /// Variable name.
     pub variable: String,
@@ -279,7 +279,7 @@ pub struct MissingSummary {
 }
 
 /// Something dropped, filled or clipped, and why (cases inside the sample only).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     /// The variable concerned (None for sample-wide notes).
     pub variable: Option<String>,

@@ -1,10 +1,10 @@
 //! Descriptive statistics of panel columns and the percentile rule shared with `winsorize`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Descriptives of one variable over its non-missing panel cells (each variable on its own
 /// cells, not listwise).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Descriptives {
     /// Variable name.
     pub variable: String,

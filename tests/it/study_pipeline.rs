@@ -23,18 +23,7 @@ fn json(p: &Path) -> serde_json::Value {
 }
 
 fn outcomes(dir: &Path) -> Vec<(String, String, String)> {
-    json(&dir.join("output/demo/run.json"))["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["stage"].as_str().unwrap().to_string(),
-                s["instance"].as_str().unwrap().to_string(),
-                s["outcome"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::common::outcomes_in(&dir.join(".gvc-cache"), "demo")
 }
 
 fn ran(dir: &Path, stage: &str) -> usize {

@@ -129,3 +129,81 @@ pub fn write_labelled_csv(path: &std::path::Path, t: &gvc::iot::IoTable) {
     s.push_str(",\n");
     std::fs::write(path, s).expect("write labelled csv");
 }
+
+/// The log of the last run of spec `name` kept in the cache folder `cache`
+/// (`runs/<name>-<hash>.json`): each stage's outcome (`ran`, `cached`, `recomputed`) and seconds.
+pub fn last_run(cache: &std::path::Path, name: &str) -> serde_json::Value {
+    let dir = cache.join("runs");
+    let found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".json"))
+                .and_then(|n| n.rsplit_once('-'))
+                .is_some_and(|(stem, _)| stem == name)
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "one run log of {name} in {}", dir.display());
+    read_json(&found[0])
+}
+
+/// (stage, instance, outcome) of the last run of spec `name` with the cache `cache`.
+pub fn outcomes_in(cache: &std::path::Path, name: &str) -> Vec<(String, String, String)> {
+    last_run(cache, name)["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap_or_default().to_string(),
+                s["instance"].as_str().unwrap_or_default().to_string(),
+                s["outcome"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every file under `dir` (relative path → bytes), for comparing two output folders byte for
+/// byte.
+pub fn tree_bytes(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Asserts two folders hold the same files with the same bytes, naming the first difference.
+pub fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
+    let (ta, tb) = (tree_bytes(a), tree_bytes(b));
+    let names_a: Vec<&String> = ta.keys().collect();
+    let names_b: Vec<&String> = tb.keys().collect();
+    assert_eq!(
+        names_a,
+        names_b,
+        "{} and {} hold other files",
+        a.display(),
+        b.display()
+    );
+    for (name, bytes) in &ta {
+        assert!(
+            bytes == &tb[name],
+            "{name} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}

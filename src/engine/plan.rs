@@ -1,0 +1,472 @@
+//! The plan: every stage instance of a spec (and of its robustness variants), flat and in an
+//! order where upstream comes first, each with its kind, instance name, key, named
+//! dependencies and parameters. It is what `gvc plan` prints, what `run`, `status` and `clean`
+//! consume, and what the cache stores for workers (`plans/<key>.json`). Instances with the same
+//! key are one instance: variants share what they compute alike.
+//!
+//! Beside the flat plan, a [`Layout`] says which instance plays which role in the study
+//! (each year's table, the baseline panel, each model column), for the outputs and the report.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::hashing::FileHasher;
+use super::key::Key;
+use super::stages::covariates::{self, Covariates};
+use super::stages::decompose::{self, Decompose};
+use super::stages::estimate::{self, EstimateStage, ModelColumn};
+use super::stages::hausman::HausmanStage;
+use super::stages::io_tables;
+use super::stages::leontief::LeontiefInverse;
+use super::stages::panel::{self, PanelStage};
+use super::stages::report;
+use super::stages::{AnyStage, StageKind};
+use crate::estimate::Estimator;
+use crate::spec::validate::{expand_members, sample_members};
+use crate::spec::{Diagnostic, Diagnostics, Spec};
+
+/// One stage instance of a plan.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub kind: StageKind,
+    /// The instance's name within its kind (`2009`, `participation/0/fe`,
+    /// `excl-2009:participation/0/fe`, …): the first name it was planned under.
+    pub instance: String,
+    pub key: Key,
+    /// Upstream instances by role.
+    pub deps: BTreeMap<String, Key>,
+    pub stage: AnyStage,
+}
+
+impl Instance {
+    /// `kind/instance`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.kind.name(), self.instance)
+    }
+
+    /// The entry a worker runs (`plans/<key>.json`): kind and parameters.
+    pub fn entry(&self) -> serde_json::Value {
+        serde_json::to_value(&self.stage).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Every stage instance of a run, upstream first.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub instances: Vec<Instance>,
+    index: HashMap<Key, usize>,
+}
+
+impl Plan {
+    /// Adds an instance (or finds the one with the same key) and returns its key.
+    pub fn add(&mut self, instance: impl Into<String>, stage: impl Into<AnyStage>) -> Key {
+        let stage = stage.into();
+        let key = stage.key();
+        if self.index.contains_key(&key) {
+            return key;
+        }
+        let deps: BTreeMap<String, Key> = stage.deps().into_iter().collect();
+        self.index.insert(key.clone(), self.instances.len());
+        self.instances.push(Instance {
+            kind: stage.kind(),
+            instance: instance.into(),
+            key: key.clone(),
+            deps,
+            stage,
+        });
+        key
+    }
+
+    /// The instance with this key.
+    pub fn get(&self, key: &Key) -> Option<&Instance> {
+        self.index.get(key).map(|&i| &self.instances[i])
+    }
+
+    /// The position of an instance in the plan.
+    pub fn position(&self, key: &Key) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// Each instance's level: 0 without dependencies, else one more than its deepest
+    /// dependency (dependencies come earlier in the plan).
+    pub fn levels(&self) -> Vec<usize> {
+        let mut level = vec![0usize; self.instances.len()];
+        for (i, inst) in self.instances.iter().enumerate() {
+            level[i] = inst
+                .deps
+                .values()
+                .filter_map(|k| self.position(k))
+                .map(|d| level[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        level
+    }
+
+    /// The plan as `gvc plan --json` prints it: one object per instance with kind, instance,
+    /// key, deps and params.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(
+            self.instances
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "kind": i.kind.name(),
+                        "instance": i.instance,
+                        "key": i.key,
+                        "version": i.stage.version(),
+                        "deps": i.deps,
+                        "params": i.stage.params(),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Checks that every dependency is an earlier instance and that no parameter names the key
+    /// of a planned instance without declaring it as a dependency (a stage would read an
+    /// artifact the executor does not order before it).
+    pub fn check(&self) -> Result<(), String> {
+        for (i, inst) in self.instances.iter().enumerate() {
+            for (role, key) in &inst.deps {
+                match self.position(key) {
+                    Some(d) if d < i => {}
+                    _ => {
+                        return Err(format!(
+                            "{}: dependency `{role}` ({}) is not planned before it",
+                            inst.id(),
+                            key.short()
+                        ))
+                    }
+                }
+            }
+            let text = super::key::canonical_json(&inst.stage.params());
+            for named in hex_keys(&text) {
+                if let Some(other) = self.get(&named) {
+                    if !inst.deps.values().any(|k| k == &other.key) {
+                        return Err(format!(
+                            "{}: its parameters name {} without declaring it a dependency",
+                            inst.id(),
+                            other.id()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every run of exactly 64 lower-case hex digits in a text, as keys.
+fn hex_keys(text: &str) -> Vec<Key> {
+    let bytes = text.as_bytes();
+    let is_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_hex(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_hex(bytes[i]) {
+            i += 1;
+        }
+        if i - start == 64 {
+            if let Ok(k) = text[start..i].parse() {
+                out.push(k);
+            }
+        }
+    }
+    out
+}
+
+/// Which instance plays which role in a study.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The baseline's instances per year.
+    pub years: BTreeMap<i32, YearKeys>,
+    /// The baseline's decompositions (ascending years).
+    pub decompositions: Vec<Decompose>,
+    /// The panel of the baseline (`None`) and of each robustness variant.
+    pub panels: Vec<(Option<String>, PanelStage)>,
+    /// Every model column of every variant.
+    pub columns: Vec<ColumnRole>,
+    /// Every Hausman test of every variant.
+    pub tests: Vec<TestRole>,
+    pub report: Option<Key>,
+}
+
+/// The instances of one year.
+#[derive(Debug, Clone)]
+pub struct YearKeys {
+    pub io_tables: Key,
+    pub leontief: Key,
+    pub decompose: Option<Key>,
+}
+
+/// A model column of a variant.
+#[derive(Debug, Clone)]
+pub struct ColumnRole {
+    pub variant: Option<String>,
+    pub column: ModelColumn,
+    pub stage: EstimateStage,
+}
+
+/// A Hausman test of a variant's model and control step.
+#[derive(Debug, Clone)]
+pub struct TestRole {
+    pub variant: Option<String>,
+    pub model: String,
+    pub step: usize,
+    pub stage: HausmanStage,
+}
+
+/// The sample's countries, sets and built-in sets expanded, in the spec's code system.
+pub fn sample_countries(spec: &Spec) -> Result<Vec<String>, Diagnostics> {
+    let mut d = Diagnostics::default();
+    let system = spec.countries.codes.value;
+    let builtin = |name: &str| crate::sources::countries::builtin_set(name, system).ok();
+    let codes = expand_members(
+        &sample_members(spec),
+        &spec.countries.sets,
+        &builtin,
+        &mut d,
+    );
+    d.into_result()?;
+    Ok(codes)
+}
+
+/// Checks every sample country against the registry of the spec's code system.
+pub fn check_country_codes(spec: &Spec) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    let system = spec.countries.codes.value;
+    let members = spec
+        .countries
+        .sets
+        .values()
+        .flat_map(|set| set.value.iter())
+        .chain(spec.sample.countries.value.iter());
+    for m in members {
+        if m.value.starts_with('@') || spec.countries.sets.contains_key(&m.value) {
+            continue;
+        }
+        if let Err(e) = crate::sources::countries::map(&m.value, system, system) {
+            d.push(
+                Diagnostic::at(&m.loc, format!("country `{}`: {e}", m.value)).with_help(format!(
+                    "codes are read as `{}` (set `[countries] codes`)",
+                    system.name()
+                )),
+            );
+        }
+    }
+    d
+}
+
+/// The years a run covers: the sample's years (excluded years keep their tables, so a
+/// robustness block that drops a year re-uses them).
+pub fn study_years(spec: &Spec) -> Vec<i32> {
+    let (first, last) = spec.sample.years.value;
+    (first..=last).collect()
+}
+
+/// Builds the plan and layout of a spec and its robustness variants. Input files are hashed;
+/// no data is read.
+pub fn build(spec: &Spec, hasher: &FileHasher) -> Result<(Plan, Layout), Diagnostics> {
+    let mut plan = Plan::default();
+    let mut layout = Layout::default();
+    let mut d = Diagnostics::default();
+    plan_spec(spec, None, &[], &mut plan, &mut layout, hasher, &mut d);
+    for r in &spec.robustness {
+        match crate::spec::load::variant_spec(spec, r) {
+            Ok(v) => {
+                let models: Vec<String> = r.models.iter().map(|m| m.value.clone()).collect();
+                plan_spec(
+                    &v,
+                    Some(&r.name.value),
+                    &models,
+                    &mut plan,
+                    &mut layout,
+                    hasher,
+                    &mut d,
+                );
+            }
+            Err(e) => d.extend(e),
+        }
+    }
+    if d.is_empty() {
+        let countries = sample_countries(spec)?;
+        match report::plan(spec, &layout, countries, hasher) {
+            Ok(Some(r)) => layout.report = Some(plan.add("report", r)),
+            Ok(None) => {}
+            Err(e) => d.extend(e),
+        }
+    }
+    d.into_result()?;
+    if let Err(why) = plan.check() {
+        return Err(Diagnostics(vec![Diagnostic::new(
+            None,
+            format!("internal error: the plan is inconsistent: {why}"),
+        )]));
+    }
+    Ok((plan, layout))
+}
+
+/// Adds the instances of one spec (the baseline, or a robustness variant restricted to
+/// `models`).
+fn plan_spec(
+    spec: &Spec,
+    variant: Option<&str>,
+    models: &[String],
+    plan: &mut Plan,
+    layout: &mut Layout,
+    hasher: &FileHasher,
+    d: &mut Diagnostics,
+) {
+    let decompositions = match plan_tables(spec, variant, plan, layout, hasher) {
+        Ok(dec) => dec,
+        Err(e) => {
+            d.extend(e);
+            return;
+        }
+    };
+    if variant.is_none() {
+        d.extend(check_country_codes(spec));
+    }
+    if spec.variables.is_empty() {
+        return;
+    }
+    let countries = match sample_countries(spec) {
+        Ok(c) => c,
+        Err(e) => {
+            d.extend(e);
+            return;
+        }
+    };
+    let mut covs: Vec<Covariates> = Vec::new();
+    for src in spec.sources.values() {
+        if src.name == spec.decomposition.source.value {
+            continue;
+        }
+        match covariates::plan(spec, src, &countries, hasher) {
+            Ok(Some(c)) => {
+                plan.add(src.name.clone(), c.clone());
+                covs.push(c);
+            }
+            Ok(None) => {}
+            Err(e) => d.push(e),
+        }
+    }
+    if !d.is_empty() {
+        return;
+    }
+    let panel = match panel::plan(spec, countries, &decompositions, &covs) {
+        Ok(p) => p,
+        Err(e) => {
+            d.extend(e);
+            return;
+        }
+    };
+    plan.add(variant.unwrap_or("main"), panel.clone());
+    layout
+        .panels
+        .push((variant.map(str::to_string), panel.clone()));
+    let prefix = variant.map(|v| format!("{v}:")).unwrap_or_default();
+    for m in &spec.models {
+        if !models.is_empty() && !models.contains(&m.name.value) {
+            continue;
+        }
+        let mut fe_re: BTreeMap<usize, (Option<EstimateStage>, Option<EstimateStage>)> =
+            BTreeMap::new();
+        for column in estimate::model_columns(m) {
+            let stage = estimate::plan(m, &column, &panel);
+            plan.add(
+                format!("{prefix}{}/{}", m.name.value, column.column_name()),
+                stage.clone(),
+            );
+            let slot = fe_re.entry(column.step).or_default();
+            match column.estimator {
+                Estimator::Fe => slot.0 = Some(stage.clone()),
+                Estimator::Re => slot.1 = Some(stage.clone()),
+                _ => {}
+            }
+            layout.columns.push(ColumnRole {
+                variant: variant.map(str::to_string),
+                column,
+                stage,
+            });
+        }
+        if !m.hausman {
+            continue;
+        }
+        for (step, pair) in fe_re {
+            let (Some(fe), Some(re)) = pair else { continue };
+            let stage = HausmanStage {
+                fe: super::stage::Dep::on(&fe),
+                re: super::stage::Dep::on(&re),
+            };
+            plan.add(format!("{prefix}{}/{step}", m.name.value), stage.clone());
+            layout.tests.push(TestRole {
+                variant: variant.map(str::to_string),
+                model: m.name.value.clone(),
+                step,
+                stage,
+            });
+        }
+    }
+}
+
+/// Adds each year's table, inverse and decomposition; returns the decompositions.
+fn plan_tables(
+    spec: &Spec,
+    variant: Option<&str>,
+    plan: &mut Plan,
+    layout: &mut Layout,
+    hasher: &FileHasher,
+) -> Result<Vec<Decompose>, Diagnostics> {
+    let (src, format, options) = io_tables::table_source(spec)?;
+    let mut d = Diagnostics::default();
+    let mut out = Vec::new();
+    for year in study_years(spec) {
+        let table = match io_tables::plan(src, format, &options, year, hasher) {
+            Ok(t) => t,
+            Err(e) => {
+                d.push(e);
+                continue;
+            }
+        };
+        let io_key = plan.add(year.to_string(), table.clone());
+        let inverse = LeontiefInverse {
+            table: super::stage::Dep::on(&table),
+            output_read: format != crate::sources::mrio::MrioFormat::Synthetic,
+        };
+        let leo_key = plan.add(year.to_string(), inverse.clone());
+        let dec = decompose::plan(spec, year, &table, &inverse);
+        let dec_key = dec
+            .as_ref()
+            .map(|dec| plan.add(year.to_string(), dec.clone()));
+        if variant.is_none() {
+            layout.years.insert(
+                year,
+                YearKeys {
+                    io_tables: io_key,
+                    leontief: leo_key,
+                    decompose: dec_key,
+                },
+            );
+            if let Some(dec) = &dec {
+                layout.decompositions.push(dec.clone());
+            }
+        }
+        out.extend(dec);
+    }
+    d.into_result()?;
+    Ok(out)
+}
+
+/// The keys of instances a spec's plan uses, by kind (for `clean --unused`).
+pub fn used_keys(plan: &Plan) -> Vec<(StageKind, Key)> {
+    plan.instances
+        .iter()
+        .map(|i| (i.kind, i.key.clone()))
+        .collect()
+}

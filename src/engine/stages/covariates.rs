@@ -1,0 +1,393 @@
+//! `covariates`: one covariate source read into long rows (kind, key, country, partner, year,
+//! value, codes) that the panel joins. Parameters: the source's name (the prefix of every
+//! series key it provides), how it is read, and every file it reads with its content hash.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::artifact::{Facts, LongFrame, Produced};
+use crate::engine::hashing::{FileHasher, InputFile};
+use crate::engine::key::Key;
+use crate::engine::stage::{RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::StageError;
+use crate::sources::countries::CodeSystem;
+use crate::sources::format::Reader;
+use crate::sources::{synthetic_panel, table, wdi, SourceFormat};
+use crate::spec::{Diagnostic, Source, Spec};
+
+/// How a covariate source is read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CovariateRead {
+    /// WDI indicator files; only the indicators the spec's variables name.
+    Wdi {
+        path: PathBuf,
+        indicators: Vec<String>,
+    },
+    /// A country(-partner)-year table; `options` are the source's keys (with the format's
+    /// layout filled in) as the table reader's option type reads them.
+    Table {
+        path: PathBuf,
+        options: serde_json::Value,
+        parquet: bool,
+    },
+    /// Generated covariates for the sample's countries over the sample years and the five
+    /// years before (growth rates and stocks need a history).
+    SyntheticPanel {
+        seed: u64,
+        countries: Vec<String>,
+        first_year: i32,
+        last_year: i32,
+    },
+}
+
+/// Parameters of one covariate source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Covariates {
+    /// The source's name: series keys are `<name>.<column>`.
+    pub source: String,
+    pub read: CovariateRead,
+    pub files: Vec<InputFile>,
+}
+
+impl Stage for Covariates {
+    const KIND: StageKind = StageKind::Covariates;
+    const VERSION: u32 = 2;
+    type Output = LongFrame;
+
+    fn deps(&self) -> Vec<(String, Key)> {
+        Vec::new()
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<LongFrame>, StageError> {
+        ctx.open_all(&self.files)?;
+        let name = &self.source;
+        let mut rows = LongRows::default();
+        let mut facts = Facts::default();
+        match &self.read {
+            CovariateRead::Wdi { path, indicators } => {
+                for code in indicators {
+                    let s = wdi::read_indicator(path, code)?;
+                    let key = format!("{name}.{code}");
+                    for o in s.observations {
+                        rows.push_series(&key, &o.country, o.year, o.value, Some(CodeSystem::Iso3));
+                    }
+                }
+            }
+            CovariateRead::Table {
+                path,
+                options,
+                parquet,
+            } => {
+                let mut spec: table::TableSpec =
+                    serde_json::from_value(options.clone()).map_err(|e| StageError::Options {
+                        format: "csv",
+                        message: e.to_string(),
+                    })?;
+                spec.parquet = *parquet;
+                match table::read_table(path, &spec)? {
+                    table::TableData::Series(t) => {
+                        for col in t.columns {
+                            let key = format!("{name}.{}", col.name);
+                            for o in col.observations {
+                                rows.push_series(&key, &o.country, o.year, o.value, t.codes);
+                            }
+                        }
+                    }
+                    table::TableData::Bilateral(b) => {
+                        let key = format!("{name}.{}", spec.value.as_deref().unwrap_or("value"));
+                        for o in b.observations {
+                            rows.push_bilateral(
+                                &key,
+                                &o.reporter,
+                                &o.partner,
+                                o.year,
+                                o.value,
+                                b.codes,
+                            );
+                        }
+                    }
+                }
+            }
+            CovariateRead::SyntheticPanel {
+                seed,
+                countries,
+                first_year,
+                last_year,
+            } => {
+                let p = synthetic_panel::generate(*seed, countries, *first_year, *last_year);
+                for (series, obs) in &p.series {
+                    let key = format!("{name}.{series}");
+                    for o in obs {
+                        rows.push_series(&key, &o.country, o.year, o.value, None);
+                    }
+                }
+                let key = format!("{name}.{}", synthetic_panel::BILATERAL);
+                for o in &p.ofdi {
+                    rows.push_bilateral(&key, &o.reporter, &o.partner, o.year, o.value, None);
+                }
+                facts.note = Some(p.note);
+            }
+        }
+        Ok(Produced {
+            output: LongFrame(rows.frame()?),
+            facts,
+        })
+    }
+}
+
+/// Every `<source>.<rest>` a variable definition reads (its `from` and transform operands).
+pub fn mentioned_keys(spec: &Spec, source: &str) -> BTreeSet<String> {
+    let prefix = format!("{source}.");
+    let mut out = BTreeSet::new();
+    for v in spec.variables.values() {
+        let mut names = vec![v.from.value.as_str()];
+        for t in &v.transforms.value {
+            names.extend(t.operands());
+            if let crate::panel::Transform::LpSpillover(s) = t {
+                names.push(s.ofdi.as_str());
+            }
+        }
+        out.extend(
+            names
+                .into_iter()
+                .filter(|n| n.starts_with(&prefix))
+                .map(str::to_string),
+        );
+    }
+    out
+}
+
+/// The regular files a source reads at `path`: the file itself, or the files directly inside
+/// the folder (links followed), in name order.
+fn source_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files: Vec<_> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The parameters of a covariate source, or `None` when no variable reads it.
+pub fn plan(
+    spec: &Spec,
+    src: &Source,
+    countries: &[String],
+    hasher: &FileHasher,
+) -> Result<Option<Covariates>, Diagnostic> {
+    let keys = mentioned_keys(spec, &src.name);
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let path = src.path.as_ref();
+    let files = match path {
+        Some(p) => source_files(&p.value)
+            .iter()
+            .map(|f| InputFile::hash(hasher, f))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Diagnostic::at(&p.loc, e.to_string()))?,
+        None => Vec::new(),
+    };
+    let need_path = || {
+        path.map(|p| p.value.clone())
+            .ok_or_else(|| Diagnostic::at(&src.loc, format!("`sources.{}` needs `path`", src.name)))
+    };
+    let (first, last) = spec.sample.years.value;
+    let read = match src.format.value.facts().reader {
+        Reader::Wdi => {
+            let path = need_path()?;
+            let indicators: Vec<String> = keys
+                .iter()
+                .map(|k| k[src.name.len() + 1..].to_string())
+                .collect();
+            check_wdi_indicators(spec, src, &path, &indicators)?;
+            CovariateRead::Wdi { path, indicators }
+        }
+        Reader::Table { layout, parquet } => {
+            let mut options = src.options.clone();
+            if let Some(map) = options.as_object_mut() {
+                if src.format.value != SourceFormat::Csv && src.format.value != SourceFormat::Parquet {
+                    map.insert("layout".into(), serde_json::to_value(layout_name(layout)).unwrap_or_default());
+                }
+            }
+            serde_json::from_value::<table::TableSpec>(options.clone()).map_err(|e| {
+                Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name)).with_help(
+                    "keys: layout, country, codes, year, reporter, partner, value, columns, missing",
+                )
+            })?;
+            CovariateRead::Table {
+                path: need_path()?,
+                options,
+                parquet,
+            }
+        }
+        Reader::SyntheticPanel => {
+            let seed = src.options.get("seed").and_then(|v| v.as_u64()).unwrap_or(1);
+            if let Some(bad) = src
+                .options
+                .as_object()
+                .and_then(|m| m.keys().find(|k| k.as_str() != "seed"))
+            {
+                return Err(Diagnostic::at(
+                    src.option_locs.get(bad).unwrap_or(&src.loc),
+                    format!(
+                        "unknown key `{bad}` in `sources.{}` (synthetic-panel takes only `seed`)",
+                        src.name
+                    ),
+                ));
+            }
+            CovariateRead::SyntheticPanel {
+                seed,
+                countries: countries.to_vec(),
+                first_year: first - 5,
+                last_year: last,
+            }
+        }
+        Reader::Tables(_) => {
+            return Err(Diagnostic::at(
+                &src.format.loc,
+                format!(
+                    "`sources.{}` holds input-output tables; variables read them as `decomposition.<family>.<measure>`",
+                    src.name
+                ),
+            ))
+        }
+    };
+    Ok(Some(Covariates {
+        source: src.name.clone(),
+        read,
+        files,
+    }))
+}
+
+fn layout_name(layout: table::TableLayout) -> &'static str {
+    match layout {
+        table::TableLayout::Long => "long",
+        table::TableLayout::Wide => "wide",
+        table::TableLayout::Bilateral => "bilateral",
+    }
+}
+
+/// Every indicator a variable names must be in the WDI files (located at the variable).
+fn check_wdi_indicators(
+    spec: &Spec,
+    src: &Source,
+    path: &Path,
+    codes: &[String],
+) -> Result<(), Diagnostic> {
+    let Ok(list) = wdi::list_indicators(path) else {
+        return Ok(()); // the reader reports an unreadable folder when it runs
+    };
+    let known: Vec<String> = list.iter().map(|i| i.code.clone()).collect();
+    for code in codes {
+        if !known.contains(code) {
+            let near = wdi::nearest_indicators(code, known.iter().map(String::as_str));
+            let full = format!("{}.{code}", src.name);
+            return Err(Diagnostic::at(
+                spec.variables
+                    .values()
+                    .find(|v| v.from.value == full)
+                    .map_or(&src.loc, |v| &v.from.loc),
+                format!(
+                    "indicator `{code}` is not in the WDI files of {}",
+                    path.display()
+                ),
+            )
+            .with_help(format!("nearest codes: {}", near.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// Covariate rows in long form, the columns of the `covariates` frame.
+#[derive(Default)]
+struct LongRows {
+    kind: Vec<&'static str>,
+    key: Vec<String>,
+    country: Vec<String>,
+    partner: Vec<Option<String>>,
+    year: Vec<i64>,
+    value: Vec<f64>,
+    codes: Vec<String>,
+}
+
+impl LongRows {
+    fn push_series(
+        &mut self,
+        key: &str,
+        country: &str,
+        year: i32,
+        value: f64,
+        codes: Option<CodeSystem>,
+    ) {
+        self.push("series", key, country, None, year, value, codes);
+    }
+
+    fn push_bilateral(
+        &mut self,
+        key: &str,
+        reporter: &str,
+        partner: &str,
+        year: i32,
+        value: f64,
+        codes: Option<CodeSystem>,
+    ) {
+        self.push(
+            "bilateral",
+            key,
+            reporter,
+            Some(partner),
+            year,
+            value,
+            codes,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kind: &'static str,
+        key: &str,
+        country: &str,
+        partner: Option<&str>,
+        year: i32,
+        value: f64,
+        codes: Option<CodeSystem>,
+    ) {
+        self.kind.push(kind);
+        self.key.push(key.into());
+        self.country.push(country.into());
+        self.partner.push(partner.map(str::to_string));
+        self.year.push(i64::from(year));
+        self.value.push(value);
+        self.codes
+            .push(codes.map(|c| c.name().to_string()).unwrap_or_default());
+    }
+
+    fn frame(self) -> Result<DataFrame, PolarsError> {
+        let n = self.kind.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("kind".into(), self.kind),
+                Column::new("key".into(), self.key),
+                Column::new("country".into(), self.country),
+                Column::new("partner".into(), self.partner),
+                Column::new("year".into(), self.year),
+                Column::new("value".into(), self.value),
+                Column::new("codes".into(), self.codes),
+            ],
+        )
+    }
+}

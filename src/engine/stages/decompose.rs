@@ -1,0 +1,176 @@
+//! `decompose`: the value-added decompositions of one year's table (reference/decomposition.md
+//! §2–6) as a long frame (country, sector, partner, year, measure, value), with every identity
+//! the families check recorded. WWZ is streamed exporter by exporter into `wwz.parquet` in the
+//! artifact folder at `wwz_level`, and its country totals join the long frame.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::io_tables::IoTables;
+use super::leontief::LeontiefInverse;
+use crate::decompose::context::Context;
+use crate::decompose::wwz::WwzLevel;
+use crate::decompose::{DecomposeOptions, Family, IvDefinition, Level, MeasureRow};
+use crate::engine::artifact::{Facts, LongFrame, Produced};
+use crate::engine::key::Key;
+use crate::engine::stage::{Dep, RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::{wwz_files, StageError};
+use crate::iot::Leontief;
+use crate::spec::Spec;
+
+/// The file a `decompose` artifact streams WWZ into (wide layout, [`wwz_files`]).
+pub const WWZ_FILE: &str = "wwz.parquet";
+
+/// Parameters of one year's decomposition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decompose {
+    pub table: Dep<IoTables>,
+    pub inverse: Dep<LeontiefInverse>,
+    pub year: i32,
+    /// The families, in the spec's order.
+    pub families: Vec<Family>,
+    pub level: Level,
+    pub iv: IvDefinition,
+    /// The level WWZ is streamed at (only when `wwz` is among the families).
+    pub wwz_level: Option<WwzLevel>,
+    /// Relative tolerance of the identity checks.
+    pub tolerance: f64,
+}
+
+impl Stage for Decompose {
+    const KIND: StageKind = StageKind::Decompose;
+    const VERSION: u32 = 2;
+    type Output = LongFrame;
+
+    fn deps(&self) -> Vec<(String, Key)> {
+        vec![self.table.named("table"), self.inverse.named("inverse")]
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<LongFrame>, StageError> {
+        let table = ctx.get(&self.table)?;
+        let inverse = ctx.get(&self.inverse)?;
+        let leontief = Leontief::from_inverse(&table, inverse.0.clone())?;
+        let others = DecomposeOptions {
+            measures: self
+                .families
+                .iter()
+                .copied()
+                .filter(|f| *f != Family::Wwz)
+                .collect(),
+            level: self.level,
+            iv: self.iv,
+            tolerance: self.tolerance,
+        };
+        let (mut rows, mut identities) = (Vec::new(), Vec::new());
+        if !others.measures.is_empty() {
+            let d = crate::decompose::decompose(&table, &leontief, &others)?;
+            rows = d.rows;
+            identities = d.identities;
+        }
+        if let Some(level) = self.wwz_level {
+            let wwz_ctx = Context::new(&table, &leontief, self.tolerance);
+            let summary = wwz_files::write_wide_parquet(
+                &wwz_ctx,
+                level,
+                Some(self.year),
+                &ctx.dir().join(WWZ_FILE),
+            )?;
+            rows.extend(wwz_files::country_rows(&wwz_ctx, &summary));
+            identities.extend(summary.identities);
+        }
+        Ok(Produced {
+            output: LongFrame(measure_frame(&rows, Some(self.year))?),
+            facts: Facts {
+                identities,
+                ..Facts::default()
+            },
+        })
+    }
+}
+
+/// The parameters of one year's decomposition, or `None` when the spec asks for no measures.
+pub fn plan(
+    spec: &Spec,
+    year: i32,
+    table: &IoTables,
+    inverse: &LeontiefInverse,
+) -> Option<Decompose> {
+    let families: Vec<Family> = spec
+        .decomposition
+        .measures
+        .iter()
+        .map(|m| m.value)
+        .collect();
+    if families.is_empty() {
+        return None;
+    }
+    Some(Decompose {
+        table: Dep::on(table),
+        inverse: Dep::on(inverse),
+        year,
+        wwz_level: families
+            .contains(&Family::Wwz)
+            .then_some(spec.decomposition.wwz_level.value),
+        families,
+        level: spec.decomposition.level.value,
+        iv: spec.decomposition.iv.value,
+        tolerance: DecomposeOptions::default().tolerance,
+    })
+}
+
+/// Long-form measure rows as a frame: country, sector, partner, [year,] measure, value.
+pub fn measure_frame(rows: &[MeasureRow], year: Option<i32>) -> Result<DataFrame, PolarsError> {
+    let n = rows.len();
+    let mut cols = vec![
+        Column::new(
+            "country".into(),
+            rows.iter().map(|r| r.country.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sector".into(),
+            rows.iter().map(|r| r.sector.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "partner".into(),
+            rows.iter().map(|r| r.partner.clone()).collect::<Vec<_>>(),
+        ),
+    ];
+    if let Some(y) = year {
+        cols.push(Column::new("year".into(), vec![i64::from(y); n]));
+    }
+    cols.push(Column::new(
+        "measure".into(),
+        rows.iter().map(|r| r.measure.clone()).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "value".into(),
+        rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+    ));
+    DataFrame::new(n, cols)
+}
+
+/// The country-level rows of a measure frame: (country, year, measure, value), rows with a
+/// sector or partner left out.
+pub fn country_rows(df: &DataFrame) -> Result<Vec<(String, i32, String, f64)>, PolarsError> {
+    let country = df.column("country")?.str()?.clone();
+    let sector = df.column("sector")?.str()?.clone();
+    let partner = df.column("partner")?.str()?.clone();
+    let year = df.column("year")?.cast(&DataType::Int64)?;
+    let year = year.i64()?;
+    let measure = df.column("measure")?.str()?.clone();
+    let value = df.column("value")?.cast(&DataType::Float64)?;
+    let value = value.f64()?;
+    let mut out = Vec::new();
+    for i in 0..df.height() {
+        if sector.get(i).is_some() || partner.get(i).is_some() {
+            continue;
+        }
+        if let (Some(c), Some(y), Some(m), Some(v)) =
+            (country.get(i), year.get(i), measure.get(i), value.get(i))
+        {
+            out.push((c.to_string(), y as i32, m.to_string(), v));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,153 @@
+//! `estimate`: one column of a model's table — one panel regression with Stata's conventions
+//! ([`crate::estimate::fit`]) on the panel. Parameters are what the fit reads: the panel, the
+//! dependent variable, the regressors (with the column's controls), the cluster variable, the
+//! estimator and the VCE. Labels, titles and column names are the report's.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::panel::PanelStage;
+use crate::engine::artifact::Produced;
+use crate::engine::key::Key;
+use crate::engine::stage::{Dep, RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::StageError;
+use crate::estimate::{
+    build_design, fit, DesignSpec, DesignTransform, EstimationResult, Estimator, FitOptions,
+    IdColumn, PanelData, Vce,
+};
+
+/// Parameters of one regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimateStage {
+    pub panel: Dep<PanelStage>,
+    pub dependent: String,
+    /// Regressors then the column's controls, in the spec's order (with `L.`/`F.`/`D.`).
+    pub regressors: Vec<String>,
+    /// Cluster variable for `vce(cluster)`; `None` = the panel (country).
+    pub cluster: Option<String>,
+    pub estimator: Estimator,
+    pub vce: Vce,
+}
+
+impl Stage for EstimateStage {
+    const KIND: StageKind = StageKind::Estimate;
+    const VERSION: u32 = 2;
+    type Output = EstimationResult;
+
+    fn deps(&self) -> Vec<(String, Key)> {
+        vec![self.panel.named("panel")]
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<EstimationResult>, StageError> {
+        let panel = ctx.get(&self.panel)?;
+        let data = panel_data_from_frame(&panel.frame)?;
+        let design = DesignSpec {
+            dependent: self.dependent.clone(),
+            regressors: self.regressors.clone(),
+            cluster: self.cluster.clone(),
+            transform: if self.estimator == Estimator::Fd {
+                DesignTransform::FirstDifference
+            } else {
+                DesignTransform::Levels
+            },
+            drop_singletons: false,
+        };
+        let d = build_design(&data, &design)?;
+        let opts = FitOptions {
+            vce: self.vce,
+            ..FitOptions::default()
+        };
+        Ok(Produced::plain(fit(&d, self.estimator, &opts)?))
+    }
+}
+
+/// Estimation data from the panel frame: panel = country, time = year, every other column a
+/// numeric variable.
+pub fn panel_data_from_frame(df: &DataFrame) -> Result<PanelData, StageError> {
+    let country: Vec<Option<String>> = df
+        .column("country")?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let refs: Vec<Option<&str>> = country.iter().map(|c| c.as_deref()).collect();
+    let year: Vec<Option<i64>> = df
+        .column("year")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect();
+    let mut data = PanelData::new("country", IdColumn::Str(&refs), "year", &year)?;
+    for c in df.columns() {
+        let name = c.name().as_str();
+        if name == "country" || name == "year" {
+            continue;
+        }
+        let v: Vec<Option<f64>> = c.cast(&DataType::Float64)?.f64()?.iter().collect();
+        data.add_column(name, &v)?;
+    }
+    Ok(data)
+}
+
+/// One column of a model's table: which controls it includes, and its estimator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelColumn {
+    pub model: String,
+    /// 0-based control step (sequential mode), 0 in `all` mode.
+    pub step: usize,
+    pub estimator: Estimator,
+    pub controls: Vec<String>,
+}
+
+impl ModelColumn {
+    /// `<step>/<estimator>`, the column's name in `results.json` and in instance names.
+    pub fn column_name(&self) -> String {
+        format!(
+            "{}/{}",
+            self.step,
+            crate::choice::Choice::name(self.estimator)
+        )
+    }
+}
+
+/// The columns of a model: for each control step, each estimator.
+pub fn model_columns(m: &crate::spec::Model) -> Vec<ModelColumn> {
+    let controls: Vec<String> = m.controls.iter().map(|c| c.value.clone()).collect();
+    let steps: Vec<Vec<String>> = match m.controls_mode.value {
+        crate::spec::ControlsMode::Sequential => (0..=controls.len())
+            .map(|k| controls[..k].to_vec())
+            .collect(),
+        crate::spec::ControlsMode::All => vec![controls],
+    };
+    let mut out = Vec::new();
+    for (step, ctrl) in steps.into_iter().enumerate() {
+        for e in &m.estimators {
+            out.push(ModelColumn {
+                model: m.name.value.clone(),
+                step,
+                estimator: e.value,
+                controls: ctrl.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The parameters of one model column.
+pub fn plan(m: &crate::spec::Model, column: &ModelColumn, panel: &PanelStage) -> EstimateStage {
+    let mut regressors: Vec<String> = m.regressors.iter().map(|r| r.value.clone()).collect();
+    regressors.extend(column.controls.iter().cloned());
+    EstimateStage {
+        panel: Dep::on(panel),
+        dependent: m.dependent.value.clone(),
+        regressors,
+        cluster: m
+            .cluster
+            .as_ref()
+            .map(|c| c.value.clone())
+            .filter(|c| c != "country" && c != "panel"),
+        estimator: column.estimator,
+        vce: m.vce.value,
+    }
+}

@@ -1,0 +1,226 @@
+//! `io_tables`: one year's input-output table read into the canonical [`IoTable`] by the
+//! source's reader. Parameters: the reader format and its options (the `[sources.<name>]`
+//! keys other than `format`, `path`, `files`, `download`, `codes`), the year, and the file(s)
+//! read with their content hashes.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::artifact::{CountryTotals, Facts, Produced};
+use crate::engine::hashing::{FileHasher, InputFile};
+use crate::engine::stage::{RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::StageError;
+use crate::iot::IoTable;
+use crate::sources::mrio::{self, MrioFormat, MrioOptions};
+use crate::spec::{Diagnostic, Diagnostics, Source, Spec};
+
+/// Parameters of one year's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IoTables {
+    pub format: MrioFormat,
+    /// The reader's options as the spec wrote them (a JSON object the reader's own option
+    /// type deserialises; unknown keys were rejected at planning).
+    pub options: serde_json::Value,
+    pub year: i32,
+    /// The file or folder the reader opens (`None` for generated tables).
+    pub path: Option<PathBuf>,
+    /// Every file the reader reads, with its content hash (one for a file, each file of a
+    /// `matrices` folder).
+    pub files: Vec<InputFile>,
+}
+
+impl Stage for IoTables {
+    const KIND: StageKind = StageKind::IoTables;
+    const VERSION: u32 = 2;
+    type Output = IoTable;
+
+    fn deps(&self) -> Vec<(String, crate::engine::key::Key)> {
+        Vec::new()
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<IoTable>, StageError> {
+        ctx.open_all(&self.files)?;
+        let options = reader_options(self.format, &self.options)?;
+        let table = mrio::read_table(&options, self.path.as_deref(), Some(self.year))?;
+        Ok(Produced {
+            facts: Facts {
+                summary: table_summary(&table),
+                ..Facts::default()
+            },
+            output: table,
+        })
+    }
+}
+
+/// The reader options of `format` from their JSON form.
+pub fn reader_options(
+    format: MrioFormat,
+    options: &serde_json::Value,
+) -> Result<MrioOptions, StageError> {
+    MrioOptions::deserialize_for(format, options.clone()).map_err(|e| StageError::Options {
+        format: format.name(),
+        message: e.to_string(),
+    })
+}
+
+/// The table source of a spec: the source, its table format and its reader options (without
+/// `codes`, which names the table's code system for the panel), or located diagnostics.
+pub fn table_source(spec: &Spec) -> Result<(&Source, MrioFormat, serde_json::Value), Diagnostics> {
+    let name = &spec.decomposition.source;
+    let Some(src) = spec.sources.get(&name.value) else {
+        return Err(Diagnostics(vec![Diagnostic::at(
+            &name.loc,
+            format!(
+                "no `[sources.{}]` to read input-output tables from",
+                name.value
+            ),
+        )]));
+    };
+    let Some(format) = src.format.value.tables() else {
+        return Err(Diagnostics(vec![Diagnostic::at(
+            &src.format.loc,
+            format!("`sources.{}` does not hold input-output tables", src.name),
+        )]));
+    };
+    let mut options = src.options.clone();
+    if let Some(map) = options.as_object_mut() {
+        map.remove("codes");
+    }
+    if let Err(e) = MrioOptions::deserialize_for(format, options.clone()) {
+        let msg = e.to_string();
+        // Point at the offending key when serde names one.
+        let loc = src
+            .option_locs
+            .iter()
+            .find(|(k, _)| msg.contains(&format!("`{k}`")))
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| src.loc.clone());
+        return Err(Diagnostics(vec![Diagnostic::at(
+            &loc,
+            format!("`sources.{}` ({}): {msg}", src.name, format.name()),
+        )
+        .with_help("see docs/spec-reference.md for the keys of each format")]));
+    }
+    Ok((src, format, options))
+}
+
+/// The file (or folder) a year's table is read from.
+pub fn year_file(
+    src: &Source,
+    format: MrioFormat,
+    year: i32,
+) -> Result<Option<PathBuf>, Diagnostic> {
+    if !format.reads_files() {
+        return Ok(None);
+    }
+    let Some(path) = &src.path else {
+        return Err(Diagnostic::at(
+            &src.loc,
+            format!("`sources.{}` needs `path`", src.name),
+        ));
+    };
+    match &src.files {
+        Some(pattern) => mrio::find_year_file(&path.value, &pattern.value, year)
+            .map(Some)
+            .map_err(|e| {
+                Diagnostic::at(&pattern.loc, format!("year {year}: {e}")).with_help(
+                    "put one file per year in the folder, named so the `files` pattern matches it",
+                )
+            }),
+        None if path.value.is_dir() && format != MrioFormat::Matrices => Err(Diagnostic::at(
+            &path.loc,
+            format!(
+                "`sources.{}.path` is a folder; say how a year finds its file",
+                src.name
+            ),
+        )
+        .with_help("add e.g. `files = \"wiot_{year}.csv\"`")),
+        None => Ok(Some(path.value.clone())),
+    }
+}
+
+/// Every file under `path` (itself when it is a file), in name order, with its hash.
+pub fn hash_inputs(hasher: &FileHasher, path: &std::path::Path) -> Result<Vec<InputFile>, String> {
+    let mut files: Vec<PathBuf> = if path.is_dir() {
+        // Links are followed: the reader follows them, so their targets' bytes are keyed.
+        walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    files
+        .iter()
+        .map(|f| InputFile::hash(hasher, f).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// The parameters of one year's table.
+pub fn plan(
+    src: &Source,
+    format: MrioFormat,
+    options: &serde_json::Value,
+    year: i32,
+    hasher: &FileHasher,
+) -> Result<IoTables, Diagnostic> {
+    let path = year_file(src, format, year)?;
+    let files = match &path {
+        Some(p) => hash_inputs(hasher, p).map_err(|e| Diagnostic::at(&src.loc, e))?,
+        None => Vec::new(),
+    };
+    // The reader opens the real file, so a symlinked data folder keys the target's bytes.
+    let path = path.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+    Ok(IoTables {
+        format,
+        options: options.clone(),
+        year,
+        path,
+        files,
+    })
+}
+
+/// Per-country totals of a table (`io_summary.csv`): output Σx, value added Σ(x − colSums Z),
+/// gross exports Σ_{r≠s}(Z^{sr}1 + Y^{sr}) and final demand absorbed by the country (its
+/// column block of Y).
+pub fn table_summary(t: &IoTable) -> Vec<CountryTotals> {
+    let g = t.g();
+    let f = t.f();
+    let va = t.value_added();
+    let mut output = vec![0.0; g];
+    let mut value_added = vec![0.0; g];
+    let mut exports = vec![0.0; g];
+    let mut final_demand = vec![0.0; g];
+    for (i, &s) in t.row_country.iter().enumerate() {
+        output[s] += t.x[i];
+        value_added[s] += va[i];
+        for j in 0..t.n() {
+            if t.row_country[j] != s {
+                exports[s] += t.z[(i, j)];
+            }
+        }
+        for (c, fd) in final_demand.iter_mut().enumerate() {
+            let y: f64 = (0..f).map(|k| t.y[(i, c * f + k)]).sum();
+            *fd += y;
+            if c != s {
+                exports[s] += y;
+            }
+        }
+    }
+    (0..g)
+        .map(|c| CountryTotals {
+            country: t.countries[c].clone(),
+            output: output[c],
+            value_added: value_added[c],
+            gross_exports: exports[c],
+            final_demand: final_demand[c],
+        })
+        .collect()
+}

@@ -1,0 +1,219 @@
+//! `panel`: the country-year estimation panel — decomposition measures and covariates joined
+//! on harmonised country codes, transformed, laid on the sample's balanced skeleton
+//! ([`crate::panel::assemble`]) — with its missing-data summary, descriptives and notes.
+//! Variable labels are not parameters: relabelling re-renders the report only.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::covariates::Covariates;
+use super::decompose::{self, Decompose};
+use crate::engine::artifact::{PanelOutput, PanelSummary, Produced};
+use crate::engine::key::Key;
+use crate::engine::stage::{Dep, RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::StageError;
+use crate::panel::{self, PanelInputs, Sample, VariableDef};
+use crate::sources::countries::CodeSystem;
+use crate::spec::{Diagnostic, Diagnostics, Spec};
+
+/// Parameters of a panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelStage {
+    /// The decomposition of every study year (ascending years).
+    pub decompositions: Vec<Dep<Decompose>>,
+    /// Every covariate source a variable reads.
+    pub covariates: Vec<Dep<Covariates>>,
+    /// The code system of the table's country codes (None: the sample's).
+    pub table_codes: Option<CodeSystem>,
+    /// The variables in definition order.
+    pub variables: Vec<VariableDef>,
+    pub sample: Sample,
+}
+
+impl Stage for PanelStage {
+    const KIND: StageKind = StageKind::Panel;
+    const VERSION: u32 = 2;
+    type Output = PanelOutput;
+
+    fn deps(&self) -> Vec<(String, Key)> {
+        let dec = self
+            .decompositions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.named(format!("decomposition {i}")));
+        let cov = self
+            .covariates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.named(format!("covariates {i}")));
+        dec.chain(cov).collect()
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<PanelOutput>, StageError> {
+        let mut inputs = PanelInputs::new();
+        let mut indicators = Vec::new();
+        for d in &self.decompositions {
+            indicators.extend(decompose::country_rows(&ctx.get(d)?.0)?);
+        }
+        inputs.add_indicators("decomposition", self.table_codes, indicators)?;
+        for c in &self.covariates {
+            add_covariate_frame(&mut inputs, &ctx.get(c)?.0)?;
+        }
+        let assembled = panel::assemble(&inputs, &self.variables, &self.sample)?;
+        Ok(Produced::plain(PanelOutput {
+            frame: panel_frame(&assembled.panel)?,
+            summary: PanelSummary {
+                missing: assembled.missing,
+                descriptives: assembled.descriptives,
+                notes: assembled.notes,
+            },
+        }))
+    }
+}
+
+/// The parameters of a spec's panel.
+pub fn plan(
+    spec: &Spec,
+    countries: Vec<String>,
+    decompositions: &[Decompose],
+    covariates: &[Covariates],
+) -> Result<PanelStage, Diagnostics> {
+    let mut d = Diagnostics::default();
+    check_measure_names(spec, &mut d);
+    d.into_result()?;
+    Ok(PanelStage {
+        decompositions: decompositions.iter().map(Dep::on).collect(),
+        covariates: covariates.iter().map(Dep::on).collect(),
+        table_codes: table_codes(spec),
+        variables: spec
+            .variables
+            .values()
+            .map(|v| VariableDef {
+                name: v.name.clone(),
+                from: v.from.value.clone(),
+                transforms: v.transforms.value.clone(),
+                label: Some(v.name.clone()),
+            })
+            .collect(),
+        sample: Sample {
+            countries,
+            codes: Some(spec.countries.codes.value),
+            first_year: spec.sample.years.value.0,
+            last_year: spec.sample.years.value.1,
+            exclude_years: spec.sample.exclude_years.value.clone(),
+        },
+    })
+}
+
+/// The code system of the table source's country codes: its `codes` option, else the spec's.
+pub fn table_codes(spec: &Spec) -> Option<CodeSystem> {
+    spec.sources
+        .get(&spec.decomposition.source.value)
+        .and_then(|s| s.options.get("codes"))
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .or(Some(spec.countries.codes.value))
+}
+
+/// A variable reading `decomposition.<family>.<measure>` must name a measure the family
+/// produces (at the country or sector level); the spec validator has already checked that the
+/// family is computed. Located at the variable's `from`, with the nearest names.
+fn check_measure_names(spec: &Spec, d: &mut Diagnostics) {
+    use crate::choice::Choice;
+    use crate::decompose::{measure_names, Family, Level};
+    for v in spec.variables.values() {
+        let Some(rest) = v.from.value.strip_prefix("decomposition.") else {
+            continue;
+        };
+        let Some(family) = rest.split('.').next().and_then(Family::from_name) else {
+            continue;
+        };
+        let mut names: Vec<&str> = measure_names(family, Level::Country).to_vec();
+        names.extend(measure_names(family, Level::Sector));
+        if !names.contains(&rest) {
+            d.push(
+                Diagnostic::at(
+                    &v.from.loc,
+                    format!(
+                        "variable `{}`: `{}` computes no measure `{rest}`",
+                        v.name,
+                        family.name()
+                    ),
+                )
+                .with_help(crate::spec::diag::did_you_mean(rest, &names)),
+            );
+        }
+    }
+}
+
+/// Adds the rows of a `covariates` frame to the panel inputs, grouped by (kind, key, codes).
+fn add_covariate_frame(inputs: &mut PanelInputs, df: &DataFrame) -> Result<(), StageError> {
+    let kind = df.column("kind")?.str()?.clone();
+    let key = df.column("key")?.str()?.clone();
+    let country = df.column("country")?.str()?.clone();
+    let partner = df.column("partner")?.str()?.clone();
+    let year = df.column("year")?.cast(&DataType::Int64)?;
+    let year = year.i64()?;
+    let value = df.column("value")?.cast(&DataType::Float64)?;
+    let value = value.f64()?;
+    let codes = df.column("codes")?.str()?.clone();
+    type Rows = Vec<(String, Option<String>, i32, f64)>;
+    let mut groups: BTreeMap<(String, String, String), Rows> = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(k), Some(key), Some(c), Some(y), Some(v)) = (
+            kind.get(i),
+            key.get(i),
+            country.get(i),
+            year.get(i),
+            value.get(i),
+        ) else {
+            continue;
+        };
+        groups
+            .entry((
+                k.to_string(),
+                key.to_string(),
+                codes.get(i).unwrap_or_default().to_string(),
+            ))
+            .or_default()
+            .push((
+                c.to_string(),
+                partner.get(i).map(str::to_string),
+                y as i32,
+                v,
+            ));
+    }
+    for ((kind, key, codes), rows) in groups {
+        let system: Option<CodeSystem> = codes.parse().ok();
+        if kind == "bilateral" {
+            inputs.add_bilateral(
+                &key,
+                system,
+                rows.into_iter()
+                    .map(|(c, p, y, v)| (c, p.unwrap_or_default(), y, v)),
+            )?;
+        } else {
+            inputs.add_series(&key, system, rows.into_iter().map(|(c, _, y, v)| (c, y, v)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The panel as a wide frame: country, year, one column per variable.
+pub fn panel_frame(p: &panel::Panel) -> Result<DataFrame, PolarsError> {
+    let n = p.n_rows();
+    let mut cols = vec![
+        Column::new("country".into(), p.country.clone()),
+        Column::new(
+            "year".into(),
+            p.year.iter().map(|&y| i64::from(y)).collect::<Vec<_>>(),
+        ),
+    ];
+    for c in &p.columns {
+        cols.push(Column::new(c.name.as_str().into(), c.values.clone()));
+    }
+    DataFrame::new(n, cols)
+}

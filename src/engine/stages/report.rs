@@ -1,0 +1,442 @@
+//! `report`: the report's typed input built from result artifacts only (panel summaries,
+//! estimates, Hausman tests, decomposition indicators) and rendered with the built-in or the
+//! user's templates. Parameters: the report settings, labels, notes and table layout the spec
+//! gives, the upstream results by role, and every template file with its content hash — so
+//! editing a label or a template re-renders without re-running any estimate.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::decompose::{self, Decompose};
+use super::estimate::EstimateStage;
+use super::hausman::HausmanStage;
+use super::panel::PanelStage;
+use crate::engine::artifact::{Produced, ReportOutput};
+use crate::engine::hashing::{FileHasher, InputFile};
+use crate::engine::key::Key;
+use crate::engine::plan::Layout;
+use crate::engine::stage::{Dep, RunContext, Stage};
+use crate::engine::stages::StageKind;
+use crate::engine::StageError;
+use crate::estimate::Estimator;
+use crate::report::{
+    self, DescriptiveRow, HausmanPair, IndicatorRow, MissingRow, ModelBlock, ModelColumn,
+    ReportInput,
+};
+use crate::spec::{ControlsMode, Diagnostic, Diagnostics, Spec};
+
+/// Parameters of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportStage {
+    /// Title, description, notes, sample note, settings and labels (no results yet).
+    pub base: ReportInput,
+    /// The baseline panel (descriptives and missing data).
+    pub panel: Dep<PanelStage>,
+    /// The baseline decompositions (the indicator tables and figures).
+    pub decompositions: Vec<Dep<Decompose>>,
+    /// Measures shown as indicators, and the sample countries they are shown for.
+    pub indicator_measures: Vec<String>,
+    pub countries: Vec<String>,
+    /// The regression tables.
+    pub blocks: Vec<BlockParams>,
+    /// The user's template folder and every template file in it.
+    pub template_dir: Option<PathBuf>,
+    pub templates: Vec<TemplateFile>,
+}
+
+/// One regression table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockParams {
+    pub name: String,
+    pub title: String,
+    pub dependent: String,
+    pub variant: Option<String>,
+    pub columns: Vec<ColumnParams>,
+    pub hausman: Vec<HausmanParams>,
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnParams {
+    pub label: Option<String>,
+    pub controls: Vec<String>,
+    pub estimate: Dep<EstimateStage>,
+}
+
+/// A Hausman test shown under its FE/RE pair of columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HausmanParams {
+    pub fe_column: usize,
+    pub re_column: usize,
+    pub test: Dep<HausmanStage>,
+}
+
+/// A template file: its name under the templates folder and its content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateFile {
+    pub name: String,
+    pub file: InputFile,
+}
+
+impl Stage for ReportStage {
+    const KIND: StageKind = StageKind::Report;
+    const VERSION: u32 = 4;
+    type Output = ReportOutput;
+
+    fn deps(&self) -> Vec<(String, Key)> {
+        let mut out = vec![self.panel.named("panel")];
+        for (i, d) in self.decompositions.iter().enumerate() {
+            out.push(d.named(format!("decomposition {i}")));
+        }
+        for b in &self.blocks {
+            for (i, c) in b.columns.iter().enumerate() {
+                out.push(c.estimate.named(format!("{} column {}", b.name, i + 1)));
+            }
+            for h in &b.hausman {
+                out.push(h.test.named(format!(
+                    "{} hausman ({}) vs ({})",
+                    b.name,
+                    h.fe_column + 1,
+                    h.re_column + 1
+                )));
+            }
+        }
+        out
+    }
+
+    fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<ReportOutput>, StageError> {
+        let mut input = self.base.clone();
+        let panel = ctx.get(&self.panel)?;
+        input.descriptives = panel
+            .summary
+            .descriptives
+            .iter()
+            .map(|d| DescriptiveRow {
+                variable: d.variable.clone(),
+                n: d.n,
+                mean: d.mean,
+                sd: d.sd,
+                min: d.min,
+                p50: d.p50,
+                max: d.max,
+            })
+            .collect();
+        input.missing = panel
+            .summary
+            .missing
+            .iter()
+            .map(|m| MissingRow {
+                variable: m.variable.clone(),
+                n_missing: m.n_missing,
+                n_rows: m.n_rows,
+                cells: m.cells.clone(),
+            })
+            .collect();
+        let keep: BTreeSet<&String> = self.indicator_measures.iter().collect();
+        let sample: BTreeSet<&String> = self.countries.iter().collect();
+        for d in &self.decompositions {
+            for (country, year, measure, value) in decompose::country_rows(&ctx.get(d)?.0)? {
+                if keep.contains(&measure) && sample.contains(&country) {
+                    input.indicators.push(IndicatorRow {
+                        country,
+                        year,
+                        measure,
+                        value,
+                    });
+                }
+            }
+        }
+        for b in &self.blocks {
+            let mut columns = Vec::new();
+            for c in &b.columns {
+                columns.push(ModelColumn {
+                    label: c.label.clone(),
+                    controls_included: c.controls.clone(),
+                    result: (*ctx.get(&c.estimate)?).clone(),
+                });
+            }
+            let mut hausman = Vec::new();
+            for h in &b.hausman {
+                hausman.push(HausmanPair {
+                    fe_column: h.fe_column,
+                    re_column: h.re_column,
+                    result: ctx.get(&h.test)?.default.clone(),
+                });
+            }
+            input.models.push(ModelBlock {
+                name: b.name.clone(),
+                title: b.title.clone(),
+                dependent: b.dependent.clone(),
+                variant: b.variant.clone(),
+                columns,
+                hausman,
+                // The table itself states how standard errors were computed.
+                notes: Vec::new(),
+            });
+        }
+        for t in &self.templates {
+            ctx.open(&t.file)?;
+        }
+        check_template_set(self.template_dir.as_deref(), &self.templates)?;
+        let files = report::render(&input, self.template_dir.as_deref())?;
+        Ok(Produced::plain(ReportOutput {
+            files: files.into_iter().collect(),
+            input,
+        }))
+    }
+}
+
+/// The template files the renderer reads from a folder: every `*.tera` file below it, named by
+/// its path relative to the folder with `/`.
+fn list_templates(dir: &std::path::Path) -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tera"))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            Some((name, e.into_path()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The folder must still hold exactly the templates the key was made with.
+fn check_template_set(
+    dir: Option<&std::path::Path>,
+    templates: &[TemplateFile],
+) -> Result<(), StageError> {
+    let Some(dir) = dir else { return Ok(()) };
+    let now: Vec<String> = list_templates(dir).into_iter().map(|(n, _)| n).collect();
+    let planned: Vec<String> = templates.iter().map(|t| t.name.clone()).collect();
+    if now != planned {
+        return Err(StageError::TemplatesChanged {
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// The folder of template overrides: `[report] templates`, else `templates/` beside the spec.
+pub fn template_dir(spec: &Spec) -> Option<PathBuf> {
+    if let Some(t) = &spec.report.templates {
+        return Some(t.value.clone());
+    }
+    let d = spec.dir.join("templates");
+    d.is_dir().then_some(d)
+}
+
+/// The parameters of the report, or `None` when the spec has no models (nothing to report).
+pub fn plan(
+    spec: &Spec,
+    layout: &Layout,
+    countries: Vec<String>,
+    hasher: &FileHasher,
+) -> Result<Option<ReportStage>, Diagnostics> {
+    let Some((_, panel)) = layout.panels.iter().find(|(v, _)| v.is_none()) else {
+        return Ok(None);
+    };
+    if layout.columns.is_empty() {
+        return Ok(None);
+    }
+    let template_dir = template_dir(spec);
+    let mut templates = Vec::new();
+    if let Some(dir) = &template_dir {
+        for (name, path) in list_templates(dir) {
+            let file = InputFile::hash(hasher, &path).map_err(|e| {
+                Diagnostics(vec![Diagnostic::new(
+                    None,
+                    format!("cannot read template {}: {e}", path.display()),
+                )])
+            })?;
+            templates.push(TemplateFile { name, file });
+        }
+    }
+    let mut variants: Vec<(Option<String>, Option<String>)> = vec![(None, None)];
+    for r in &spec.robustness {
+        variants.push((
+            Some(r.name.value.clone()),
+            Some(r.label.clone().unwrap_or_else(|| r.name.value.clone())),
+        ));
+    }
+    let mut blocks = Vec::new();
+    for (variant, vlabel) in &variants {
+        for m in &spec.models {
+            let mut block = BlockParams {
+                name: match variant {
+                    None => m.name.value.clone(),
+                    Some(v) => format!("{}_{}", m.name.value, v),
+                },
+                title: m.title.clone().unwrap_or_else(|| m.name.value.clone()),
+                dependent: m.dependent.value.clone(),
+                variant: vlabel.clone(),
+                columns: Vec::new(),
+                hausman: Vec::new(),
+            };
+            collect_columns(spec, layout, m, variant.as_ref(), "", &mut block);
+            if variant.is_none() {
+                for r in spec.robustness.iter().filter(|r| r.beside_baseline) {
+                    let label = r.label.clone().unwrap_or_else(|| r.name.value.clone());
+                    collect_columns(spec, layout, m, Some(&r.name.value), &label, &mut block);
+                }
+            }
+            if !block.columns.is_empty() {
+                blocks.push(block);
+            }
+        }
+    }
+    let mut labels: BTreeMap<String, String> = spec
+        .variables
+        .values()
+        .map(|v| (v.name.clone(), v.label.clone()))
+        .collect();
+    let mut measures = Vec::new();
+    for v in spec.variables.values() {
+        if let Some(m) = v.from.value.strip_prefix("decomposition.") {
+            labels
+                .entry(m.to_string())
+                .or_insert_with(|| v.label.clone());
+            measures.push(m.to_string());
+        }
+    }
+    labels
+        .entry("country".into())
+        .or_insert_with(|| "Country".into());
+    labels.entry("year".into()).or_insert_with(|| "Year".into());
+    let settings = report::ReportSettings {
+        formats: spec.report.formats.iter().map(|f| f.value).collect(),
+        stars: spec.report.stars.value.clone(),
+        digits: spec.report.digits,
+        r2: spec.report.r2.value,
+        order: spec.report.order.clone(),
+        drop: spec.report.drop.clone(),
+        coefficient_plot: spec.report.figures,
+        indicators: report::IndicatorSettings {
+            summary: Some(measures.clone()),
+            by_year: Some(Vec::new()),
+            figures: Some(if spec.report.figures {
+                measures.clone()
+            } else {
+                Vec::new()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let synthetic: Vec<String> = spec
+        .sources
+        .values()
+        .filter(|s| s.format.value.is_synthetic())
+        .map(|s| s.name.clone())
+        .collect();
+    let mut notes = Vec::new();
+    if !synthetic.is_empty() {
+        notes.push(format!(
+            "Data note: the sources {} are SYNTHETIC, generated by gvc from fixed seeds; the numbers illustrate the pipeline and describe no real economy.",
+            synthetic.join(", ")
+        ));
+    }
+    let (first, last) = spec.sample.years.value;
+    let mut sample_note = format!("{} economies, {first}–{last}", countries.len());
+    if !spec.sample.exclude_years.value.is_empty() {
+        let ex: Vec<String> = spec
+            .sample
+            .exclude_years
+            .value
+            .iter()
+            .map(i32::to_string)
+            .collect();
+        sample_note.push_str(&format!(", excluding {}", ex.join(", ")));
+    }
+    Ok(Some(ReportStage {
+        base: ReportInput {
+            title: spec.study.title.clone(),
+            description: spec.study.description.clone(),
+            notes,
+            sample_note: Some(sample_note),
+            settings,
+            labels,
+            country_names: BTreeMap::new(),
+            models: Vec::new(),
+            descriptives: Vec::new(),
+            missing: Vec::new(),
+            indicators: Vec::new(),
+        },
+        panel: Dep::on(panel),
+        decompositions: layout.decompositions.iter().map(Dep::on).collect(),
+        indicator_measures: measures,
+        countries,
+        blocks,
+        template_dir,
+        templates,
+    }))
+}
+
+/// Appends the columns (and FE/RE Hausman pairs) of model `m` under `variant` to a table
+/// block. `prefix` labels columns of a robustness variant shown beside the baseline.
+fn collect_columns(
+    spec: &Spec,
+    layout: &Layout,
+    m: &crate::spec::Model,
+    variant: Option<&String>,
+    prefix: &str,
+    block: &mut BlockParams,
+) {
+    let mut by_step: BTreeMap<usize, std::collections::HashMap<Estimator, usize>> = BTreeMap::new();
+    for role in layout
+        .columns
+        .iter()
+        .filter(|c| c.variant.as_ref() == variant && c.column.model == m.name.value)
+    {
+        let c = &role.column;
+        by_step
+            .entry(c.step)
+            .or_default()
+            .insert(c.estimator, block.columns.len());
+        let control = match c.controls.last() {
+            Some(last) if m.controls_mode.value == ControlsMode::Sequential => format!(
+                "+ {}",
+                spec.variables
+                    .get(last)
+                    .map_or(last.as_str(), |v| v.label.as_str())
+            ),
+            _ => String::new(),
+        };
+        let label = match (prefix.is_empty(), control.is_empty()) {
+            (true, _) => control,
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}: {control}"),
+        };
+        block.columns.push(ColumnParams {
+            label: (!label.is_empty()).then_some(label),
+            controls: c.controls.clone(),
+            estimate: Dep::on(&role.stage),
+        });
+    }
+    for (step, ests) in &by_step {
+        let test = layout
+            .tests
+            .iter()
+            .find(|t| t.variant.as_ref() == variant && t.model == m.name.value && t.step == *step);
+        if let (Some(&fe), Some(&re), Some(test)) =
+            (ests.get(&Estimator::Fe), ests.get(&Estimator::Re), test)
+        {
+            block.hausman.push(HausmanParams {
+                fe_column: fe,
+                re_column: re,
+                test: Dep::on(&test.stage),
+            });
+        }
+    }
+}
