@@ -10,6 +10,7 @@ mod cli_foundation;
 mod countries;
 mod covariates;
 mod diff_variants;
+mod engine_plan;
 mod estimate_edge_cases;
 mod golden_decompr;
 mod golden_estimate;
