@@ -88,35 +88,6 @@ mod tests {
     }
     crate::choice_serde!(Colour);
 
-    /// The serde spelling of every variant of every spec choice is its `name`, so the spec, the
-    /// plan and the artifacts agree.
-    #[test]
-    fn serde_names_are_choice_names() {
-        use crate::decompose::wwz::WwzLevel;
-        use crate::decompose::{Family, IvDefinition, Level};
-        use crate::estimate::{Estimator, Vce};
-        use crate::report::{Format, R2Choice};
-        use crate::sources::countries::CodeSystem;
-        use crate::sources::mrio::MrioFormat;
-        fn check<T: Choice + serde::Serialize + serde::de::DeserializeOwned>() {
-            for &v in T::ALL {
-                let json = serde_json::to_value(v).unwrap();
-                assert_eq!(json, serde_json::json!(v.name()), "{}", T::WHAT);
-                assert_eq!(serde_json::from_value::<T>(json).unwrap(), v);
-            }
-        }
-        check::<Family>();
-        check::<IvDefinition>();
-        check::<Level>();
-        check::<WwzLevel>();
-        check::<Estimator>();
-        check::<Vce>();
-        check::<Format>();
-        check::<R2Choice>();
-        check::<CodeSystem>();
-        check::<MrioFormat>();
-    }
-
     #[test]
     fn names_parse_and_round_trip() {
         assert_eq!(Colour::names(), vec!["red", "green"]);

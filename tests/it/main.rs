@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 mod bri_study;
+mod choices;
 mod cli_foundation;
 mod countries;
 mod covariates;
