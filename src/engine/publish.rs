@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{copy_atomic, write_atomic};
+use super::atomic::{copy_atomic, owner_may_be_alive, temp_owner, write_atomic};
 
 /// The manifest of a complete output folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -184,6 +184,22 @@ fn owned_files(dir: &Path, new: &BTreeSet<String>) -> Result<BTreeSet<String>, P
     Ok(owned)
 }
 
+/// Removes the temporary files a killed gvc left in the folder: names of gvc's own pattern
+/// whose writer is gone (anything else is left alone).
+fn remove_dead_temps(dir: &Path) {
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+    {
+        let name = e.file_name().to_string_lossy();
+        if temp_owner(&name).is_some_and(|o| !owner_may_be_alive(&o)) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Publishes `files` into `dir` by the protocol of the module documentation.
 pub fn publish(dir: &Path, files: &[OutputFile]) -> Result<Manifest, PublishError> {
     let new: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
@@ -191,6 +207,7 @@ pub fn publish(dir: &Path, files: &[OutputFile]) -> Result<Manifest, PublishErro
         place(dir, &f.path)?;
     }
     let owned = owned_files(dir, &new)?;
+    remove_dead_temps(dir);
     for rel in &new {
         let p = place(dir, rel)?;
         if p.symlink_metadata().is_ok() && !owned.contains(rel) {

@@ -13,6 +13,7 @@ mod covariates;
 mod diff_variants;
 mod engine_plan;
 mod estimate_edge_cases;
+mod fault;
 mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
