@@ -159,6 +159,11 @@ pub fn json_diff(
                 }
             }
         }
+        (J::Array(x), J::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                json_diff(&join(&i.to_string()), va, vb, out);
+            }
+        }
         _ if a != b => out.push(if prefix.is_empty() {
             "(root)".into()
         } else {
