@@ -43,16 +43,6 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, FrameError> {
     ParquetReader::new(file).finish().map_err(|e| ferr(path, e))
 }
 
-/// Writes a frame as CSV to `path` atomically (temp file + rename).
-pub fn write_csv_atomic(path: &Path, df: &mut DataFrame) -> Result<(), FrameError> {
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf)
-        .include_header(true)
-        .finish(df)
-        .map_err(|e| ferr(path, e))?;
-    super::atomic::write_atomic(path, &buf).map_err(|e| ferr(path, e))
-}
-
 /// Writes a frame as Parquet to `path` atomically.
 pub fn write_parquet_atomic(path: &Path, df: &mut DataFrame) -> Result<(), FrameError> {
     let mut buf = Vec::new();

@@ -20,6 +20,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::atomic::via_temp_file;
+use super::csv_out::{Cell, CsvOut};
 use super::frames::FrameError;
 use crate::decompose::context::Context;
 use crate::decompose::wwz::{self, DecomprRow, ExporterBlock, WwzLevel, WwzSummary};
@@ -173,29 +174,30 @@ fn write_decompr_parquet(
     Ok(summary)
 }
 
-/// CSV with the header [`wwz::DECOMPR_COLUMNS`] and numbers in shortest round-trip form.
+/// CSV with the header [`wwz::DECOMPR_COLUMNS`] and numbers in shortest round-trip form
+/// ([`super::csv_out`]).
 fn write_decompr_csv(
     ctx: &Context<'_>,
     file: File,
     path: &Path,
 ) -> Result<WwzSummary, WwzFileError> {
-    let mut out = BufWriter::new(file);
-    writeln!(out, "{}", wwz::DECOMPR_COLUMNS.join(",")).map_err(|e| ferr(path, e))?;
+    let mut out = CsvOut::new(BufWriter::new(file), &wwz::DECOMPR_COLUMNS)
+        .map_err(|e| ferr(path, e))?;
     let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
         for r in rows {
-            let mut line = format!(
-                "{},{},{}",
-                r.exporting_country, r.exporting_industry, r.importing_country
-            );
-            for v in r.values {
-                line.push(',');
-                line.push_str(&v.to_string());
-            }
-            writeln!(out, "{line}").map_err(|e| ferr(path, e))?;
+            let head = [
+                Cell::Text(&r.exporting_country),
+                Cell::Text(&r.exporting_industry),
+                Cell::Text(&r.importing_country),
+            ];
+            out.row(head.into_iter().chain(r.values.iter().map(|v| Cell::Num(*v))))
+                .map_err(|e| ferr(path, e))?;
         }
         Ok::<(), WwzFileError>(())
     })?;
-    out.flush().map_err(|e| ferr(path, e))?;
+    out.finish()
+        .and_then(|mut w| w.flush().map_err(csv::Error::from))
+        .map_err(|e| ferr(path, e))?;
     Ok(summary)
 }
 
