@@ -181,8 +181,8 @@ fn write_decompr_csv(
     file: File,
     path: &Path,
 ) -> Result<WwzSummary, WwzFileError> {
-    let mut out = CsvOut::new(BufWriter::new(file), &wwz::DECOMPR_COLUMNS)
-        .map_err(|e| ferr(path, e))?;
+    let mut out =
+        CsvOut::new(BufWriter::new(file), &wwz::DECOMPR_COLUMNS).map_err(|e| ferr(path, e))?;
     let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
         for r in rows {
             let head = [
@@ -190,8 +190,11 @@ fn write_decompr_csv(
                 Cell::Text(&r.exporting_industry),
                 Cell::Text(&r.importing_country),
             ];
-            out.row(head.into_iter().chain(r.values.iter().map(|v| Cell::Num(*v))))
-                .map_err(|e| ferr(path, e))?;
+            out.row(
+                head.into_iter()
+                    .chain(r.values.iter().map(|v| Cell::Num(*v))),
+            )
+            .map_err(|e| ferr(path, e))?;
         }
         Ok::<(), WwzFileError>(())
     })?;

@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod bad_inputs;
 mod bri_study;
 mod choices;
 mod cli_foundation;
