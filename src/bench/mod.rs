@@ -1,8 +1,10 @@
 //! `gvc bench`: timings measured in one run and reported as ratios — the Leontief inverse and
 //! the decompositions against one dense matmul ([`decompose`]), and FE regressions per second
-//! on one thread and on all cores ([`regressions`]).
+//! on one thread and on all cores ([`regressions`]), and the cost of keying inputs by content
+//! ([`hashing`]).
 
 pub mod decompose;
+pub mod hashing;
 pub mod regressions;
 
 pub use regressions::{bench_design, bench_fe_regressions, BenchReport};

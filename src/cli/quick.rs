@@ -434,6 +434,13 @@ pub struct BenchArgs {
     /// Also time FE regressions per second on a 385-observation, 6-regressor panel.
     #[arg(long)]
     pub regressions: bool,
+    /// Also time hashing 11 input files of --hash-mb MB each (the key's content hashes), cold
+    /// and warm.
+    #[arg(long)]
+    pub hashing: bool,
+    /// Size of each file hashed by --hashing, in MB (an ADB MRIO workbook is 20–40 MB).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub hash_mb: u64,
 }
 
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), when available.
@@ -483,6 +490,18 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     if a.regressions {
         let r = crate::bench::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
         doc["fe_regressions"] = serde_json::to_value(&r).unwrap_or_default();
+    }
+    if a.hashing {
+        let h = crate::bench::hashing::bench_hashing(11, a.hash_mb)
+            .map_err(|e| Failure::Run(format!("hashing benchmark: {e}")))?;
+        doc["input_hashing"] = serde_json::json!({
+            "files": h.files,
+            "bytes_each": h.bytes_each,
+            "cold_seconds": h.cold_seconds,
+            "gigabytes_per_second": h.gigabytes_per_second,
+            "warm_seconds": h.warm_seconds,
+            "cold_over_inverse": h.cold_seconds / t.inverse,
+        });
     }
     doc["peak_memory_bytes"] = serde_json::json!(peak_memory_bytes());
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
