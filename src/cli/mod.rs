@@ -247,6 +247,9 @@ fn check(a: &SpecArgs) -> Result<(), Failure> {
     let spec = load(&a.spec, &a.set)?;
     let prepared = prepare(&spec, &options(&a.cache))?;
     println!("spec {} is valid: {}", a.spec.display(), spec.study.title);
+    for w in crate::engine::plan::absent_country_warnings(&spec, &prepared.plan, &prepared.cache) {
+        eprintln!("{w}");
+    }
     println!("plan ({} stage instances):", prepared.plan.instances.len());
     for i in &prepared.plan.instances {
         let state = if prepared.cache.has(i.kind.name(), &i.key) {
@@ -373,6 +376,14 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
                     eprintln!("{w}");
                 }
             }
+        }
+        let warnings: std::collections::BTreeSet<&String> = summary
+            .instances
+            .iter()
+            .flat_map(|t| &t.facts.warnings)
+            .collect();
+        for w in warnings {
+            eprintln!("{w}");
         }
     }
     Ok(())

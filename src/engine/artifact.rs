@@ -34,6 +34,9 @@ pub struct Facts {
     /// A note the report shows (e.g. that covariates are synthetic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Warnings every run prints (cached or not), e.g. a sample country no table has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One country's totals in one table.
@@ -134,6 +137,10 @@ pub struct PanelSummary {
     pub missing: Vec<MissingSummary>,
     pub descriptives: Vec<Descriptives>,
     pub notes: Vec<Note>,
+    /// Sample countries that no input-output table of the study has (their decomposition
+    /// measures are missing).
+    #[serde(default)]
+    pub absent_countries: Vec<String>,
 }
 
 impl Artifact for PanelOutput {

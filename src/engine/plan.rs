@@ -463,6 +463,56 @@ fn plan_tables(
     Ok(out)
 }
 
+/// Warnings for sample countries that no table of the plan has, when the tables' countries
+/// are known without reading data: every year's table is cached (its recorded totals name
+/// its countries) or the tables are generated (their options name them).
+pub fn absent_country_warnings(
+    spec: &Spec,
+    plan: &Plan,
+    cache: &super::cache::Cache,
+) -> Vec<String> {
+    let Ok(countries) = sample_countries(spec) else {
+        return Vec::new();
+    };
+    let mut known: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut complete = true;
+    for inst in plan
+        .instances
+        .iter()
+        .filter(|i| i.kind == StageKind::IoTables)
+    {
+        let super::stages::AnyStage::IoTables(p) = &inst.stage else {
+            continue;
+        };
+        if let super::cache::Lookup::Hit { meta, .. } = cache.lookup(inst.kind.name(), &inst.key) {
+            known.extend(meta.facts.summary.iter().map(|t| t.country.clone()));
+        } else if let Some(list) = p.options.get("countries").and_then(|c| c.as_array()) {
+            known.extend(list.iter().filter_map(|c| c.as_str().map(str::to_string)));
+        } else {
+            complete = false;
+        }
+    }
+    if !complete || known.is_empty() {
+        return Vec::new();
+    }
+    let sample = crate::panel::Sample {
+        countries,
+        codes: Some(spec.countries.codes.value),
+        first_year: spec.sample.years.value.0,
+        last_year: spec.sample.years.value.1,
+        exclude_years: Vec::new(),
+    };
+    let in_tables: std::collections::BTreeSet<&str> = known.iter().map(String::as_str).collect();
+    super::stages::panel::absent_countries(
+        &sample,
+        super::stages::panel::table_codes(spec),
+        &in_tables,
+    )
+    .iter()
+    .map(|c| super::stages::panel::absent_warning(c))
+    .collect()
+}
+
 /// The keys of instances a spec's plan uses, by kind (for `clean --unused`).
 pub fn used_keys(plan: &Plan) -> Vec<(StageKind, Key)> {
     plan.instances

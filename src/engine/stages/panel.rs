@@ -58,20 +58,69 @@ impl Stage for PanelStage {
         for d in &self.decompositions {
             indicators.extend(decompose::country_rows(&ctx.get(d)?.0)?);
         }
-        inputs.add_indicators("decomposition", self.table_codes, indicators)?;
+        let in_tables: std::collections::BTreeSet<&str> =
+            indicators.iter().map(|(c, ..)| c.as_str()).collect();
+        let absent = if self.decompositions.is_empty() {
+            Vec::new()
+        } else {
+            absent_countries(&self.sample, self.table_codes, &in_tables)
+        };
+        inputs.add_indicators("decomposition", self.table_codes, indicators.clone())?;
         for c in &self.covariates {
             add_covariate_frame(&mut inputs, &ctx.get(c)?.0)?;
         }
         let assembled = panel::assemble(&inputs, &self.variables, &self.sample)?;
-        Ok(Produced::plain(PanelOutput {
-            frame: panel_frame(&assembled.panel)?,
-            summary: PanelSummary {
-                missing: assembled.missing,
-                descriptives: assembled.descriptives,
-                notes: assembled.notes,
+        let warnings = absent.iter().map(|c| absent_warning(c)).collect();
+        Ok(Produced {
+            output: PanelOutput {
+                frame: panel_frame(&assembled.panel)?,
+                summary: PanelSummary {
+                    missing: assembled.missing,
+                    descriptives: assembled.descriptives,
+                    notes: assembled.notes,
+                    absent_countries: absent,
+                },
             },
-        }))
+            facts: crate::engine::artifact::Facts {
+                warnings,
+                ..Default::default()
+            },
+        })
     }
+}
+
+/// The warning for a sample country that no table has.
+pub fn absent_warning(country: &str) -> String {
+    format!(
+        "warning: sample country {country} is in no input-output table of the study; its \
+         decomposition measures are missing (check the code against `[countries] codes` and the \
+         table's `codes`)"
+    )
+}
+
+/// The sample countries (in the sample's codes) that none of `in_tables` (in the table's
+/// codes) is.
+pub fn absent_countries(
+    sample: &Sample,
+    table_codes: Option<CodeSystem>,
+    in_tables: &std::collections::BTreeSet<&str>,
+) -> Vec<String> {
+    let as_sample = |t: &str| -> String {
+        match (table_codes, sample.codes) {
+            (Some(from), Some(to)) if from != to => {
+                crate::sources::countries::map(t, from, to).unwrap_or_else(|_| t.to_string())
+            }
+            _ => t.to_string(),
+        }
+    };
+    let present: std::collections::BTreeSet<String> =
+        in_tables.iter().map(|t| as_sample(t)).collect();
+    sample
+        .countries
+        .iter()
+        .filter(|c| !present.contains(*c))
+        .cloned()
+        .collect()
 }
 
 /// The parameters of a spec's panel.

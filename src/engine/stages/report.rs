@@ -109,6 +109,11 @@ impl Stage for ReportStage {
     fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<ReportOutput>, StageError> {
         let mut input = self.base.clone();
         let panel = ctx.get(&self.panel)?;
+        for c in &panel.summary.absent_countries {
+            input.notes.push(format!(
+                "Sample country {c} is in no input-output table of the study; its decomposition measures are missing."
+            ));
+        }
         input.descriptives = panel
             .summary
             .descriptives
