@@ -409,7 +409,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         wwz_level: dec_s.string_or("wwz_level", "country", diags),
     };
     for m in decomposition.measures.iter() {
-        dec_s.one_of(m, "measures", allowed::MEASURES, diags);
+        dec_s.one_of(m, "measures", &crate::decompose::FAMILY_NAMES, diags);
     }
     dec_s.one_of(&decomposition.iv, "iv", allowed::IV, diags);
     dec_s.one_of(&decomposition.level, "level", allowed::LEVEL, diags);

@@ -10,6 +10,7 @@ use super::diag::{did_you_mean, Diagnostic, Diagnostics, Loc};
 use super::load::{absolute, path_base};
 use super::names;
 use super::types::*;
+use crate::decompose::{Family, FAMILY_NAMES};
 
 /// Country sets every spec may include with `@name` without defining them.
 pub const BUILTIN_SETS: &[&str] = &["bri34"];
@@ -289,28 +290,7 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
             continue;
         }
         if let Some(rest) = from.strip_prefix("decomposition.") {
-            let family = rest.split('.').next().unwrap_or("");
-            if !spec
-                .decomposition
-                .measures
-                .iter()
-                .any(|m| m.value == family)
-            {
-                d.push(
-                    Diagnostic::at(
-                        &v.from.loc,
-                        format!(
-                            "variable `{}` reads `{from}` but `{family}` is not in `decomposition.measures`",
-                            v.name
-                        ),
-                    )
-                    .with_help(if allowed::MEASURES.contains(&family) {
-                        format!("add \"{family}\" to `decomposition.measures`")
-                    } else {
-                        format!("measure families: {}", super::diag::quote_list(allowed::MEASURES))
-                    }),
-                );
-            }
+            check_measure(spec, v, rest, d);
             continue;
         }
         if spec.variables.contains_key(from) {
@@ -344,6 +324,48 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
         }
     }
     check_variable_cycles(spec, d);
+}
+
+/// A variable reading `decomposition.<family>.<measure>`: the family must be computed
+/// (`decomposition.measures`) and must compute that measure at some level. Both lists come
+/// from the family table ([`crate::decompose::FAMILIES`]).
+fn check_measure(spec: &Spec, v: &Variable, measure: &str, d: &mut Diagnostics) {
+    let name = measure.split('.').next().unwrap_or("");
+    let computed = spec.decomposition.measures.iter().any(|m| m.value == name);
+    let family = Family::parse(name);
+    if !computed {
+        d.push(
+            Diagnostic::at(
+                &v.from.loc,
+                format!(
+                    "variable `{}` reads `{}` but `{name}` is not in `decomposition.measures`",
+                    v.name, v.from.value
+                ),
+            )
+            .with_help(match family {
+                Some(_) => format!("add \"{name}\" to `decomposition.measures`"),
+                None => did_you_mean(name, &FAMILY_NAMES),
+            }),
+        );
+        return;
+    }
+    let Some(family) = family else {
+        return; // an unknown family in `decomposition.measures` is reported there
+    };
+    let names = family.info().all_measures();
+    if !names.contains(&measure) {
+        d.push(
+            Diagnostic::at(
+                &v.from.loc,
+                format!(
+                    "variable `{}`: `{}` computes no measure `{measure}`",
+                    v.name,
+                    family.name()
+                ),
+            )
+            .with_help(did_you_mean(measure, &names)),
+        );
+    }
 }
 
 fn check_variable_cycles(spec: &Spec, d: &mut Diagnostics) {
@@ -698,6 +720,44 @@ fn check_default_templates(spec: &Spec, d: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::base_variable;
+
+    /// A spec file in a fresh temp folder, loaded and validated (no data read).
+    fn load(tag: &str, text: &str) -> Result<crate::spec::Spec, crate::spec::Diagnostics> {
+        let dir = std::env::temp_dir().join(format!("gvc-validate-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("spec.toml");
+        std::fs::write(&file, text).unwrap();
+        let loaded = crate::spec::load_spec(&file, &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    const BASE: &str = "[study]\ntitle = \"t\"\n[sources.mrio]\nformat = \"synthetic\"\ncountries = [\"AAA\", \"BBB\"]\n[sample]\ncountries = [\"AAA\", \"BBB\"]\nyears = [2010, 2011]\n[decomposition]\nmeasures = [\"kpww\"]\n";
+
+    #[test]
+    fn decomposition_measures_come_from_the_family_table() {
+        assert!(load(
+            "measures-ok",
+            &format!("{BASE}[variables]\na = \"decomposition.kpww.position\"\n")
+        )
+        .is_ok());
+        let err = load(
+            "measures-bad",
+            &format!("{BASE}[variables]\na = \"decomposition.kpww.participaton\"\nb = \"decomposition.kpwx.position\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("spec.toml:12:1: error: variable `a`: `kpww` computes no measure `kpww.participaton`")
+                && err.contains("did you mean `kpww.participation`?"),
+            "{err}"
+        );
+        assert!(
+            err.contains("spec.toml:13:1: error: variable `b` reads `decomposition.kpwx.position` but `kpwx` is not in `decomposition.measures`")
+                && err.contains("did you mean one of `kpww`, `kww`?"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn operators_are_stripped() {
