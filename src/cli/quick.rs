@@ -207,16 +207,7 @@ fn parse_families(list: &str) -> Result<Vec<Family>, Failure> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|m| match m {
-            "kpww" => Ok(Family::Kpww),
-            "kww" => Ok(Family::Kww),
-            "bm" => Ok(Family::Bm),
-            "wwyz" => Ok(Family::Wwyz),
-            "wwz" => Ok(Family::Wwz),
-            other => Err(spec_error(format!(
-                "unknown measure family `{other}`; use kpww, kww, bm, wwyz, wwz"
-            ))),
-        })
+        .map(|m| m.parse::<Family>().map_err(|e| spec_error(e.to_string())))
         .collect()
 }
 

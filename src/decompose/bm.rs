@@ -17,6 +17,33 @@ use crate::decompose::{DecomposeError, FamilyOutput, Level, MeasureRow};
 use crate::iot::identities::Worst;
 use crate::iot::leontief::matmul;
 
+/// BM measures at every level, in output order (see [`derived`]).
+pub const MEASURES: &[&str] = &[
+    "bm.EXGR",
+    "bm.DC",
+    "bm.DVA",
+    "bm.VAX",
+    "bm.DAVAX",
+    "bm.DAVAX1",
+    "bm.DAVAX2",
+    "bm.REX",
+    "bm.REX1",
+    "bm.REX23",
+    "bm.REF",
+    "bm.REF1",
+    "bm.REF2",
+    "bm.DDC",
+    "bm.FC",
+    "bm.FVA",
+    "bm.FDC",
+    "bm.GVC",
+    "bm.GVCB",
+    "bm.GVCF",
+    "bm.GVC_ratio",
+    "bm.GVCB_ratio",
+    "bm.GVCF_ratio",
+];
+
 /// Exporter-perspective FVA multipliers: for every entry l of s, (Σ_{t≠s} V^t B_s^{ts})_l,
 /// so FVA^{sr}_l = fva_multiplier_l · E^{sr}_l (reference §5.1).
 pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {

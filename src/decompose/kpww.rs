@@ -11,6 +11,33 @@ use crate::decompose::context::{hadamard, partner_sums, partner_sums_own, ratio,
 use crate::decompose::{DecomposeError, FamilyOutput, IvDefinition, Level};
 use crate::iot::identities::Worst;
 
+/// KPWW measures at country level, in output order (see [`crate::decompose::measure_names`]).
+pub const COUNTRY_MEASURES: &[&str] = &[
+    "kpww.E",
+    "kpww.DV",
+    "kpww.FV",
+    "kpww.IV",
+    "kpww.IV_dvafx",
+    "kpww.IV_dvafx_excl_back",
+    "kpww.IV_kww_t3",
+    "kpww.participation",
+    "kpww.position",
+];
+
+/// KPWW measures at sector level: the country ones and the new RCA `nrca`.
+pub const SECTOR_MEASURES: &[&str] = &[
+    "kpww.E",
+    "kpww.DV",
+    "kpww.FV",
+    "kpww.IV",
+    "kpww.IV_dvafx",
+    "kpww.IV_dvafx_excl_back",
+    "kpww.IV_kww_t3",
+    "kpww.participation",
+    "kpww.position",
+    "kpww.nrca",
+];
+
 /// The KPWW quantities of every entry (reference §2).
 pub struct KpwwEntries {
     /// Gross exports E_i.

@@ -14,6 +14,27 @@ use crate::decompose::context::{partner_sums, Context};
 use crate::decompose::{DecomposeError, FamilyOutput};
 use crate::iot::identities::Worst;
 
+/// KWW measures (country level only), in output order: the nine terms, the groupings, E.
+pub const MEASURES: &[&str] = &[
+    "kww.DVA_FIN",
+    "kww.DVA_INT",
+    "kww.DVA_INTrex",
+    "kww.RDV_FIN",
+    "kww.RDV_INT",
+    "kww.DDC",
+    "kww.FVA_FIN",
+    "kww.FVA_INT",
+    "kww.FDC",
+    "kww.VAX",
+    "kww.DVA",
+    "kww.RDV",
+    "kww.DC",
+    "kww.FVA",
+    "kww.FC",
+    "kww.PDC",
+    "kww.E",
+];
+
 /// The nine KWW terms of every country, in decompr order (T1..T9).
 pub struct KwwTerms {
     pub t: [Vec<f64>; 9],

@@ -8,6 +8,7 @@
 
 pub mod bm;
 pub mod context;
+pub mod family;
 pub mod kpww;
 pub mod kww;
 pub mod wwyz;
@@ -19,46 +20,7 @@ use crate::iot::identities::{IdentityError, IdentityResidual, Worst};
 use crate::iot::{IoTable, Leontief};
 
 pub use context::Context;
-
-/// A decomposition family (reference §2–§6).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    /// Koopman, Powers, Wang & Wei (2010): E, DV, FV, IV, GVC participation and position (§2).
-    Kpww,
-    /// Koopman, Wang & Wei (2014): the 9-term decomposition of gross exports (§3).
-    Kww,
-    /// Borin & Mancini (2019/2023), exporter perspective, source-based (§5.1).
-    Bm,
-    /// Wang, Wei, Yu & Zhu (2017): production-based participation, length and position (§6).
-    Wwyz,
-    /// Wang, Wei & Zhu (2013): the 16-term bilateral-sector decomposition of gross exports (§4).
-    Wwz,
-}
-
-impl Family {
-    /// The prefix of the family's measure names ("kpww", ...).
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Family::Kpww => "kpww",
-            Family::Kww => "kww",
-            Family::Bm => "bm",
-            Family::Wwyz => "wwyz",
-            Family::Wwz => "wwz",
-        }
-    }
-
-    /// Every family, in output order.
-    pub const ALL: [Family; 5] = [
-        Family::Kpww,
-        Family::Kww,
-        Family::Bm,
-        Family::Wwyz,
-        Family::Wwz,
-    ];
-}
+pub use family::{measure_names, Family, FamilyInfo, UnknownFamily, FAMILIES, FAMILY_NAMES};
 
 /// The level of detail of the output rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -170,7 +132,8 @@ pub enum DecomposeError {
     LevelNotDefined {
         family: &'static str,
         level: Level,
-        defined: &'static str,
+        /// The levels it is defined at, in words ([`FamilyInfo::defined_levels`]).
+        defined: String,
     },
     #[error("the Leontief core was built for {leontief} entries in {leontief_countries} countries but the table has {table} entries in {table_countries} countries (or another country-of-row map); rebuild it with Leontief::new or Leontief::from_inverse on this table")]
     Mismatch {
@@ -181,123 +144,6 @@ pub enum DecomposeError {
     },
     #[error("the diagonal block B^{{ss}} of {country} is singular, so the Borin–Mancini FVA of {country} is undefined")]
     SingularBlock { country: String },
-}
-
-const KPWW_COUNTRY: &[&str] = &[
-    "kpww.E",
-    "kpww.DV",
-    "kpww.FV",
-    "kpww.IV",
-    "kpww.IV_dvafx",
-    "kpww.IV_dvafx_excl_back",
-    "kpww.IV_kww_t3",
-    "kpww.participation",
-    "kpww.position",
-];
-const KPWW_SECTOR: &[&str] = &[
-    "kpww.E",
-    "kpww.DV",
-    "kpww.FV",
-    "kpww.IV",
-    "kpww.IV_dvafx",
-    "kpww.IV_dvafx_excl_back",
-    "kpww.IV_kww_t3",
-    "kpww.participation",
-    "kpww.position",
-    "kpww.nrca",
-];
-const KWW_COUNTRY: &[&str] = &[
-    "kww.DVA_FIN",
-    "kww.DVA_INT",
-    "kww.DVA_INTrex",
-    "kww.RDV_FIN",
-    "kww.RDV_INT",
-    "kww.DDC",
-    "kww.FVA_FIN",
-    "kww.FVA_INT",
-    "kww.FDC",
-    "kww.VAX",
-    "kww.DVA",
-    "kww.RDV",
-    "kww.DC",
-    "kww.FVA",
-    "kww.FC",
-    "kww.PDC",
-    "kww.E",
-];
-const BM_ALL: &[&str] = &[
-    "bm.EXGR",
-    "bm.DC",
-    "bm.DVA",
-    "bm.VAX",
-    "bm.DAVAX",
-    "bm.DAVAX1",
-    "bm.DAVAX2",
-    "bm.REX",
-    "bm.REX1",
-    "bm.REX23",
-    "bm.REF",
-    "bm.REF1",
-    "bm.REF2",
-    "bm.DDC",
-    "bm.FC",
-    "bm.FVA",
-    "bm.FDC",
-    "bm.GVC",
-    "bm.GVCB",
-    "bm.GVCF",
-    "bm.GVC_ratio",
-    "bm.GVCB_ratio",
-    "bm.GVCF_ratio",
-];
-const WWYZ_ALL: &[&str] = &[
-    "wwyz.V_D",
-    "wwyz.V_RT",
-    "wwyz.V_GVC_S",
-    "wwyz.V_GVC_C",
-    "wwyz.Y_D",
-    "wwyz.Y_RT",
-    "wwyz.Y_GVC_S",
-    "wwyz.Y_GVC_C",
-    "wwyz.va",
-    "wwyz.y",
-    "wwyz.Xv_GVC",
-    "wwyz.Xy_GVC",
-    "wwyz.GVCPt_f",
-    "wwyz.GVCPt_b",
-    "wwyz.PLv_GVC",
-    "wwyz.PLy_GVC",
-    "wwyz.GVC_position",
-];
-
-/// Every measure name `family` produces at `level` (empty when the family is not defined
-/// there), so a spec can be validated without running. Names are `<family>.<name>`.
-///
-/// - kpww (§2): E gross exports; DV = V^s B^{ss} E^{s*} (domestic content, E = DV + FV);
-///   FV = Σ_{t≠s} V^t B^{ts} E^{s*}; IV = the chosen [`IvDefinition`]; the three IV variants;
-///   participation = (IV + FV)/E; position = ln(1 + IV/E) − ln(1 + FV/E). Sector level
-///   (IV by value-added origin sector, FV and E by exporting sector) adds `nrca` (Koopman
-///   et al. new RCA, bquast/gvc `nrca`).
-/// - kww (§3, country only): the 9 terms named as decompr, groupings VAX = T1..T3,
-///   DVA = T1..T5, RDV = T4+T5, DC = T1..T6, FVA = T7+T8, FC = T7..T9, PDC = T6+T9, and E.
-/// - bm (§5.1; country, sector = exporting sector, bilateral = partner): names as exvatools,
-///   REX = REX1 + REX23, REF = REF1 + REF2, and the trade-based participation ratios
-///   GVC/EXGR, GVCB/EXGR, GVCF/EXGR.
-/// - wwyz (§6; country, sector): forward/backward components, participation GVCPt_f/b,
-///   production lengths PLv/PLy_GVC and GVC_position = PLv/PLy.
-/// - wwz (§4; country, sector = exporting sector, bilateral = importer): the 16 terms,
-///   gross exports E, E_FIN, E_INT, DViX_Fsr, groupings and the KWW mapping
-///   (`kww_<term>`); see [`wwz::MEASURE_NAMES`].
-pub fn measure_names(family: Family, level: Level) -> &'static [&'static str] {
-    match (family, level) {
-        (Family::Kpww, Level::Country) => KPWW_COUNTRY,
-        (Family::Kpww, Level::Sector) => KPWW_SECTOR,
-        (Family::Kww, Level::Country) => KWW_COUNTRY,
-        (Family::Bm, _) => BM_ALL,
-        (Family::Wwyz, Level::Country | Level::Sector) => WWYZ_ALL,
-        (Family::Wwz, _) => wwz::MEASURE_NAMES,
-        _ => &[],
-    }
 }
 
 /// Runs the requested families on a table and its Leontief core (reference §2–§6) and
@@ -322,15 +168,12 @@ pub fn decompose(
         });
     }
     for &family in &options.measures {
-        if measure_names(family, options.level).is_empty() {
+        let info = family.info();
+        if info.measures(options.level).is_empty() {
             return Err(DecomposeError::LevelNotDefined {
-                family: family.prefix(),
+                family: info.name,
                 level: options.level,
-                defined: match family {
-                    Family::Kww => "country (sector-level KWW terms are not valid; use WWZ)",
-                    Family::Kpww | Family::Wwyz => "country, sector",
-                    Family::Bm | Family::Wwz => "country, sector, bilateral",
-                },
+                defined: info.defined_levels(),
             });
         }
     }
@@ -359,19 +202,13 @@ pub struct FamilyOutput {
     pub country_totals: BTreeMap<&'static str, Vec<f64>>,
 }
 
-/// Runs one family at the requested level.
+/// Runs one family at the requested level (its row's [`FamilyInfo::run`]).
 pub fn run_family(
     ctx: &Context<'_>,
     family: Family,
     options: &DecomposeOptions,
 ) -> Result<FamilyOutput, DecomposeError> {
-    match family {
-        Family::Kpww => kpww::compute(ctx, options.level, options.iv),
-        Family::Kww => kww::compute(ctx),
-        Family::Bm => bm::compute(ctx, options.level),
-        Family::Wwyz => wwyz::compute(ctx, options.level),
-        Family::Wwz => wwz::compute(ctx, options.level),
-    }
+    (family.info().run)(ctx, options)
 }
 
 /// One cross-family identity: id, statement, the family compared with BM, and pairs of
@@ -544,6 +381,43 @@ mod tests {
                     "{} at {level}",
                     row.measure
                 );
+            }
+        }
+    }
+
+    /// Each row of [`FAMILIES`] is a fact: run alone at each level it lists, a family emits
+    /// exactly its listed measures in the listed order and checks exactly its listed
+    /// identities.
+    #[test]
+    fn each_family_emits_its_listed_measures_and_identities() {
+        let t = table(1.0);
+        let l = Leontief::new(&t).unwrap();
+        for info in FAMILIES {
+            for level in [Level::Country, Level::Sector, Level::Bilateral] {
+                let options = DecomposeOptions {
+                    measures: vec![info.family],
+                    level,
+                    ..Default::default()
+                };
+                let result = decompose(&t, &l, &options);
+                if info.measures(level).is_empty() {
+                    assert!(
+                        matches!(result, Err(DecomposeError::LevelNotDefined { .. })),
+                        "{} at {level}",
+                        info.name
+                    );
+                    continue;
+                }
+                let d = result.unwrap();
+                let mut emitted: Vec<&str> = Vec::new();
+                for row in &d.rows {
+                    if emitted.last() != Some(&row.measure.as_str()) {
+                        emitted.push(&row.measure);
+                    }
+                }
+                assert_eq!(emitted, info.measures(level), "{} at {level}", info.name);
+                let ids: Vec<&str> = d.identities.iter().map(|i| i.id.as_str()).collect();
+                assert_eq!(ids, info.identities, "{} at {level}", info.name);
             }
         }
     }

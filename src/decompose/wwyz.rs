@@ -12,6 +12,27 @@ use crate::decompose::context::{add, hadamard, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level};
 use crate::iot::identities::Worst;
 
+/// WWYZ measures at country and sector level, in output order.
+pub const MEASURES: &[&str] = &[
+    "wwyz.V_D",
+    "wwyz.V_RT",
+    "wwyz.V_GVC_S",
+    "wwyz.V_GVC_C",
+    "wwyz.Y_D",
+    "wwyz.Y_RT",
+    "wwyz.Y_GVC_S",
+    "wwyz.Y_GVC_C",
+    "wwyz.va",
+    "wwyz.y",
+    "wwyz.Xv_GVC",
+    "wwyz.Xy_GVC",
+    "wwyz.GVCPt_f",
+    "wwyz.GVCPt_b",
+    "wwyz.PLv_GVC",
+    "wwyz.PLy_GVC",
+    "wwyz.GVC_position",
+];
+
 /// Entry-level WWYZ components (reference §6).
 pub struct WwyzEntries {
     pub v_d: Vec<f64>,

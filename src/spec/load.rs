@@ -15,7 +15,10 @@ pub fn load_spec(file: &Path, overrides: &[String]) -> Result<Spec, Diagnostics>
     let (mut root, chain) = load_chain(file)?;
     let mut diags = Diagnostics::default();
     for text in overrides {
-        match parse_override(text).and_then(|(path, node)| apply_override(&mut root, &path, node)) {
+        match parse_override(text).and_then(|(path, node)| {
+            refuse_extends_override(&path, &node)?;
+            apply_override(&mut root, &path, node)
+        }) {
             Ok(()) => {}
             Err(d) => diags.push(d),
         }
@@ -24,6 +27,19 @@ pub fn load_spec(file: &Path, overrides: &[String]) -> Result<Spec, Diagnostics>
     diags.extend(super::validate::validate(&spec));
     diags.into_result()?;
     Ok(spec)
+}
+
+/// `extends` is read before overrides apply, so `--set extends=…` could only be ignored:
+/// it is refused instead.
+fn refuse_extends_override(path: &[String], node: &Node) -> Result<(), Diagnostic> {
+    if path.first().map(String::as_str) == Some("extends") {
+        return Err(Diagnostic::at(
+            &node.loc,
+            "`extends` cannot be set on the command line: the parent spec is read before `--set` applies",
+        )
+        .with_help("write `extends = \"parent.toml\"` at the top of a spec file and run that file"));
+    }
+    Ok(())
 }
 
 /// Reads a spec and its `extends` ancestors; returns the merged tree (child over parent) and
@@ -50,15 +66,8 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
             )
             .with_help("remove `extends` from one of these specs")]));
         }
-        let text = std::fs::read_to_string(&current).map_err(|e| {
-            Diagnostics(vec![Diagnostic::new(
-                from.clone(),
-                format!("cannot read spec {}: {e}", current.display()),
-            )
-            .with_help(
-                "check the path; `extends` is relative to the spec that names it",
-            )])
-        })?;
+        let text = std::fs::read_to_string(&current)
+            .map_err(|e| Diagnostics(vec![unreadable_spec(&current, from.as_ref(), &e)]))?;
         let mut doc = parse_toml(&text, &current).map_err(|d| Diagnostics(vec![d]))?;
         let parent = match &mut doc.value {
             Value::Table(t) => t.remove("extends"),
@@ -81,6 +90,9 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
                             "`extends` must be a string (a spec path), found {}",
                             node.value.type_name()
                         ),
+                    )
+                    .with_help(
+                        "e.g. `extends = \"base.toml\"`, relative to this file's folder",
                     )]))
                 }
             },
@@ -91,6 +103,23 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
         merge(&mut merged, child);
     }
     Ok((merged, chain))
+}
+
+/// A spec file that cannot be read: located at the `extends` that names it, or, for the spec
+/// given on the command line, naming the folder its relative path was taken from.
+fn unreadable_spec(path: &Path, from: Option<&Loc>, e: &std::io::Error) -> Diagnostic {
+    let message = format!("cannot read spec {}: {e}", absolute(path).display());
+    match from {
+        Some(loc) => Diagnostic::at(loc, message).with_help(format!(
+            "`extends` is relative to {} ({})",
+            path_base(loc).1,
+            absolute(&path_base(loc).0).display()
+        )),
+        None => Diagnostic::new(None, message).with_help(format!(
+            "check the spec path given on the command line; a relative path is taken from the current folder {}",
+            absolute(Path::new(".")).display()
+        )),
+    }
 }
 
 /// Typed access to one table of the tree; every problem goes to `diags`.
@@ -109,10 +138,15 @@ impl<'a> Section<'a> {
                 loc: node.loc.clone(),
             }),
             other => {
-                diags.push(Diagnostic::at(
-                    &node.loc,
-                    format!("`{name}` must be a table, found {}", other.type_name()),
-                ));
+                diags.push(
+                    Diagnostic::at(
+                        &node.loc,
+                        format!("`{name}` must be a table, found {}", other.type_name()),
+                    )
+                    .with_help(format!(
+                        "write its keys under a `[{name}]` header, or as `{{ key = value }}`"
+                    )),
+                );
                 None
             }
         }
@@ -134,14 +168,17 @@ impl<'a> Section<'a> {
     }
 
     fn type_error(&self, node: &Node, key: &str, expected: &str, diags: &mut Diagnostics) {
-        diags.push(Diagnostic::at(
-            &node.loc,
-            format!(
-                "`{}.{key}` must be {expected}, found {}",
-                self.name,
-                node.value.type_name()
-            ),
-        ));
+        diags.push(
+            Diagnostic::at(
+                &node.loc,
+                format!(
+                    "`{}.{key}` must be {expected}, found {}",
+                    self.name,
+                    node.value.type_name()
+                ),
+            )
+            .with_help(format!("write e.g. `{key} = {}`", example_of(expected))),
+        );
     }
 
     fn missing(&self, key: &str, example: &str, diags: &mut Diagnostics) {
@@ -208,14 +245,17 @@ impl<'a> Section<'a> {
                 .filter_map(|item| match &item.value {
                     Value::Str(s) => Some(At::new(s.clone(), item.loc.clone())),
                     other => {
-                        diags.push(Diagnostic::at(
-                            &item.loc,
-                            format!(
-                                "`{}.{key}` must hold strings, found {}",
-                                self.name,
-                                other.type_name()
-                            ),
-                        ));
+                        diags.push(
+                            Diagnostic::at(
+                                &item.loc,
+                                format!(
+                                    "`{}.{key}` must hold strings, found {}",
+                                    self.name,
+                                    other.type_name()
+                                ),
+                            )
+                            .with_help("put each entry in double quotes, e.g. `\"CHN\"`"),
+                        );
                         None
                     }
                 })
@@ -226,18 +266,6 @@ impl<'a> Section<'a> {
             }
         };
         Some(At::new(items, node.loc.clone()))
-    }
-
-    fn ints(&self, key: &str, diags: &mut Diagnostics) -> Option<At<Vec<i32>>> {
-        self.numbers(
-            key,
-            diags,
-            |v| match v {
-                Value::Int(i) => i32::try_from(*i).ok(),
-                _ => None,
-            },
-            "integers",
-        )
     }
 
     fn floats(&self, key: &str, diags: &mut Diagnostics) -> Option<At<Vec<f64>>> {
@@ -269,14 +297,17 @@ impl<'a> Section<'a> {
         for item in items {
             match get(&item.value) {
                 Some(v) => out.push(v),
-                None => diags.push(Diagnostic::at(
-                    &item.loc,
-                    format!(
-                        "`{}.{key}` must hold {what}, found {}",
-                        self.name,
-                        item.value.type_name()
-                    ),
-                )),
+                None => diags.push(
+                    Diagnostic::at(
+                        &item.loc,
+                        format!(
+                            "`{}.{key}` must hold {what}, found {}",
+                            self.name,
+                            item.value.type_name()
+                        ),
+                    )
+                    .with_help(format!("write {what} without quotes, e.g. `0.05`")),
+                ),
             }
         }
         Some(At::new(out, node.loc.clone()))
@@ -337,6 +368,17 @@ impl<'a> Section<'a> {
     }
 }
 
+/// A TOML value of the kind `expected` names, for "write e.g. `key = …`".
+fn example_of(expected: &str) -> &'static str {
+    match expected {
+        "a string" => "\"…\"",
+        "true or false" => "true",
+        "an integer" => "3",
+        "a list of strings" => "[\"a\", \"b\"]",
+        _ => "[0.10, 0.05]",
+    }
+}
+
 fn empty_table(loc: &Loc) -> Node {
     Node {
         value: Value::Table(BTreeMap::new()),
@@ -383,7 +425,9 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
             .required_string("title", "\"My study\"", diags)
             .value,
         description: study_s.string("description", diags).map(|a| a.value),
-        output: study_s.string("output", diags).map(|a| a.value),
+        output: study_s
+            .string("output", diags)
+            .map(|a| output_folder(a, file)),
     };
 
     let sources = extract_sources(top.node("sources"), diags);
@@ -479,17 +523,63 @@ pub fn expand_env(raw: &str) -> String {
     out
 }
 
-/// Resolves a path written in a spec against the folder of the spec file that wrote it
-/// (after expanding `${VAR:-default}`).
+/// Resolves a path written in a spec (after expanding `${VAR:-default}`): a relative path
+/// written in a spec file is relative to the folder of that file; one given on the command
+/// line (`--set key=path`) is relative to the current folder, as a shell user expects.
 pub fn resolve_path(raw: &str, loc: &Loc) -> PathBuf {
     let p = PathBuf::from(expand_env(raw));
     if p.is_absolute() {
         return p;
     }
-    match loc.file().and_then(Path::parent) {
-        Some(dir) => dir.join(p),
-        None => p,
+    path_base(loc).0.join(p)
+}
+
+/// The folder a relative path written at `loc` is resolved against, and how to say so in a
+/// message: the folder of the spec file that writes it, or the current folder for `--set`.
+pub fn path_base(loc: &Loc) -> (PathBuf, String) {
+    match loc {
+        Loc::File { file, .. } => {
+            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            (dir, format!("the folder of {name}, which writes it"))
+        }
+        Loc::Override(_) => (
+            std::env::current_dir().unwrap_or_default(),
+            "the current folder, as for every `--set` value".into(),
+        ),
     }
+}
+
+/// `p` made absolute against the current folder, `.` and `dir/..` dropped lexically, so a
+/// message says exactly where.
+pub fn absolute(p: &Path) -> PathBuf {
+    let abs = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p));
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `study.output`: written in the spec itself it stays as written (the run resolves it
+/// against the spec's folder); written in an `extends` parent or on the command line it is
+/// resolved by [`resolve_path`]'s rule and made absolute, so the run finds the same folder.
+fn output_folder(output: At<String>, top: &Path) -> String {
+    if output.loc.file() == Some(top) {
+        return output.value;
+    }
+    absolute(&resolve_path(&output.value, &output.loc))
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<String, Source> {
@@ -522,6 +612,12 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
             .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
         let files = s.string("files", diags);
         let download = s.string("download", diags).map(|a| a.value);
+        if format.value == crate::sources::SourceFormat::Synthetic {
+            // The years a synthetic table offers are years of the spec like any other.
+            if let Some(years) = s.node("years") {
+                year_list(years, &format!("{label}.years"), diags);
+            }
+        }
         let mut options = serde_json::Map::new();
         let mut option_locs = BTreeMap::new();
         for (k, v) in s.table {
@@ -566,29 +662,204 @@ fn extract_sample(s: &Section<'_>, diags: &mut Diagnostics) -> Sample {
         s.missing("countries", "\"sample\"  # a set of [countries]", diags);
         At::new(Vec::new(), s.loc.clone())
     });
-    let years = match s.ints("years", diags) {
-        Some(y) if y.value.len() == 2 => At::new((y.value[0], y.value[1]), y.loc),
-        Some(y) => {
-            diags.push(
-                Diagnostic::at(&y.loc, "`sample.years` must be [first, last]")
-                    .with_help("e.g. `years = [2007, 2017]`"),
-            );
-            At::new((0, -1), y.loc)
-        }
+    let years = match s.node("years") {
         None => {
-            if s.node("years").is_none() {
-                s.missing("years", "[2007, 2017]", diags);
-            }
-            At::new((0, -1), s.loc.clone())
+            s.missing("years", "[2007, 2017]", diags);
+            None
         }
+        Some(node) => match year_range(node, "sample.years") {
+            Ok(range) => Some(At::new(range, node.loc.clone())),
+            Err(problems) => {
+                problems.into_iter().for_each(|d| diags.push(d));
+                None
+            }
+        },
     };
-    let exclude_years = s
-        .ints("exclude_years", diags)
-        .unwrap_or_else(|| At::new(Vec::new(), s.loc.clone()));
+    let excluded = s
+        .node("exclude_years")
+        .map(|node| (node, year_list(node, "sample.exclude_years", diags)));
+    if let (Some(range), Some((node, list))) = (&years, &excluded) {
+        check_excluded(&range.value, node, list, diags);
+    }
     Sample {
         countries,
-        years,
-        exclude_years,
+        // A wrong `years` was reported above; the spec is refused, so this stand-in range
+        // (empty: first after last) is never run.
+        years: years.unwrap_or_else(|| At::new((0, -1), s.loc.clone())),
+        exclude_years: match excluded {
+            Some((node, list)) => At::new(
+                list.into_iter().map(|y| y.value).collect(),
+                node.loc.clone(),
+            ),
+            None => At::new(Vec::new(), s.loc.clone()),
+        },
+    }
+}
+
+/// The years every spec key accepts (`sample.years`, `sample.exclude_years`, a robustness
+/// block's `exclude_years`, a synthetic source's `years`): 1900–2100. Input-output tables
+/// exist from the 1919 US table on (WIOD 1995–, OECD ICIO 1995–, ADB MRIO 2000–) and
+/// projections rarely pass 2100; the bound also caps every loop over a year span at 201.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// One year of a spec: an integer within [`YEARS`], or one located problem with its fix.
+fn year_of(node: &Node, key: &str) -> Result<At<i32>, Diagnostic> {
+    let (first, last) = (YEARS.start(), YEARS.end());
+    let problem =
+        |message: String, help: String| Err(Diagnostic::at(&node.loc, message).with_help(help));
+    match &node.value {
+        Value::Int(y) => match i32::try_from(*y) {
+            Ok(y) if YEARS.contains(&y) => Ok(At::new(y, node.loc.clone())),
+            _ => problem(
+                format!("`{key}`: year {y} is outside {first}–{last}"),
+                format!("years must lie in {first}–{last} (a typo?); see \"Years\" in docs/spec-reference.md"),
+            ),
+        },
+        Value::Float(f) => problem(
+            format!("`{key}` must hold whole years, found the number {f:?}"),
+            if f.fract() == 0.0 && f.abs() < 1e6 {
+                format!("write `{}` without the decimal point", *f as i64)
+            } else {
+                "write a whole year such as `2010`".into()
+            },
+        ),
+        Value::Str(text) => problem(
+            format!("`{key}` must hold years as integers, found the string \"{text}\""),
+            if text.trim().parse::<i64>().is_ok() {
+                format!("write `{}` without quotes", text.trim())
+            } else {
+                "write a year such as `2010`".into()
+            },
+        ),
+        other => problem(
+            format!(
+                "`{key}` must hold years as integers, found {}",
+                other.type_name()
+            ),
+            "write a year such as `2010`".into(),
+        ),
+    }
+}
+
+/// `[first, last]`: a first and a last year within [`YEARS`], first not after last. A value
+/// of the wrong shape or type is ONE problem at its own place; each year out of range is one
+/// problem at that year.
+fn year_range(node: &Node, key: &str) -> Result<(i32, i32), Vec<Diagnostic>> {
+    let shape = |message: String, help: String| {
+        Err(vec![Diagnostic::at(&node.loc, message).with_help(help)])
+    };
+    let items = match &node.value {
+        Value::Array(items) => items,
+        Value::Int(y) => {
+            return shape(
+                format!("`{key}` must be [first, last], found the single number {y}"),
+                format!("for one year write `years = [{y}, {y}]`"),
+            )
+        }
+        other => {
+            return shape(
+                format!("`{key}` must be [first, last], found {}", other.type_name()),
+                "e.g. `years = [2007, 2017]`".into(),
+            )
+        }
+    };
+    if items.len() != 2 {
+        let ints: Vec<i64> = items
+            .iter()
+            .filter_map(|i| match i.value {
+                Value::Int(y) => Some(y),
+                _ => None,
+            })
+            .collect();
+        let help = match (ints.len() == items.len(), ints.iter().min(), ints.iter().max()) {
+            (true, Some(lo), Some(hi)) if items.len() > 2 => format!(
+                "write the first and last year, `years = [{lo}, {hi}]`, and leave years out with `exclude_years`"
+            ),
+            (true, Some(y), _) => format!("for one year write `years = [{y}, {y}]`"),
+            _ => "e.g. `years = [2007, 2017]`".into(),
+        };
+        return shape(
+            format!(
+                "`{key}` must be [first, last], found {} element{}",
+                items.len(),
+                if items.len() == 1 { "" } else { "s" }
+            ),
+            help,
+        );
+    }
+    // A non-year element makes the whole value malformed: one message, at that element.
+    for item in items.iter().filter(|i| !matches!(i.value, Value::Int(_))) {
+        if let Err(problem) = year_of(item, key) {
+            return Err(vec![problem]);
+        }
+    }
+    let (first, last) = (year_of(&items[0], key), year_of(&items[1], key));
+    match (first, last) {
+        (Ok(first), Ok(last)) if first.value > last.value => shape(
+            format!(
+                "`{key}` is inverted: {} comes after {}",
+                first.value, last.value
+            ),
+            format!("write `years = [{}, {}]`", last.value, first.value),
+        ),
+        (Ok(first), Ok(last)) => Ok((first.value, last.value)),
+        (first, last) => Err([first.err(), last.err()].into_iter().flatten().collect()),
+    }
+}
+
+/// A list of years within [`YEARS`]; each element that is not one is a problem at that
+/// element. A value that is not a list is one problem.
+fn year_list(node: &Node, key: &str, diags: &mut Diagnostics) -> Vec<At<i32>> {
+    let items = match &node.value {
+        Value::Array(items) => items.as_slice(),
+        Value::Int(_) => std::slice::from_ref(node),
+        other => {
+            diags.push(
+                Diagnostic::at(
+                    &node.loc,
+                    format!(
+                        "`{key}` must be a list of years, found {}",
+                        other.type_name()
+                    ),
+                )
+                .with_help(format!(
+                    "e.g. `{} = [2009]`",
+                    key.rsplit('.').next().unwrap_or(key)
+                )),
+            );
+            return Vec::new();
+        }
+    };
+    items
+        .iter()
+        .filter_map(|item| year_of(item, key).map_err(|d| diags.push(d)).ok())
+        .collect()
+}
+
+/// Each excluded year must lie in the sample's years (one problem per stray year, at it), and
+/// at least one sample year must remain.
+fn check_excluded(range: &(i32, i32), node: &Node, list: &[At<i32>], diags: &mut Diagnostics) {
+    let (first, last) = *range;
+    for y in list {
+        if !(first..=last).contains(&y.value) {
+            diags.push(
+                Diagnostic::at(
+                    &y.loc,
+                    format!(
+                        "excluded year {} is outside the sample years {first}–{last}",
+                        y.value
+                    ),
+                )
+                .with_help("remove it, or widen `sample.years`"),
+            );
+        }
+    }
+    // The span is at most 201 years (YEARS), so this loop is short.
+    if (first..=last).all(|y| list.iter().any(|x| x.value == y)) {
+        diags.push(
+            Diagnostic::at(&node.loc, "every sample year is excluded")
+                .with_help("remove a year from `exclude_years`, or widen `sample.years`"),
+        );
     }
 }
 
@@ -721,18 +992,19 @@ fn extract_robustness(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<
             }
         }
     }
-    let exclude_years = s.ints("exclude_years", diags);
-    if let Some(ex) = &exclude_years {
-        let node = s
-            .node("exclude_years")
-            .cloned()
-            .expect("exclude_years was read");
-        set_nodes.push((vec!["sample".into(), "exclude_years".into()], node));
+    let exclude_years = s.node("exclude_years").map(|node| {
+        let key = format!("robustness.{}.exclude_years", name.value);
+        let years: Vec<i32> = year_list(node, &key, diags)
+            .into_iter()
+            .map(|y| y.value)
+            .collect();
+        set_nodes.push((vec!["sample".into(), "exclude_years".into()], node.clone()));
         set.push((
-            At::new("sample.exclude_years".into(), ex.loc.clone()),
-            serde_json::json!(ex.value),
+            At::new("sample.exclude_years".into(), node.loc.clone()),
+            serde_json::json!(years),
         ));
-    }
+        At::new(years, node.loc.clone())
+    });
     if set_nodes.is_empty() {
         diags.push(
             Diagnostic::at(
@@ -784,10 +1056,10 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
     let digits = match s.int("digits", diags) {
         Some(d) if (0..=12).contains(&d.value) => d.value as usize,
         Some(d) => {
-            diags.push(Diagnostic::at(
-                &d.loc,
-                "`report.digits` must be between 0 and 12",
-            ));
+            diags.push(
+                Diagnostic::at(&d.loc, "`report.digits` must be between 0 and 12")
+                    .with_help("e.g. `digits = 3`"),
+            );
             3
         }
         None => 3,
@@ -857,5 +1129,71 @@ fn parse_transforms(
             );
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::node::parse_override;
+
+    fn value(text: &str) -> Node {
+        parse_override(&format!("sample.years={text}")).unwrap().1
+    }
+
+    #[test]
+    fn year_ranges() {
+        assert_eq!(year_range(&value("[2007, 2017]"), "y"), Ok((2007, 2017)));
+        assert_eq!(year_range(&value("[1900, 2100]"), "y"), Ok((1900, 2100)));
+        assert_eq!(year_range(&value("[2010, 2010]"), "y"), Ok((2010, 2010)));
+        // One problem for a malformed value, one per year out of range.
+        for bad in [
+            "2010",
+            "[2010]",
+            "[2010, 2011, 2012]",
+            "[\"a\", \"b\"]",
+            "[2010.0, 2011.0]",
+            "[[2010], [2011]]",
+            "[2012, 2010]",
+            "[1899, 2010]",
+        ] {
+            let problems = year_range(&value(bad), "y").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(problems[0].help.is_some(), "{bad}");
+        }
+        let both = year_range(&value("[-5, 9999999]"), "y").unwrap_err();
+        assert_eq!(both.len(), 2, "{both:?}");
+        assert!(both[1].message.contains("9999999 is outside 1900–2100"));
+    }
+
+    #[test]
+    fn command_line_paths_are_relative_to_the_current_folder() {
+        let cwd = std::env::current_dir().unwrap();
+        let set = Loc::Override("sources.x.path=data".into());
+        assert_eq!(resolve_path("data", &set), cwd.join("data"));
+        let file = Loc::File {
+            file: std::sync::Arc::new(PathBuf::from("studies/a/spec.toml")),
+            line: 1,
+            column: 1,
+        };
+        assert_eq!(resolve_path("data", &file), PathBuf::from("studies/a/data"));
+        assert_eq!(resolve_path("/abs", &set), PathBuf::from("/abs"));
+        // `study.output` from the command line or a parent is made absolute; from the spec
+        // itself it stays as written (the run joins it to the spec's folder).
+        let top = Path::new("studies/b/spec.toml");
+        assert_eq!(
+            output_folder(At::new("out".into(), set), top),
+            cwd.join("out").to_string_lossy()
+        );
+        assert_eq!(
+            output_folder(At::new("out".into(), file), top),
+            cwd.join("studies/a/out").to_string_lossy()
+        );
+        let own = Loc::File {
+            file: std::sync::Arc::new(top.to_path_buf()),
+            line: 2,
+            column: 1,
+        };
+        assert_eq!(output_folder(At::new("out".into(), own), top), "out");
     }
 }

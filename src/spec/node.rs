@@ -127,6 +127,7 @@ pub fn parse_toml(text: &str, file: &Path) -> Result<Node, Diagnostic> {
     let spanned = DeTable::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         Diagnostic::at(&loc_at(offset), format!("invalid TOML: {}", e.message()))
+            .with_help("see https://toml.io for the syntax")
     })?;
     Ok(Node {
         value: Value::Table(convert_table(&typed, spanned.get_ref(), &loc_at)),
@@ -228,10 +229,10 @@ pub fn parse_override(text: &str) -> Result<(Vec<String>, Node), Diagnostic> {
         .map(|s| s.trim().to_string())
         .collect();
     if path.iter().any(|s| s.is_empty()) {
-        return Err(Diagnostic::at(
-            &loc,
-            format!("`{key}` is not a dotted key path"),
-        ));
+        return Err(
+            Diagnostic::at(&loc, format!("`{key}` is not a dotted key path"))
+                .with_help("name the key with dots and no empty parts, e.g. --set report.digits=4"),
+        );
     }
     let raw = raw.trim();
     let value = match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
@@ -281,10 +282,22 @@ pub fn apply_override(root: &mut Node, path: &[String], value: Node) -> Result<(
                     }),
                 };
                 let Some(pos) = pos else {
+                    let names: Vec<&str> = items
+                        .iter()
+                        .filter_map(|item| item.table()?.get("name")?.as_str())
+                        .collect();
                     return Err(Diagnostic::at(
                         &loc,
                         format!("`{here}`: no entry with that index or name"),
-                    ));
+                    )
+                    .with_help(match items.len() {
+                        0 => format!("`{}` is empty", path[..depth].join(".")),
+                        n => format!(
+                            "use an index from 0 to {} or a name: {}",
+                            n - 1,
+                            super::diag::quote_list(&names)
+                        ),
+                    }));
                 };
                 if last {
                     merge(&mut items[pos], value);
@@ -300,7 +313,12 @@ pub fn apply_override(root: &mut Node, path: &[String], value: Node) -> Result<(
                         path[..depth].join("."),
                         other.type_name()
                     ),
-                ))
+                )
+                .with_help(format!(
+                    "set `{}` itself, e.g. --set {}=<value>",
+                    path[..depth].join("."),
+                    path[..depth].join(".")
+                )))
             }
         };
     }

@@ -4,11 +4,14 @@
 //! in the engine's plan.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use super::diag::{did_you_mean, Diagnostic, Diagnostics, Loc};
+use super::load::{absolute, path_base};
+use super::names;
 use super::types::*;
 use crate::choice::Choice;
-use crate::decompose::Family;
+use crate::decompose::{Family, FAMILY_NAMES};
 use crate::estimate::Estimator;
 use crate::sources::SourceFormat;
 
@@ -33,6 +36,7 @@ pub fn validate(spec: &Spec) -> Diagnostics {
     check_sample(spec, &mut d);
     check_decomposition(spec, &mut d);
     check_variables(spec, &mut d);
+    check_names(spec, &mut d);
     check_models(spec, &mut d);
     check_robustness(spec, &mut d);
     check_report(spec, &mut d);
@@ -59,11 +63,13 @@ fn check_sources(spec: &Spec, d: &mut Diagnostics) {
                     ),
                 )
                 .with_help(format!(
-                    "{}; put it at {} (the path is relative to the spec file that names it)",
+                    "{}; put it at {} (a relative path is resolved against {}: {})",
                     src.download
                         .clone()
                         .unwrap_or_else(|| default_download(f).to_string()),
-                    absolute(&p.value).display()
+                    absolute(&p.value).display(),
+                    path_base(&p.loc).1,
+                    absolute(&path_base(&p.loc).0).display()
                 )),
             ),
             _ => {}
@@ -83,23 +89,6 @@ fn expected_input(format: SourceFormat, files: Option<&str>) -> String {
 /// Where data of a format usually come from, when the spec gives no `download` hint.
 fn default_download(format: SourceFormat) -> &'static str {
     format.facts().download
-}
-
-/// The path made absolute against the working folder, so the message says where exactly.
-fn absolute(p: &std::path::Path) -> std::path::PathBuf {
-    let abs = std::env::current_dir().map_or_else(|_| p.to_path_buf(), |cwd| cwd.join(p));
-    // Lexically drop `.` and `dir/..` so the path reads as a place.
-    let mut out = std::path::PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Expands a set (or a sample list) to its country codes in order, following `@` includes.
@@ -201,39 +190,12 @@ fn check_sample(spec: &Spec, d: &mut Diagnostics) {
     let members = sample_members(spec);
     let codes = expand_members(&members, &spec.countries.sets, &builtin_marker, d);
     if codes.is_empty() && !spec.sample.countries.value.is_empty() {
-        d.push(Diagnostic::at(
-            &spec.sample.countries.loc,
-            "the sample has no countries",
-        ));
-    }
-    let (first, last) = spec.sample.years.value;
-    if first > last {
         d.push(
-            Diagnostic::at(
-                &spec.sample.years.loc,
-                format!("`sample.years` is inverted: {first} comes after {last}"),
-            )
-            .with_help(format!("write `years = [{last}, {first}]`")),
+            Diagnostic::at(&spec.sample.countries.loc, "the sample has no countries")
+                .with_help("list country codes, or name a `[countries]` set that has members"),
         );
-    } else {
-        for y in &spec.sample.exclude_years.value {
-            if *y < first || *y > last {
-                d.push(
-                    Diagnostic::at(
-                        &spec.sample.exclude_years.loc,
-                        format!("excluded year {y} is outside the sample years {first}–{last}"),
-                    )
-                    .with_help("remove it, or widen `sample.years`"),
-                );
-            }
-        }
-        if first <= last && (first..=last).all(|y| spec.sample.exclude_years.value.contains(&y)) {
-            d.push(Diagnostic::at(
-                &spec.sample.exclude_years.loc,
-                "every sample year is excluded",
-            ));
-        }
     }
+    // Years are checked where they are read (load.rs): range, shape, order, exclusions.
 }
 
 fn check_decomposition(spec: &Spec, d: &mut Diagnostics) {
@@ -310,36 +272,18 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
             continue;
         }
         if let Some(rest) = from.strip_prefix("decomposition.") {
-            let family = rest.split('.').next().unwrap_or("");
-            if !spec
-                .decomposition
-                .measures
-                .iter()
-                .any(|m| m.value.name() == family)
-            {
-                d.push(
-                    Diagnostic::at(
-                        &v.from.loc,
-                        format!(
-                            "variable `{}` reads `{from}` but `{family}` is not in `decomposition.measures`",
-                            v.name
-                        ),
-                    )
-                    .with_help(if Family::from_name(family).is_some() {
-                        format!("add \"{family}\" to `decomposition.measures`")
-                    } else {
-                        format!("measure families: {}", super::diag::quote_list(&Family::names()))
-                    }),
-                );
-            }
+            check_measure(spec, v, rest, d);
             continue;
         }
         if spec.variables.contains_key(from) {
             if from == &v.name {
-                d.push(Diagnostic::at(
-                    &v.from.loc,
-                    format!("variable `{}` is defined from itself", v.name),
-                ));
+                d.push(
+                    Diagnostic::at(
+                        &v.from.loc,
+                        format!("variable `{}` is defined from itself", v.name),
+                    )
+                    .with_help("`from` names a source column (`<source>.<column>`), a decomposition measure or another variable"),
+                );
             }
             continue;
         }
@@ -364,20 +308,69 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
     check_variable_cycles(spec, d);
 }
 
+/// A variable reading `decomposition.<family>.<measure>`: the family must be computed
+/// (`decomposition.measures`) and must compute that measure at some level. Both lists come
+/// from the family table ([`crate::decompose::FAMILIES`]).
+fn check_measure(spec: &Spec, v: &Variable, measure: &str, d: &mut Diagnostics) {
+    let name = measure.split('.').next().unwrap_or("");
+    let computed = spec
+        .decomposition
+        .measures
+        .iter()
+        .any(|m| m.value.name() == name);
+    let family = Family::parse(name);
+    if !computed {
+        d.push(
+            Diagnostic::at(
+                &v.from.loc,
+                format!(
+                    "variable `{}` reads `{}` but `{name}` is not in `decomposition.measures`",
+                    v.name, v.from.value
+                ),
+            )
+            .with_help(match family {
+                Some(_) => format!("add \"{name}\" to `decomposition.measures`"),
+                None => did_you_mean(name, &FAMILY_NAMES),
+            }),
+        );
+        return;
+    }
+    let Some(family) = family else {
+        return; // an unknown family in `decomposition.measures` is reported there
+    };
+    let names = family.info().all_measures();
+    if !names.contains(&measure) {
+        d.push(
+            Diagnostic::at(
+                &v.from.loc,
+                format!(
+                    "variable `{}`: `{}` computes no measure `{measure}`",
+                    v.name,
+                    family.name()
+                ),
+            )
+            .with_help(did_you_mean(measure, &names)),
+        );
+    }
+}
+
 fn check_variable_cycles(spec: &Spec, d: &mut Diagnostics) {
     for start in spec.variables.values() {
         let mut seen = vec![start.name.as_str()];
         let mut cur = start;
         while let Some(next) = spec.variables.get(&cur.from.value) {
             if next.name == start.name {
-                d.push(Diagnostic::at(
-                    &start.from.loc,
-                    format!(
-                        "variables are defined in a circle: {} -> {}",
-                        seen.join(" -> "),
-                        start.name
-                    ),
-                ));
+                d.push(
+                    Diagnostic::at(
+                        &start.from.loc,
+                        format!(
+                            "variables are defined in a circle: {} -> {}",
+                            seen.join(" -> "),
+                            start.name
+                        ),
+                    )
+                    .with_help("define one of them from a source column (`<source>.<column>`) or a decomposition measure"),
+                );
                 break;
             }
             if seen.contains(&next.name.as_str()) {
@@ -410,18 +403,140 @@ fn check_term(spec: &Spec, model: &Model, term: &At<String>, role: &str, d: &mut
     );
 }
 
-fn check_models(spec: &Spec, d: &mut Diagnostics) {
-    let mut names: BTreeMap<&str, &Loc> = BTreeMap::new();
+/// Model and robustness names become file names: each must be portable ([`names`]), and
+/// no two may name the same file on a case-insensitive file system.
+fn check_names(spec: &Spec, d: &mut Diagnostics) {
     for m in &spec.models {
-        if let Some(first) = names.insert(&m.name.value, &m.name.loc) {
-            d.push(
-                Diagnostic::at(
-                    &m.name.loc,
-                    format!("model name `{}` is used twice", m.name.value),
-                )
-                .with_help(format!("the first is at {first}; names must be unique")),
-            );
+        check_file_name(&m.name, "model", d);
+    }
+    for r in &spec.robustness {
+        // A missing `name` was reported where it was read; it is not also an empty one.
+        if !(r.name.value.is_empty() && r.name.loc == r.loc) {
+            check_file_name(&r.name, "robustness", d);
         }
+    }
+    check_unique(spec.models.iter().map(|m| &m.name), "model", d);
+    check_unique(spec.robustness.iter().map(|r| &r.name), "robustness", d);
+    check_table_names(spec, d);
+}
+
+fn check_file_name(name: &At<String>, what: &str, d: &mut Diagnostics) {
+    if let Some(problem) = names::file_name_problem(&name.value) {
+        d.push(
+            Diagnostic::at(
+                &name.loc,
+                format!(
+                    "{what} name `{}` {problem}; it names files, so it must be a file name on every system",
+                    name.value.escape_debug()
+                ),
+            )
+            .with_help(names::file_name_help(&name.value)),
+        );
+    }
+}
+
+/// Two names equal up to letter case are one file on macOS and Windows.
+fn check_unique<'a>(all: impl Iterator<Item = &'a At<String>>, what: &str, d: &mut Diagnostics) {
+    let mut seen: BTreeMap<String, &At<String>> = BTreeMap::new();
+    for name in all.filter(|n| !n.value.is_empty()) {
+        match seen.get(&names::fold_case(&name.value)) {
+            Some(first) if first.value == name.value => d.push(
+                Diagnostic::at(&name.loc, format!("{what} name `{}` is used twice", name.value))
+                    .with_help(format!("the first is at {}; names must be unique", first.loc)),
+            ),
+            Some(first) => d.push(
+                Diagnostic::at(
+                    &name.loc,
+                    format!(
+                        "{what} names `{}` and `{}` differ only in letter case, so they name the same files on macOS and Windows",
+                        first.value, name.value
+                    ),
+                )
+                .with_help(format!("the first is at {}; rename one of them", first.loc)),
+            ),
+            None => {
+                seen.insert(names::fold_case(&name.value), name);
+            }
+        }
+    }
+}
+
+/// Each model writes `tables/<model>` and, under each robustness block that re-runs it,
+/// `tables/<model>_<variant>`: no such name may be another one's (up to case) or one of the
+/// report's own tables (`descriptives`, `missing`, `gvc_indicators`, `<variable>_by_year`).
+fn check_table_names(spec: &Spec, d: &mut Diagnostics) {
+    // Names that are no file names were reported already.
+    let portable = |n: &At<String>| names::file_name_problem(&n.value).is_none();
+    // Folded table name -> who writes it.
+    let mut owners: BTreeMap<String, String> = BTreeMap::new();
+    let mut models: Vec<&Model> = Vec::new();
+    for m in spec.models.iter().filter(|m| portable(&m.name)) {
+        let owner = format!("model `{}`", m.name.value);
+        check_not_reserved(&m.name.value, &owner, &m.name.loc, d);
+        // Models clashing with each other were reported by `check_unique`; their variants
+        // would only repeat that.
+        if let std::collections::btree_map::Entry::Vacant(e) =
+            owners.entry(names::fold_case(&m.name.value))
+        {
+            e.insert(owner);
+            models.push(m);
+        }
+    }
+    // Blocks whose names clash with each other were reported by `check_unique` too.
+    let mut variants = BTreeSet::new();
+    let blocks = spec
+        .robustness
+        .iter()
+        .filter(|r| portable(&r.name) && variants.insert(names::fold_case(&r.name.value)));
+    for r in blocks {
+        let reruns =
+            |m: &Model| r.models.is_empty() || r.models.iter().any(|x| x.value == m.name.value);
+        for m in models.iter().filter(|m| reruns(m)) {
+            let table = format!("{}_{}", m.name.value, r.name.value);
+            let owner = format!(
+                "robustness `{}` (for model `{}`)",
+                r.name.value, m.name.value
+            );
+            check_not_reserved(&table, &owner, &r.name.loc, d);
+            match owners.get(&names::fold_case(&table)) {
+                Some(other) => d.push(
+                    Diagnostic::at(
+                        &r.name.loc,
+                        format!("{owner} and {other} both write `tables/{table}.md`"),
+                    )
+                    .with_help("rename one of them"),
+                ),
+                None => {
+                    owners.insert(names::fold_case(&table), owner);
+                }
+            }
+        }
+    }
+}
+
+/// Tables the report writes under `tables/` whatever the models are called.
+const REPORT_TABLES: &[&str] = &["descriptives", "missing", "gvc_indicators"];
+
+fn check_not_reserved(table: &str, owner: &str, loc: &Loc, d: &mut Diagnostics) {
+    let key = names::fold_case(table);
+    if REPORT_TABLES.contains(&key.as_str()) || key.ends_with("_by_year") {
+        d.push(
+            Diagnostic::at(
+                loc,
+                format!(
+                    "{owner} writes `tables/{table}.md`, a name the report uses for its own tables"
+                ),
+            )
+            .with_help(format!(
+                "rename it: the report writes {} and `<variable>_by_year`",
+                super::diag::quote_list(REPORT_TABLES)
+            )),
+        );
+    }
+}
+
+fn check_models(spec: &Spec, d: &mut Diagnostics) {
+    for m in &spec.models {
         check_term(spec, m, &m.dependent, "dependent variable", d);
         for r in &m.regressors {
             check_term(spec, m, r, "regressor", d);
@@ -454,15 +569,8 @@ fn check_models(spec: &Spec, d: &mut Diagnostics) {
 }
 
 fn check_robustness(spec: &Spec, d: &mut Diagnostics) {
-    let mut seen = BTreeSet::new();
     let model_names: Vec<&str> = spec.models.iter().map(|m| m.name.value.as_str()).collect();
     for r in &spec.robustness {
-        if !seen.insert(r.name.value.clone()) {
-            d.push(Diagnostic::at(
-                &r.name.loc,
-                format!("robustness name `{}` is used twice", r.name.value),
-            ));
-        }
         for m in &r.models {
             if !model_names.contains(&m.value.as_str()) {
                 d.push(
@@ -499,22 +607,143 @@ fn check_robustness(spec: &Spec, d: &mut Diagnostics) {
 }
 
 fn check_report(spec: &Spec, d: &mut Diagnostics) {
-    if let Some(t) = &spec.report.templates {
-        if !t.value.is_dir() {
-            d.push(
-                Diagnostic::at(
-                    &t.loc,
-                    format!("template folder {} does not exist", t.value.display()),
-                )
-                .with_help("create it (`gvc init` writes one) or remove `report.templates`"),
-            );
-        }
+    match &spec.report.templates {
+        Some(t) => check_named_templates(spec, t, d),
+        None => check_default_templates(spec, d),
+    }
+}
+
+/// The study folder: the folder of the spec given to gvc, resolved (links followed).
+fn study_folder(spec: &Spec) -> PathBuf {
+    let dir = if spec.dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        spec.dir.as_path()
+    };
+    dir.canonicalize().unwrap_or_else(|_| absolute(dir))
+}
+
+/// `[report] templates` must exist; outside the study folder it is used only when the spec
+/// itself (or the command line) names it, not when it comes from an `extends` parent.
+fn check_named_templates(spec: &Spec, t: &At<PathBuf>, d: &mut Diagnostics) {
+    if !t.value.is_dir() {
+        d.push(
+            Diagnostic::at(
+                &t.loc,
+                format!("template folder {} does not exist", absolute(&t.value).display()),
+            )
+            .with_help(format!(
+                "create it (`gvc init` writes one) or remove `report.templates`; a relative path is resolved against {}: {}",
+                path_base(&t.loc).1,
+                absolute(&path_base(&t.loc).0).display()
+            )),
+        );
+        return;
+    }
+    let named_here = match &t.loc {
+        Loc::File { file, .. } => file.as_path() == spec.file,
+        Loc::Override(_) => true,
+    };
+    let resolved = t
+        .value
+        .canonicalize()
+        .unwrap_or_else(|_| absolute(&t.value));
+    let study = study_folder(spec);
+    if !named_here && !resolved.starts_with(&study) {
+        d.push(
+            Diagnostic::at(
+                &t.loc,
+                format!(
+                    "`report.templates` resolves to {}, outside the study folder {}",
+                    resolved.display(),
+                    study.display()
+                ),
+            )
+            .with_help(format!(
+                "templates outside the study folder are used only when the spec itself names them: to allow this folder add `templates = {:?}` under `[report]` in {}, or pass `--set report.templates={}`",
+                resolved.display().to_string(),
+                spec.file.display(),
+                resolved.display()
+            )),
+        );
+    }
+}
+
+/// The default `templates/` beside the spec is used only when it lies inside the study
+/// folder (a link elsewhere must be named in `[report] templates`).
+fn check_default_templates(spec: &Spec, d: &mut Diagnostics) {
+    let default = spec.dir.join("templates");
+    if !default.is_dir() {
+        return;
+    }
+    let study = study_folder(spec);
+    let Ok(resolved) = default.canonicalize() else {
+        return;
+    };
+    if !resolved.starts_with(&study) {
+        let top = Loc::File {
+            file: std::sync::Arc::new(spec.file.clone()),
+            line: 1,
+            column: 1,
+        };
+        d.push(
+            Diagnostic::at(
+                &top,
+                format!(
+                    "the default template folder {} resolves to {}, outside the study folder {}",
+                    default.display(),
+                    resolved.display(),
+                    study.display()
+                ),
+            )
+            .with_help(
+                "to use it, name it under `[report]`: `templates = \"templates\"`; otherwise remove the link",
+            ),
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::base_variable;
+
+    /// A spec file in a fresh temp folder, loaded and validated (no data read).
+    fn load(tag: &str, text: &str) -> Result<crate::spec::Spec, crate::spec::Diagnostics> {
+        let dir = std::env::temp_dir().join(format!("gvc-validate-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("spec.toml");
+        std::fs::write(&file, text).unwrap();
+        let loaded = crate::spec::load_spec(&file, &[]);
+        let _ = std::fs::remove_dir_all(&dir);
+        loaded
+    }
+
+    const BASE: &str = "[study]\ntitle = \"t\"\n[sources.mrio]\nformat = \"synthetic\"\ncountries = [\"AAA\", \"BBB\"]\n[sample]\ncountries = [\"AAA\", \"BBB\"]\nyears = [2010, 2011]\n[decomposition]\nmeasures = [\"kpww\"]\n";
+
+    #[test]
+    fn decomposition_measures_come_from_the_family_table() {
+        assert!(load(
+            "measures-ok",
+            &format!("{BASE}[variables]\na = \"decomposition.kpww.position\"\n")
+        )
+        .is_ok());
+        let err = load(
+            "measures-bad",
+            &format!("{BASE}[variables]\na = \"decomposition.kpww.participaton\"\nb = \"decomposition.kpwx.position\"\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("spec.toml:12:1: error: variable `a`: `kpww` computes no measure `kpww.participaton`")
+                && err.contains("did you mean `kpww.participation`?"),
+            "{err}"
+        );
+        assert!(
+            err.contains("spec.toml:13:1: error: variable `b` reads `decomposition.kpwx.position` but `kpwx` is not in `decomposition.measures`")
+                && err.contains("did you mean one of `kpww`, `kww`?"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn operators_are_stripped() {

@@ -35,3 +35,27 @@ fn every_spec_key_is_documented() {
         "keys missing from docs/spec-reference.md: {missing:?}"
     );
 }
+
+/// Every measure family of the family table is listed where users look: the `measures` row
+/// of docs/spec-reference.md and the family table of docs/measures.md.
+#[test]
+fn every_measure_family_is_documented() {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("{}/docs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let (reference, measures) = (read("spec-reference.md"), read("measures.md"));
+    let row = reference
+        .lines()
+        .find(|l| l.starts_with("| `measures` |"))
+        .expect("spec-reference.md documents `decomposition.measures`");
+    for name in gvc::decompose::FAMILY_NAMES {
+        assert!(
+            row.contains(&format!("`{name}`")),
+            "spec-reference.md `measures` row misses `{name}`"
+        );
+        assert!(
+            measures.contains(&format!("| [`{name}`](#")),
+            "measures.md family table misses `{name}`"
+        );
+    }
+}

@@ -17,7 +17,7 @@ use crate::engine::stages::StageKind;
 use crate::engine::StageError;
 use crate::panel::{self, PanelInputs, Sample, VariableDef};
 use crate::sources::countries::CodeSystem;
-use crate::spec::{Diagnostic, Diagnostics, Spec};
+use crate::spec::{Diagnostics, Spec};
 
 /// Parameters of a panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,9 +130,6 @@ pub fn plan(
     decompositions: &[Decompose],
     covariates: &[Covariates],
 ) -> Result<PanelStage, Diagnostics> {
-    let mut d = Diagnostics::default();
-    check_measure_names(spec, &mut d);
-    d.into_result()?;
     Ok(PanelStage {
         decompositions: decompositions.iter().map(Dep::on).collect(),
         covariates: covariates.iter().map(Dep::on).collect(),
@@ -165,37 +162,6 @@ pub fn table_codes(spec: &Spec) -> Option<CodeSystem> {
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse().ok())
         .or(Some(spec.countries.codes.value))
-}
-
-/// A variable reading `decomposition.<family>.<measure>` must name a measure the family
-/// produces (at the country or sector level); the spec validator has already checked that the
-/// family is computed. Located at the variable's `from`, with the nearest names.
-fn check_measure_names(spec: &Spec, d: &mut Diagnostics) {
-    use crate::choice::Choice;
-    use crate::decompose::{measure_names, Family, Level};
-    for v in spec.variables.values() {
-        let Some(rest) = v.from.value.strip_prefix("decomposition.") else {
-            continue;
-        };
-        let Some(family) = rest.split('.').next().and_then(Family::from_name) else {
-            continue;
-        };
-        let mut names: Vec<&str> = measure_names(family, Level::Country).to_vec();
-        names.extend(measure_names(family, Level::Sector));
-        if !names.contains(&rest) {
-            d.push(
-                Diagnostic::at(
-                    &v.from.loc,
-                    format!(
-                        "variable `{}`: `{}` computes no measure `{rest}`",
-                        v.name,
-                        family.name()
-                    ),
-                )
-                .with_help(crate::spec::diag::did_you_mean(rest, &names)),
-            );
-        }
-    }
 }
 
 /// Adds the rows of a `covariates` frame to the panel inputs, grouped by (kind, key, codes).
