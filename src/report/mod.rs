@@ -20,6 +20,7 @@ mod figures;
 mod labels;
 mod render;
 mod tables;
+mod template_check;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ pub use context::{
     SectionContext, TableContext,
 };
 pub use escape::Format;
-pub use render::BUILTIN_TEMPLATES;
+pub use render::{template_files, TemplateFile, BUILTIN_TEMPLATES, DISABLED_FUNCTIONS};
 
 use figures::{CoefPanel, Color, Interval, Scene, Series, PALETTE};
 use labels::{variable_label, Text};
@@ -61,6 +62,32 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// The template set could never finish rendering (an include / extends / macro-call or
+    /// import cycle, a recursive macro) or nests too deeply for tera's stack.
+    #[error("template {location}: {problem} (fix: {fix})")]
+    TemplateStructure {
+        /// `file:line` of the tag concerned.
+        location: String,
+        /// What is wrong.
+        problem: String,
+        /// How to fix it.
+        fix: String,
+    },
+    /// A symlink in the templates folder points outside it, or nowhere.
+    #[error("template link {} points to {}, {problem} (fix: {fix})", link.display(), target.display())]
+    TemplateLink {
+        /// The link.
+        link: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+        /// What is wrong with the target.
+        problem: String,
+        /// How to fix it.
+        fix: &'static str,
+    },
+    /// The thread that renders templates could not be started.
+    #[error("cannot start the report rendering thread: {0} (fix: free memory or raise the process's thread limits)")]
+    RenderThread(#[source] std::io::Error),
     /// A report setting is invalid.
     #[error("report setting `{setting}`: {message}")]
     Setting {
@@ -387,6 +414,13 @@ fn insert(
 /// path. `user_templates` is a folder whose `*.tera` files shadow the built-in templates of
 /// the same relative path ([`BUILTIN_TEMPLATES`]). Same input and templates → same bytes.
 pub fn render(
+    input: &ReportInput,
+    user_templates: Option<&Path>,
+) -> Result<Vec<(String, String)>, ReportError> {
+    render::on_render_thread(|| render_files(input, user_templates))
+}
+
+fn render_files(
     input: &ReportInput,
     user_templates: Option<&Path>,
 ) -> Result<Vec<(String, String)>, ReportError> {
