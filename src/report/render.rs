@@ -16,36 +16,9 @@ use std::path::{Path, PathBuf};
 use tera::Tera;
 use walkdir::WalkDir;
 
+use super::error::ReportError;
+use super::format::BUILTIN_TEMPLATES;
 use super::template_check::{self, Source};
-use super::ReportError;
-
-/// The built-in templates: (name, text). The name is the path under `templates/`.
-pub const BUILTIN_TEMPLATES: [(&str, &str); 6] = [
-    (
-        "report.md.tera",
-        include_str!("../../templates/report.md.tera"),
-    ),
-    (
-        "report.tex.tera",
-        include_str!("../../templates/report.tex.tera"),
-    ),
-    (
-        "table.md.tera",
-        include_str!("../../templates/table.md.tera"),
-    ),
-    (
-        "table.tex.tera",
-        include_str!("../../templates/table.tex.tera"),
-    ),
-    (
-        "figure.md.tera",
-        include_str!("../../templates/figure.md.tera"),
-    ),
-    (
-        "figure.tex.tera",
-        include_str!("../../templates/figure.tex.tera"),
-    ),
-];
 
 /// A template file of a user templates folder: what [`template_files`] lists and rendering
 /// reads.
