@@ -50,7 +50,7 @@ pub use input::{
     DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow, ModelBlock,
     ModelColumn, R2Choice, ReportInput, ReportSettings,
 };
-pub use render::{template_files, TemplateFile, DISABLED_FUNCTIONS};
+pub use render::{template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
 
 use indicators::IndicatorData;
 use plots::Figure;

@@ -162,9 +162,57 @@ fn disable(tera: &mut Tera, name: &'static str) {
     });
 }
 
+/// Most numbers `range()` may produce. Tera's own `range` collects every number first, so
+/// `range(end=10000000000)` exhausts memory and `step_by=0` never ends; a table has tens of
+/// columns.
+pub const RANGE_LIMIT: usize = 100_000;
+
+/// A `usize` argument of `range` (tera's rule: a non-negative integer), or its default.
+fn range_arg(
+    args: &HashMap<String, tera::Value>,
+    name: &str,
+    default: Option<usize>,
+) -> tera::Result<usize> {
+    match args.get(name) {
+        Some(v) => tera::from_value::<usize>(v.clone()).map_err(|_| {
+            tera::Error::msg(format!(
+                "`range()` received {name}={v}, but `{name}` must be a non-negative integer"
+            ))
+        }),
+        None => default.ok_or_else(|| tera::Error::msg(format!("`range()` needs `{name}`"))),
+    }
+}
+
+/// Tera's `range(start=0, end, step_by=1)` (the numbers from `start` up to, not including,
+/// `end`), refusing a zero step and more than [`RANGE_LIMIT`] numbers.
+fn bounded_range(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let start = range_arg(args, "start", Some(0))?;
+    let end = range_arg(args, "end", None)?;
+    let step = range_arg(args, "step_by", Some(1))?;
+    if start > end {
+        return Err(tera::Error::msg(format!(
+            "`range()` received start={start} greater than end={end}"
+        )));
+    }
+    if step == 0 {
+        return Err(tera::Error::msg(
+            "`range(step_by=0)` would never end (fix: step_by must be 1 or more)",
+        ));
+    }
+    let count = (end - start).div_ceil(step);
+    if count > RANGE_LIMIT {
+        return Err(tera::Error::msg(format!(
+            "`range()` would produce {count} numbers, more than gvc's limit of {RANGE_LIMIT} (fix: loop over the data in the context instead)"
+        )));
+    }
+    Ok(tera::to_value(
+        (start..end).step_by(step).collect::<Vec<usize>>(),
+    )?)
+}
+
 /// Load and check the template set: built-ins shadowed by the user's files, refused when it
 /// could never finish rendering or nests too deeply (`template_check`), parsed by tera with
-/// the machine-reading functions disabled.
+/// the machine-reading functions disabled and `range` bounded.
 pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportError> {
     let set = template_set(user_dir)?;
     let sources: Vec<Source> = set
@@ -186,6 +234,7 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportErro
     for name in DISABLED_FUNCTIONS {
         disable(&mut tera, name);
     }
+    tera.register_function("range", bounded_range);
     let names: Vec<String> = set.iter().map(|t| t.name.clone()).collect();
     tera.add_raw_templates(set.into_iter().map(|t| (t.name, t.text)))
         .map_err(|e| {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::fresh_dir;
 
-use gvc::report::{render, template_files, ReportError, ReportInput, DISABLED_FUNCTIONS};
+use gvc::report::{
+    render, template_files, ReportError, ReportInput, DISABLED_FUNCTIONS, RANGE_LIMIT,
+};
 
 /// A report input with a title and notes only (no estimates needed to exercise templates).
 fn input() -> ReportInput {
@@ -258,6 +260,36 @@ fn functions_reading_the_machine_are_disabled() {
             "{msg}"
         );
         assert!(!msg.contains("leaked"), "{msg}");
+    }
+}
+
+#[test]
+fn range_is_bounded() {
+    // Tera's range collects every number first: a huge `end` exhausted memory and
+    // `step_by=0` never ended.
+    let ok = folder(
+        "tpl-range-ok",
+        &[(
+            "report.md.tera",
+            "{% for i in range(start=1, end=8, step_by=3) %}{{ i }},{% endfor %}{{ range(end=100000) | length }}",
+        )],
+    );
+    let files = render(&input(), Some(&ok)).expect("a bounded range renders");
+    assert_eq!(file(&files, "report.md"), "1,4,7,100000");
+    for (call, expected) in [
+        (
+            "range(end=100001)",
+            format!("would produce 100001 numbers, more than gvc's limit of {RANGE_LIMIT}"),
+        ),
+        ("range(end=5, step_by=0)", "would never end".to_string()),
+        ("range(start=5, end=2)", "greater than end=2".to_string()),
+    ] {
+        let text = format!("{{{{ {call} | length }}}}");
+        let dir = folder("tpl-range-bad", &[("report.md.tera", &text)]);
+        let err = render(&input(), Some(&dir)).expect_err(call);
+        let msg = err.to_string();
+        assert!(msg.contains(&expected), "{call}: {msg}");
+        assert!(msg.contains("report.md.tera"), "{msg}");
     }
 }
 
