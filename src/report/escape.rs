@@ -5,44 +5,6 @@
 //! (reference/pipeline-and-tables.md §2.3: texreg #12/#77, statsmodels #2862, fixest #15,
 //! estout #20): here every piece of user text is escaped in Rust before a template sees it.
 
-use serde::{Deserialize, Serialize};
-
-/// An output format of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// GitHub-flavoured Markdown (pipe tables, SVG figures).
-    Markdown,
-    /// LaTeX for pdflatex (booktabs + dcolumn tables, `picture` + `\pdfliteral` figures).
-    Latex,
-}
-
-impl Format {
-    /// Machine name (`markdown`, `latex`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Markdown => "markdown",
-            Format::Latex => "latex",
-        }
-    }
-
-    /// File extension of the format's outputs (`md`, `tex`).
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Markdown => "md",
-            Format::Latex => "tex",
-        }
-    }
-
-    /// Escape free text for this format.
-    pub fn escape(self, text: &str) -> String {
-        match self {
-            Format::Markdown => escape_markdown(text),
-            Format::Latex => escape_latex(text),
-        }
-    }
-}
-
 /// Escape text for a GFM table cell or paragraph: `|` (cell separator), `\`, `*`, backquote,
 /// `[`, `]`, `_` at a word boundary (an underscore between two alphanumerics is literal in
 /// GFM, so `R&D_intensity` stays readable in the source), `<` where it could open an HTML tag
@@ -204,14 +166,6 @@ pub fn threshold(p: f64) -> String {
 /// Number of characters, used to pad table cells so that the generated source is aligned.
 pub fn width(s: &str) -> usize {
     s.chars().count()
-}
-
-impl crate::choice::Choice for Format {
-    const WHAT: &'static str = "report format";
-    const ALL: &'static [Self] = &[Format::Markdown, Format::Latex];
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,18 @@
 //! Figures drawn by hand: a chart is laid out once as a [`Scene`] of lines, circles and text
-//! in big points (1/72 in, y downwards), then written as SVG (for Markdown) and as a LaTeX
-//! `picture` whose strokes are raw PDF operators (`\pdfliteral`, pdfTeX) and whose text is
-//! typeset by LaTeX — no plotting crate, no TikZ (not in texlive-latex-recommended).
+//! in big points (1/72 in, y downwards), then written as SVG (`svg.rs`, for every format) and
+//! as a LaTeX `picture` whose strokes are raw PDF operators (`\pdfliteral`, pdfTeX) and whose
+//! text is typeset by LaTeX (`latex.rs`) — no plotting crate, no TikZ (not in
+//! texlive-latex-recommended).
 //!
 //! Layout rules: tick values from the 1–2–5 ladder ("nice numbers", Heckbert, Graphics Gems
 //! 1990), tick steps widened until their labels (measured with Helvetica metrics) do not
 //! overlap, legends placed beside the plot area so they never cover data, coordinates printed
 //! with two decimals so the bytes are deterministic.
 
-use std::fmt::Write as _;
-
 use super::labels::Text;
 
 /// Width of every figure in big points (fits an A4 text block with 2.5 cm margins).
 pub(crate) const FIGURE_WIDTH: f64 = 440.0;
-/// SVG pixels per big point.
-const SVG_SCALE: f64 = 1.5;
 /// Tick-label font size (bp).
 const TICK_SIZE: f64 = 8.0;
 /// Axis-title font size (bp).
@@ -43,11 +40,13 @@ pub(crate) const PALETTE: [Color; 7] = [
 ];
 
 impl Color {
-    fn hex(self) -> String {
+    /// `#rrggbb` (SVG).
+    pub(crate) fn hex(self) -> String {
         format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
     }
 
-    fn pdf(self) -> String {
+    /// `r g b` in 0–1 (PDF colour operands).
+    pub(crate) fn pdf(self) -> String {
         let c = |v: u8| format!("{:.3}", f64::from(v) / 255.0);
         format!("{} {} {}", c(self.0), c(self.1), c(self.2))
     }
@@ -629,209 +628,6 @@ pub(crate) fn coefficient_plot(
     scene
 }
 
-// ---------------------------------------------------------------------------------------------
-// Back-ends
-// ---------------------------------------------------------------------------------------------
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn stroke_attrs(s: &Stroke) -> String {
-    let mut a = format!(
-        "fill=\"none\" stroke=\"{}\" stroke-width=\"{:.2}\" stroke-linecap=\"round\" stroke-linejoin=\"round\"",
-        s.color.hex(),
-        s.width
-    );
-    if let Some((d, g)) = s.dash {
-        let _ = write!(a, " stroke-dasharray=\"{d:.2} {g:.2}\"");
-    }
-    a
-}
-
-/// The scene as a standalone SVG document.
-pub(crate) fn to_svg(scene: &Scene) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{:.0}\" viewBox=\"0 0 {:.2} {:.2}\" font-family=\"Helvetica, Arial, sans-serif\">",
-        scene.width * SVG_SCALE,
-        scene.height * SVG_SCALE,
-        scene.width,
-        scene.height
-    );
-    let _ = writeln!(s, "<title>{}</title>", xml_escape(&scene.title));
-    let _ = writeln!(s, "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>");
-    for shape in &scene.shapes {
-        match shape {
-            Shape::Polyline { points, stroke } => {
-                let pts: Vec<String> = points
-                    .iter()
-                    .map(|(x, y)| format!("{x:.2},{y:.2}"))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "<polyline points=\"{}\" {}/>",
-                    pts.join(" "),
-                    stroke_attrs(stroke)
-                );
-            }
-            Shape::Circle { cx, cy, r, fill } => {
-                let _ = writeln!(
-                    s,
-                    "<circle cx=\"{cx:.2}\" cy=\"{cy:.2}\" r=\"{r:.2}\" fill=\"{}\"/>",
-                    fill.hex()
-                );
-            }
-            Shape::Text {
-                x,
-                y,
-                text,
-                size,
-                anchor,
-                vertical,
-                bold,
-            } => {
-                let anchor = match anchor {
-                    Anchor::Start => "start",
-                    Anchor::Middle => "middle",
-                    Anchor::End => "end",
-                };
-                let rotate = if *vertical {
-                    format!(" transform=\"rotate(-90 {x:.2} {y:.2})\"")
-                } else {
-                    String::new()
-                };
-                let weight = if *bold { " font-weight=\"bold\"" } else { "" };
-                let _ = writeln!(
-                    s,
-                    "<text x=\"{x:.2}\" y=\"{y:.2}\" font-size=\"{size:.1}\" text-anchor=\"{anchor}\" fill=\"#222222\"{weight}{rotate}>{}</text>",
-                    xml_escape(&text.raw())
-                );
-            }
-        }
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// PDF path operators of a circle (four Bézier arcs, κ = 0.5523).
-fn pdf_circle(cx: f64, cy: f64, r: f64) -> String {
-    let k = 0.5523 * r;
-    format!(
-        "{:.2} {:.2} m {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} c {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} c {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} c {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} c f",
-        cx + r, cy,
-        cx + r, cy + k, cx + k, cy + r, cx, cy + r,
-        cx - k, cy + r, cx - r, cy + k, cx - r, cy,
-        cx - r, cy - k, cx - k, cy - r, cx, cy - r,
-        cx + k, cy - r, cx + r, cy - k, cx + r, cy
-    )
-}
-
-fn latex_font(size: f64, bold: bool) -> String {
-    let b = if bold { "\\bfseries" } else { "" };
-    format!(
-        "\\fontsize{{{size:.0}}}{{{:.0}}}\\sffamily{b}\\selectfont ",
-        size * 1.2
-    )
-}
-
-/// The scene as LaTeX `picture` code for pdflatex: strokes as PDF operators in `\pdfliteral`,
-/// text typeset by LaTeX at the same positions; shrunk to `\linewidth` when wider. Needs the
-/// `graphicx` package.
-pub(crate) fn to_latex(scene: &Scene) -> String {
-    let h = scene.height;
-    let mut ops: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    for shape in &scene.shapes {
-        match shape {
-            Shape::Polyline { points, stroke } => {
-                let mut op = format!("{} RG {:.2} w", stroke.color.pdf(), stroke.width);
-                if let Some((d, g)) = stroke.dash {
-                    let _ = write!(op, " [{d:.2} {g:.2}] 0 d");
-                }
-                for (i, (x, y)) in points.iter().enumerate() {
-                    let _ = write!(
-                        op,
-                        " {x:.2} {:.2} {}",
-                        h - y,
-                        if i == 0 { "m" } else { "l" }
-                    );
-                }
-                op.push_str(" S");
-                if stroke.dash.is_some() {
-                    op.push_str(" [] 0 d");
-                }
-                ops.push(op);
-            }
-            Shape::Circle { cx, cy, r, fill } => {
-                ops.push(format!("{} rg {}", fill.pdf(), pdf_circle(*cx, h - cy, *r)));
-            }
-            Shape::Text {
-                x,
-                y,
-                text,
-                size,
-                anchor,
-                vertical,
-                bold,
-            } => {
-                let pos = match anchor {
-                    Anchor::Start => "l",
-                    Anchor::Middle => "c",
-                    Anchor::End => "r",
-                };
-                let body = format!(
-                    "\\makebox[0pt][{pos}]{{{}{}}}",
-                    latex_font(*size, *bold),
-                    text.render(super::escape::Format::Latex)
-                );
-                let body = if *vertical {
-                    format!("\\rotatebox{{90}}{{{body}}}")
-                } else {
-                    body
-                };
-                texts.push(format!("\\put({x:.2},{:.2}){{{body}}}%", h - y));
-            }
-        }
-    }
-    let mut s = String::new();
-    s.push_str("\\begingroup%\n");
-    s.push_str("\\ifdefined\\pdfliteral\\else\\ifdefined\\pdfextension\\protected\\def\\pdfliteral{\\pdfextension literal}\\fi\\fi%\n");
-    s.push_str("\\ifdefined\\gvcfigurebox\\else\\newsavebox{\\gvcfigurebox}\\fi%\n");
-    s.push_str("\\setlength{\\unitlength}{1bp}%\n");
-    let _ = writeln!(
-        s,
-        "\\sbox{{\\gvcfigurebox}}{{\\begin{{picture}}({:.2},{:.2})%",
-        scene.width, h
-    );
-    s.push_str("\\put(0,0){\\pdfliteral{q 1 J 1 j\n");
-    for op in &ops {
-        s.push_str(op);
-        s.push('\n');
-    }
-    s.push_str("Q}}%\n");
-    for t in &texts {
-        s.push_str(t);
-        s.push('\n');
-    }
-    s.push_str("\\end{picture}}%\n");
-    s.push_str("\\ifdim\\wd\\gvcfigurebox>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox{\\gvcfigurebox}}\\else\\usebox{\\gvcfigurebox}\\fi%\n");
-    s.push_str("\\endgroup");
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -863,35 +659,5 @@ mod tests {
     fn widths() {
         assert!((text_width("0000", 10.0) - 4.0 * 5.56 * 1.08).abs() < 1e-9);
         assert!(text_width("Tariff", 8.0) > text_width("Tar", 8.0));
-    }
-
-    #[test]
-    fn backends_are_well_formed() {
-        let series = vec![
-            Series {
-                label: "China".into(),
-                points: vec![(2007, 0.1), (2008, 0.2), (2010, 0.15)],
-                highlight: Some(PALETTE[0]),
-            },
-            Series {
-                label: "A&B <x>".into(),
-                points: vec![(2007, -0.1), (2008, 0.0)],
-                highlight: None,
-            },
-        ];
-        let scene = line_chart(
-            &Text::plain("GVC position"),
-            &series,
-            &[(2007, 0.0), (2008, 0.1)],
-        );
-        let svg = to_svg(&scene);
-        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
-        assert!(!svg.contains("A&B <x>"), "text must be XML-escaped");
-        let tex = to_latex(&scene);
-        assert!(tex.contains("\\pdfliteral{q 1 J 1 j"));
-        assert_eq!(tex.matches('{').count(), tex.matches('}').count());
-        // The 2008–2010 gap splits the highlighted line into two pieces.
-        let coloured = format!("stroke=\"{}\"", PALETTE[0].hex());
-        assert_eq!(svg.matches(&coloured).count(), 2, "line + legend sample");
     }
 }

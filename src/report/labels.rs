@@ -5,7 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use super::escape::{escape_latex, escape_markdown, Format};
+/// Which form of generated text a format shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// Unicode (`Δ`, `t−1`, `χ²`): Markdown, SVG.
+    Unicode,
+    /// LaTeX commands (`$\Delta$`, `$t-1$`, `$\chi^2$`).
+    Latex,
+}
 
 /// A piece of display text.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,15 +70,15 @@ impl Text {
         })
     }
 
-    /// The text escaped for a format.
-    pub fn render(&self, format: Format) -> String {
+    /// The text for a format: user text through the format's `escape`, generated text in the
+    /// format's `form`.
+    pub fn render(&self, escape: fn(&str) -> String, form: Form) -> String {
         self.0
             .iter()
-            .map(|s| match (s, format) {
-                (Segment::Plain(p), Format::Markdown) => escape_markdown(p),
-                (Segment::Plain(p), Format::Latex) => escape_latex(p),
-                (Segment::Styled { unicode, .. }, Format::Markdown) => unicode.clone(),
-                (Segment::Styled { latex, .. }, Format::Latex) => latex.clone(),
+            .map(|s| match (s, form) {
+                (Segment::Plain(p), _) => escape(p),
+                (Segment::Styled { unicode, .. }, Form::Unicode) => unicode.clone(),
+                (Segment::Styled { latex, .. }, Form::Latex) => latex.clone(),
             })
             .collect()
     }
@@ -265,6 +272,7 @@ pub(crate) fn is_time_dummy(term: &str, time_var: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::escape::escape_latex;
 
     fn labels() -> BTreeMap<String, String> {
         [("tariff", "Tariff"), ("rd", "R&D_intensity 100%")]
@@ -278,11 +286,11 @@ mod tests {
         let l = labels();
         let t = term_label("L.tariff", "year", &l);
         assert_eq!(t.raw(), "Tariff (t−1)");
-        assert_eq!(t.render(Format::Latex), "Tariff ($t-1$)");
+        assert_eq!(t.render(escape_latex, Form::Latex), "Tariff ($t-1$)");
         assert_eq!(term_label("F2.tariff", "year", &l).raw(), "Tariff (t+2)");
         assert_eq!(term_label("D.rd", "year", &l).raw(), "Δ R&D_intensity 100%");
         assert_eq!(
-            term_label("LD.rd", "year", &l).render(Format::Latex),
+            term_label("LD.rd", "year", &l).render(escape_latex, Form::Latex),
             "$\\Delta$ R\\&D\\_intensity 100\\% ($t-1$)"
         );
         assert_eq!(term_label("D2.x", "year", &l).raw(), "Δ² x");

@@ -5,7 +5,7 @@
 //! Pure with respect to the engine: [`render`] takes a typed [`ReportInput`] (built by the
 //! engine from the spec and the cached result artifacts — it never runs an estimator) and
 //! returns the file contents by relative path; the caller writes them atomically. The only
-//! file access is reading the optional user templates folder.
+//! file access is reading the optional user templates folder ([`template_files`]).
 //!
 //! Outputs (deterministic bytes for the same input): `report.md`, `report.tex`,
 //! `tables/<name>.md|tex` (the `.tex` is a `table` float a paper can `\input`),
@@ -13,95 +13,48 @@
 //!
 //! LaTeX needs only `graphicx`, `booktabs` and `dcolumn` (texlive-latex-base and
 //! texlive-latex-recommended on Debian) and pdflatex (`\pdfliteral`; LuaLaTeX is shimmed).
+//!
+//! Modules, each importing only those listed before it: `error` (the error type), `escape`
+//! (escaping, numbers), `labels` (display text), `context` (what templates see), `table`
+//! (the format-neutral table), `figures` (charts as scenes), `svg`, `markdown` and `latex`
+//! (the writers), `format` (the formats table), `input` (what the engine passes in),
+//! `regression`, `descriptive`, `indicators` (table builders), `plots` (the report's
+//! figures), `template_check` and `render` (Tera); this file builds everything once and
+//! renders it per format.
 
 pub mod context;
+mod descriptive;
+mod error;
 pub mod escape;
 mod figures;
+mod format;
+mod indicators;
+pub mod input;
 mod labels;
+mod latex;
+mod markdown;
+mod plots;
+mod regression;
 mod render;
-mod tables;
+mod svg;
+mod table;
+mod template_check;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub use context::{
-    DescriptiveRow, FigureContext, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow,
-    ModelBlock, ModelColumn, R2Choice, ReportContext, ReportInput, ReportSettings, RowContext,
-    SectionContext, TableContext,
+pub use context::{FigureContext, ReportContext, RowContext, SectionContext, TableContext};
+pub use error::ReportError;
+pub use format::{Format, BUILTIN_TEMPLATES};
+pub use input::{
+    DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow, ModelBlock,
+    ModelColumn, R2Choice, ReportInput, ReportSettings,
 };
-pub use escape::Format;
-pub use render::BUILTIN_TEMPLATES;
+pub use render::{template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
 
-use figures::{CoefPanel, Color, Interval, Scene, Series, PALETTE};
-use labels::{variable_label, Text};
-use tables::{IndicatorData, Table};
-
-use crate::estimate::Estimator;
-
-/// A failure to build or render the report, naming the template, setting, model block or
-/// indicator concerned and the fix.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// A template failed to parse or render.
-    #[error("template `{template}`{}: {} (fix: correct the template; `gvc report --context` prints every variable a template can use)", variable.as_ref().map(|v| format!(", variable `{v}`")).unwrap_or_default(), chain.join(": "))]
-    Template {
-        /// Template name (relative path), with the included template if the error is there.
-        template: String,
-        /// The variable concerned, when tera names one.
-        variable: Option<String>,
-        /// tera's error and all its sources, outermost first.
-        chain: Vec<String>,
-    },
-    /// A user template could not be read.
-    #[error("cannot read user template {}: {source} (fix: check the templates folder and its permissions)", path.display())]
-    ReadTemplate {
-        /// The file or folder.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A report setting is invalid.
-    #[error("report setting `{setting}`: {message}")]
-    Setting {
-        /// The setting (`stars`, `rename`, `indicators.summary`, ...).
-        setting: String,
-        /// What is wrong and the fix.
-        message: String,
-    },
-    /// A model block cannot be tabulated.
-    #[error("model `{model}`: {message}")]
-    Model {
-        /// Block name.
-        model: String,
-        /// What is wrong and the fix.
-        message: String,
-    },
-    /// The indicator rows are inconsistent.
-    #[error("indicators: {message}")]
-    Indicators {
-        /// What is wrong and the fix.
-        message: String,
-    },
-    /// Two outputs would get the same path.
-    #[error(
-        "two outputs would be written to `{path}` (fix: rename the model block or the measure)"
-    )]
-    DuplicateOutput {
-        /// The relative path.
-        path: String,
-    },
-    /// The template context could not be serialised.
-    #[error("cannot serialise the template context: {0}")]
-    Context(#[from] serde_json::Error),
-}
-
-/// A figure: file stem, caption, scene.
-struct Figure {
-    name: String,
-    caption: Text,
-    scene: Scene,
-}
+use indicators::IndicatorData;
+use plots::Figure;
+use table::Table;
 
 /// Tables and figures built once from the input, rendered per format.
 struct Built {
@@ -114,184 +67,26 @@ struct Built {
     coefficient_figures: Vec<Figure>,
 }
 
-fn estimator_color(e: Estimator) -> Color {
-    match e {
-        Estimator::Fe => PALETTE[0],
-        Estimator::Re => PALETTE[1],
-        Estimator::Pooled => PALETTE[2],
-        Estimator::Be => PALETTE[3],
-        Estimator::Fd => PALETTE[4],
-        Estimator::Fe2 => PALETTE[5],
-    }
-}
-
-fn level_text(level: f64) -> String {
-    let pct = level * 100.0;
-    if (pct - pct.round()).abs() < 1e-9 {
-        format!("{pct:.0}")
-    } else {
-        format!("{pct:.1}")
-    }
-}
-
-fn coefficient_figure(
-    block: &ModelBlock,
-    input: &ReportInput,
-) -> Result<Option<Figure>, ReportError> {
-    let rows = tables::coefficient_rows(block, input)?;
-    let k = block.columns.len();
-    let panels: Vec<CoefPanel> = rows
-        .iter()
-        .filter(|r| r.key != "_cons")
-        .filter(|r| (0..k).any(|c| matches!(r.interval(c), Some(Some(_)))))
-        .map(|r| CoefPanel {
-            title: r.label.clone(),
-            intervals: (0..k)
-                .map(|c| match r.interval(c) {
-                    Some(Some((b, l, h))) => Interval::Estimated(b, l, h),
-                    Some(None) => Interval::Omitted,
-                    None => Interval::Absent,
-                })
-                .collect(),
-        })
-        .collect();
-    if panels.is_empty() {
-        return Ok(None);
-    }
-    let labels: Vec<String> = block
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(c, col)| {
-            format!(
-                "({}) {}",
-                c + 1,
-                tables::estimator_short(col.result.estimator)
-            )
-        })
-        .collect();
-    let colors: Vec<Color> = block
-        .columns
-        .iter()
-        .map(|c| estimator_color(c.result.estimator))
-        .collect();
-    let mut levels: Vec<String> = block
-        .columns
-        .iter()
-        .filter_map(|c| c.result.primary().map(|v| level_text(v.level)))
-        .collect();
-    levels.dedup();
-    let level = match levels.as_slice() {
-        [one] => format!("{one}%"),
-        _ => "column-specific".to_string(),
-    };
-    let caption = Text::plain(block.title.clone())
-        .push(block.variant.as_ref().map(|v| format!(" ({v})")).unwrap_or_default())
-        .push(format!(
-            ": point estimates and {level} confidence intervals by model column, computed with the standard errors of the regression table; dashed line at zero."
-        ));
-    let scene = figures::coefficient_plot(&block.title, &labels, &colors, &panels);
-    Ok(Some(Figure {
-        name: format!("coefplot_{}", block.name),
-        caption,
-        scene,
-    }))
-}
-
-fn indicator_figures(
-    data: &IndicatorData,
-    input: &ReportInput,
-) -> Result<Vec<Figure>, ReportError> {
-    let s = &input.settings.indicators;
-    let measures = data.select(&s.figures, "indicators.figures")?;
-    for h in &s.highlight {
-        if !data.countries.contains(h) {
-            return Err(ReportError::Setting {
-                setting: "indicators.highlight".into(),
-                message: format!(
-                    "country `{h}` has no indicator values (fix: use a sample country code)"
-                ),
-            });
-        }
-    }
-    let mut out = Vec::new();
-    for m in &measures {
-        let Some(by_country) = data.values.get(m) else {
-            continue;
-        };
-        let series_of = |c: &str, highlight: Option<Color>| Series {
-            label: tables::country_name(c, input),
-            points: by_country
-                .get(c)
-                .map(|ys| ys.iter().map(|(y, v)| (*y, *v)).collect())
-                .unwrap_or_default(),
-            highlight,
-        };
-        let mut series: Vec<Series> = data
-            .countries
-            .iter()
-            .filter(|c| !s.highlight.contains(c) && by_country.contains_key(*c))
-            .map(|c| series_of(c, None))
-            .collect();
-        for (i, h) in s.highlight.iter().enumerate() {
-            if by_country.contains_key(h) {
-                series.push(series_of(h, Some(PALETTE[i % PALETTE.len()])));
-            }
-        }
-        let years = data.years(m);
-        let mean: Vec<(i32, f64)> = years
-            .iter()
-            .filter_map(|y| {
-                let v: Vec<f64> = by_country
-                    .values()
-                    .filter_map(|ys| ys.get(y).copied())
-                    .collect();
-                (!v.is_empty()).then(|| (*y, v.iter().sum::<f64>() / v.len() as f64))
-            })
-            .collect();
-        let label = variable_label(m, &input.labels);
-        let scene = figures::line_chart(&label, &series, &mean);
-        let span = match (years.first(), years.last()) {
-            (Some(a), Some(b)) if a != b => format!(", {a}\u{2013}{b}"),
-            (Some(a), _) => format!(", {a}"),
-            _ => String::new(),
-        };
-        let highlighted = if s.highlight.is_empty() {
-            "each line a sample country".to_string()
-        } else {
-            "highlighted countries in colour, other sample countries in grey".to_string()
-        };
-        out.push(Figure {
-            name: format!("{}_over_time", tables::file_stem(m)),
-            caption: label.push(format!(
-                " over time{span} ({highlighted}; dashed: sample mean)."
-            )),
-            scene,
-        });
-    }
-    Ok(out)
-}
-
 fn build(input: &ReportInput) -> Result<Built, ReportError> {
     let regressions = input
         .models
         .iter()
-        .map(|b| tables::regression_table(b, input))
+        .map(|b| regression::regression_table(b, input))
         .collect::<Result<Vec<_>, _>>()?;
     let data = IndicatorData::new(input)?;
     let (indicator_summary, by_year, indicator_figures) = if data.measures.is_empty() {
         (None, Vec::new(), Vec::new())
     } else {
         (
-            tables::indicator_summary_table(&data, input)?,
-            tables::measure_by_year_tables(&data, input)?,
-            indicator_figures(&data, input)?,
+            indicators::indicator_summary_table(&data, input)?,
+            indicators::measure_by_year_tables(&data, input)?,
+            plots::indicator_figures(&data, input)?,
         )
     };
     let mut coefficient_figures = Vec::new();
     if input.settings.coefficient_plot {
         for b in &input.models {
-            if let Some(f) = coefficient_figure(b, input)? {
+            if let Some(f) = plots::coefficient_figure(b, input)? {
                 coefficient_figures.push(f);
             }
         }
@@ -300,8 +95,8 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
         regressions,
         indicator_summary,
         by_year,
-        descriptives: tables::descriptives_table(input),
-        missing: tables::missing_table(input),
+        descriptives: descriptive::descriptives_table(input),
+        missing: descriptive::missing_table(input),
         indicator_figures,
         coefficient_figures,
     })
@@ -320,24 +115,25 @@ impl Built {
     }
 
     fn context(&self, input: &ReportInput, format: Format) -> ReportContext {
+        let facts = format.facts();
         let numbers: BTreeMap<String, usize> = self
             .tables_in_order()
             .iter()
             .enumerate()
             .map(|(i, t)| (t.name.clone(), i + 1))
             .collect();
-        let table = |t: &Table| t.context(format, numbers.get(&t.name).copied().unwrap_or(0));
+        let table = |t: &Table| (facts.table)(t, numbers.get(&t.name).copied().unwrap_or(0));
         let figure = |f: &Figure, number: usize| FigureContext {
             name: f.name.clone(),
             number,
-            caption: f.caption.render(format),
+            caption: (facts.text)(&f.caption),
             label: format!("fig:{}", f.name),
             svg_path: format!("figures/{}.svg", f.name),
-            picture: (format == Format::Latex).then(|| figures::to_latex(&f.scene)),
+            picture: facts.picture.map(|draw| draw(&f.scene)),
         };
         let n_ind = self.indicator_figures.len();
         ReportContext {
-            format,
+            format: facts.name.to_string(),
             title: format.escape(&input.title),
             description: input.description.as_deref().map(|d| format.escape(d)),
             sample_note: input.sample_note.as_deref().map(|d| format.escape(d)),
@@ -390,6 +186,13 @@ pub fn render(
     input: &ReportInput,
     user_templates: Option<&Path>,
 ) -> Result<Vec<(String, String)>, ReportError> {
+    render::on_render_thread(|| render_files(input, user_templates))
+}
+
+fn render_files(
+    input: &ReportInput,
+    user_templates: Option<&Path>,
+) -> Result<Vec<(String, String)>, ReportError> {
     let tera = render::load_templates(user_templates)?;
     let built = build(input)?;
     let mut files = BTreeMap::new();
@@ -401,14 +204,15 @@ pub fn render(
         insert(
             &mut files,
             format!("figures/{}.svg", f.name),
-            figures::to_svg(&f.scene),
+            svg::to_svg(&f.scene),
         )?;
     }
     for format in formats(input) {
-        let ext = format.extension();
+        let facts = format.facts();
+        let ext = facts.extension;
         let ctx = built.context(input, format);
         let base = tera::Context::from_serialize(&ctx).map_err(|e| ReportError::Template {
-            template: format!("report.{ext}.tera"),
+            template: facts.report_template.0.to_string(),
             variable: None,
             chain: vec![e.to_string()],
         })?;
@@ -422,18 +226,18 @@ pub fn render(
         for t in all_tables {
             let mut c = base.clone();
             c.insert("table", t);
-            let text = render::render_template(&tera, &format!("table.{ext}.tera"), &c)?;
+            let text = render::render_template(&tera, facts.table_template.0, &c)?;
             insert(&mut files, format!("tables/{}.{ext}", t.name), text)?;
         }
-        if format == Format::Latex {
+        if facts.figure_files {
             for f in ctx.indicator_figures.iter().chain(&ctx.coefficient_figures) {
                 let mut c = base.clone();
                 c.insert("figure", f);
-                let text = render::render_template(&tera, "figure.tex.tera", &c)?;
-                insert(&mut files, format!("figures/{}.tex", f.name), text)?;
+                let text = render::render_template(&tera, facts.figure_template.0, &c)?;
+                insert(&mut files, format!("figures/{}.{ext}", f.name), text)?;
             }
         }
-        let report = render::render_template(&tera, &format!("report.{ext}.tera"), &base)?;
+        let report = render::render_template(&tera, facts.report_template.0, &base)?;
         insert(&mut files, format!("report.{ext}"), report)?;
     }
     Ok(files.into_iter().collect())

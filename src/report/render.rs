@@ -1,101 +1,242 @@
 //! Tera: the built-in templates (embedded in the binary), user overrides from a templates
 //! folder (a file at the same relative path shadows the built-in one; extra `.tera` files can
-//! be included by the overrides), and tera errors mapped to [`ReportError::Template`] with the
-//! template name, the variable concerned and the full source chain.
+//! be included by the overrides), the checks a template set passes before tera sees it
+//! (`template_check`), the functions disabled for reproducibility, the thread templates
+//! render on, and tera errors mapped to [`ReportError::Template`] with the template name, the
+//! variable concerned and the full source chain.
+//!
+//! [`template_files`] decides which files of a templates folder are read: rendering reads
+//! exactly those, and the engine keys the report stage on their bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::error::Error as _;
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 use tera::Tera;
+use walkdir::WalkDir;
 
-use super::ReportError;
+use super::error::ReportError;
+use super::format::BUILTIN_TEMPLATES;
+use super::template_check::{self, Source};
 
-/// The built-in templates: (name, text). The name is the path under `templates/`.
-pub const BUILTIN_TEMPLATES: [(&str, &str); 6] = [
-    (
-        "report.md.tera",
-        include_str!("../../templates/report.md.tera"),
-    ),
-    (
-        "report.tex.tera",
-        include_str!("../../templates/report.tex.tera"),
-    ),
-    (
-        "table.md.tera",
-        include_str!("../../templates/table.md.tera"),
-    ),
-    (
-        "table.tex.tera",
-        include_str!("../../templates/table.tex.tera"),
-    ),
-    (
-        "figure.md.tera",
-        include_str!("../../templates/figure.md.tera"),
-    ),
-    (
-        "figure.tex.tera",
-        include_str!("../../templates/figure.tex.tera"),
-    ),
-];
+/// A template file of a user templates folder: what [`template_files`] lists and rendering
+/// reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateFile {
+    /// Template name: the path relative to the folder, with `/` (shadows the built-in
+    /// template of the same name, see [`BUILTIN_TEMPLATES`]).
+    pub name: String,
+    /// Where the bytes are: the file's canonical path (symlinks resolved), inside the folder.
+    pub path_resolved: PathBuf,
+}
 
-/// Every `*.tera` file under `dir` (recursively, sorted), keyed by its relative path with `/`.
-fn read_user_templates(
-    dir: &Path,
-    prefix: &str,
-    out: &mut BTreeMap<String, String>,
-) -> Result<(), ReportError> {
+/// Every `*.tera` file under `dir` (recursively, sorted by name), resolved: exactly the files
+/// rendering reads, so a cache key over their bytes covers everything a report depends on.
+/// Symlinks are followed when they stay inside the folder; one that points outside it (or
+/// nowhere) is an error naming the link and its target.
+pub fn template_files(dir: &Path) -> Result<Vec<TemplateFile>, ReportError> {
     let read_err = |path: &Path, source: std::io::Error| ReportError::ReadTemplate {
         path: path.to_path_buf(),
         source,
     };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| read_err(dir, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| read_err(dir, e))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let kind = entry.file_type().map_err(|e| read_err(&path, e))?;
-        if kind.is_dir() {
-            read_user_templates(&path, &rel, out)?;
-        } else if name.ends_with(".tera") {
-            let text = std::fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
-            out.insert(rel, text);
-        }
+    if !dir.is_dir() {
+        return Err(read_err(
+            dir,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the templates folder does not exist",
+            ),
+        ));
     }
-    Ok(())
+    let root = std::fs::canonicalize(dir).map_err(|e| read_err(dir, e))?;
+    let dangling = |link: &Path| {
+        std::fs::read_link(link)
+            .ok()
+            .map(|target| ReportError::TemplateLink {
+                link: link.to_path_buf(),
+                target,
+                problem: "which does not exist".into(),
+                fix: "remove the link or point it at a file inside the templates folder",
+            })
+    };
+    let mut out = Vec::new();
+    // Links are followed (walkdir reports a loop as an error) once their target is checked.
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            dangling(&path).unwrap_or_else(|| read_err(&path, e.into()))
+        })?;
+        let path = entry.path();
+        let is_file = entry.file_type().is_file();
+        if !entry.path_is_symlink() && !is_file {
+            continue;
+        }
+        let resolved = std::fs::canonicalize(path)
+            .map_err(|e| dangling(path).unwrap_or_else(|| read_err(path, e)))?;
+        if !resolved.starts_with(&root) {
+            return Err(ReportError::TemplateLink {
+                link: path.to_path_buf(),
+                target: resolved,
+                problem: format!("outside the templates folder {}", root.display()),
+                fix: "copy the file into the templates folder instead of linking to it",
+            });
+        }
+        if !is_file || path.extension() != Some(OsStr::new("tera")) {
+            continue;
+        }
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        let name = parts.map(|p| p.join("/")).ok_or_else(|| {
+            read_err(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the file name is not valid UTF-8; rename it",
+                ),
+            )
+        })?;
+        out.push(TemplateFile {
+            name,
+            path_resolved: resolved,
+        });
+    }
+    Ok(out)
+}
+
+/// One template of the set to load: name, text, and how errors name its file.
+struct Loaded {
+    name: String,
+    text: String,
+    origin: String,
 }
 
 /// The template set: built-ins, shadowed by the user's files of the same relative path.
-pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportError> {
-    let mut all: BTreeMap<String, String> = BUILTIN_TEMPLATES
+fn template_set(user_dir: Option<&Path>) -> Result<Vec<Loaded>, ReportError> {
+    let mut all: BTreeMap<String, Loaded> = BUILTIN_TEMPLATES
         .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .map(|(n, t)| {
+            let loaded = Loaded {
+                name: n.to_string(),
+                text: t.to_string(),
+                origin: format!("built-in template {n}"),
+            };
+            (n.to_string(), loaded)
+        })
         .collect();
     if let Some(dir) = user_dir {
-        if !dir.is_dir() {
-            return Err(ReportError::ReadTemplate {
-                path: dir.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "the templates folder does not exist",
-                ),
-            });
+        for f in template_files(dir)? {
+            let text = std::fs::read_to_string(&f.path_resolved).map_err(|source| {
+                ReportError::ReadTemplate {
+                    path: dir.join(&f.name),
+                    source,
+                }
+            })?;
+            let origin = dir.join(&f.name).display().to_string();
+            all.insert(
+                f.name.clone(),
+                Loaded {
+                    name: f.name,
+                    text,
+                    origin,
+                },
+            );
         }
-        read_user_templates(dir, "", &mut all)?;
     }
+    Ok(all.into_values().collect())
+}
+
+/// Tera functions that read the machine (environment, clock, random numbers): `get_env` is
+/// always registered by tera 1.20; `now` and `get_random` only with its `builtins` feature
+/// (off here, but any crate in the build could switch it on). No tera filter or test reads
+/// the machine (`date` formats the value it is given), and none reads files: `include`,
+/// `import` and `extends` only reach templates of the loaded set.
+pub const DISABLED_FUNCTIONS: [&str; 3] = ["get_env", "now", "get_random"];
+
+/// Register over a function that would make the output depend on the machine.
+fn disable(tera: &mut Tera, name: &'static str) {
+    tera.register_function(name, move |_: &HashMap<String, tera::Value>| {
+        Err(tera::Error::msg(format!(
+            "`{name}()` is disabled in gvc templates for reproducibility: a report depends only on the spec and its data, never on the environment, clock or random numbers of the machine that renders it (fix: put the value in the spec, e.g. in [study] description or notes)"
+        )))
+    });
+}
+
+/// Most numbers `range()` may produce. Tera's own `range` collects every number first, so
+/// `range(end=10000000000)` exhausts memory and `step_by=0` never ends; a table has tens of
+/// columns.
+pub const RANGE_LIMIT: usize = 100_000;
+
+/// A `usize` argument of `range` (tera's rule: a non-negative integer), or its default.
+fn range_arg(
+    args: &HashMap<String, tera::Value>,
+    name: &str,
+    default: Option<usize>,
+) -> tera::Result<usize> {
+    match args.get(name) {
+        Some(v) => tera::from_value::<usize>(v.clone()).map_err(|_| {
+            tera::Error::msg(format!(
+                "`range()` received {name}={v}, but `{name}` must be a non-negative integer"
+            ))
+        }),
+        None => default.ok_or_else(|| tera::Error::msg(format!("`range()` needs `{name}`"))),
+    }
+}
+
+/// Tera's `range(start=0, end, step_by=1)` (the numbers from `start` up to, not including,
+/// `end`), refusing a zero step and more than [`RANGE_LIMIT`] numbers.
+fn bounded_range(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let start = range_arg(args, "start", Some(0))?;
+    let end = range_arg(args, "end", None)?;
+    let step = range_arg(args, "step_by", Some(1))?;
+    if start > end {
+        return Err(tera::Error::msg(format!(
+            "`range()` received start={start} greater than end={end}"
+        )));
+    }
+    if step == 0 {
+        return Err(tera::Error::msg(
+            "`range(step_by=0)` would never end (fix: step_by must be 1 or more)",
+        ));
+    }
+    let count = (end - start).div_ceil(step);
+    if count > RANGE_LIMIT {
+        return Err(tera::Error::msg(format!(
+            "`range()` would produce {count} numbers, more than gvc's limit of {RANGE_LIMIT} (fix: loop over the data in the context instead)"
+        )));
+    }
+    Ok(tera::to_value(
+        (start..end).step_by(step).collect::<Vec<usize>>(),
+    )?)
+}
+
+/// Load and check the template set: built-ins shadowed by the user's files, refused when it
+/// could never finish rendering or nests too deeply (`template_check`), parsed by tera with
+/// the machine-reading functions disabled and `range` bounded.
+pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportError> {
+    let set = template_set(user_dir)?;
+    let sources: Vec<Source> = set
+        .iter()
+        .map(|t| Source {
+            name: &t.name,
+            text: &t.text,
+            origin: t.origin.clone(),
+        })
+        .collect();
+    template_check::check(&sources).map_err(|p| ReportError::TemplateStructure {
+        location: p.location,
+        problem: p.problem,
+        fix: p.fix,
+    })?;
     let mut tera = Tera::default();
     // Output is Markdown and LaTeX: escaping is done in Rust, never HTML autoescape.
     tera.autoescape_on(Vec::new());
-    let names: Vec<String> = all.keys().cloned().collect();
-    tera.add_raw_templates(all.into_iter().collect::<Vec<_>>())
+    for name in DISABLED_FUNCTIONS {
+        disable(&mut tera, name);
+    }
+    tera.register_function("range", bounded_range);
+    let names: Vec<String> = set.iter().map(|t| t.name.clone()).collect();
+    tera.add_raw_templates(set.into_iter().map(|t| (t.name, t.text)))
         .map_err(|e| {
             let chain = error_chain(&e);
             let template = names
@@ -114,6 +255,28 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportErro
             }
         })?;
     Ok(tera)
+}
+
+/// Stack of the thread that parses and renders templates. Tera recurses once per nesting
+/// level; `template_check::MAX_DEPTH` bounds the levels, and this stack (address space,
+/// committed only as used) holds that many hundreds of times over in release and debug
+/// builds, whatever thread the caller runs on.
+const RENDER_STACK: usize = 64 << 20;
+
+/// Run `work` on a thread with [`RENDER_STACK`] (a panic in it is re-raised here).
+pub(crate) fn on_render_thread<T: Send>(
+    work: impl FnOnce() -> Result<T, ReportError> + Send,
+) -> Result<T, ReportError> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("gvc-report-render".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(s, work)
+            .map_err(ReportError::RenderThread)?;
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 fn error_chain(e: &tera::Error) -> Vec<String> {

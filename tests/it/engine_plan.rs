@@ -45,7 +45,7 @@ fn file_study(tag: &str) -> PathBuf {
     }
     std::fs::write(dir.join("cov.csv"), cov).unwrap();
     std::fs::create_dir_all(dir.join("templates")).unwrap();
-    for (name, text) in gvc::report::BUILTIN_TEMPLATES {
+    for (name, text) in gvc::report::BUILTIN_TEMPLATES.iter() {
         std::fs::write(dir.join("templates").join(name), text).unwrap();
     }
     std::fs::write(
@@ -255,7 +255,8 @@ fn file_bytes_change_keys_and_labels_change_only_the_report() {
     #[cfg(unix)]
     {
         let base = after.clone();
-        let real = dir.join("elsewhere.tera");
+        std::fs::create_dir_all(dir.join("templates/parts")).unwrap();
+        let real = dir.join("templates/parts/real.tera");
         std::fs::write(&real, "{# v1 #}").unwrap();
         std::os::unix::fs::symlink(&real, dir.join("templates/extra.tera")).unwrap();
         let with_link = keys(&plan_of(&spec, &[]));

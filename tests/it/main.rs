@@ -22,6 +22,7 @@ mod golden_wwz;
 mod readers_adb;
 mod readers_labelled;
 mod report;
+mod report_templates;
 mod spec_bad_input;
 mod spec_reference;
 mod study_pipeline;

@@ -193,38 +193,20 @@ impl Stage for ReportStage {
     }
 }
 
-/// The template files the renderer reads from a folder: every `*.tera` file below it, named by
-/// its path relative to the folder with `/`.
-fn list_templates(dir: &std::path::Path) -> Vec<(String, PathBuf)> {
-    let mut out: Vec<(String, PathBuf)> = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tera"))
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(dir).ok()?;
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            Some((name, e.into_path()))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// The folder must still hold exactly the templates the key was made with.
 fn check_template_set(
     dir: Option<&std::path::Path>,
     templates: &[TemplateFile],
 ) -> Result<(), StageError> {
     let Some(dir) = dir else { return Ok(()) };
-    let now: Vec<String> = list_templates(dir).into_iter().map(|(n, _)| n).collect();
-    let planned: Vec<String> = templates.iter().map(|t| t.name.clone()).collect();
+    let now: Vec<(String, PathBuf)> = report::template_files(dir)?
+        .into_iter()
+        .map(|t| (t.name, t.path_resolved))
+        .collect();
+    let planned: Vec<(String, PathBuf)> = templates
+        .iter()
+        .map(|t| (t.name.clone(), t.file.path.clone()))
+        .collect();
     if now != planned {
         return Err(StageError::TemplatesChanged {
             dir: dir.to_path_buf(),
@@ -258,14 +240,23 @@ pub fn plan(
     let template_dir = template_dir(spec);
     let mut templates = Vec::new();
     if let Some(dir) = &template_dir {
-        for (name, path) in list_templates(dir) {
-            let file = InputFile::hash(hasher, &path).map_err(|e| {
-                Diagnostics(vec![Diagnostic::new(
-                    None,
-                    format!("cannot read template {}: {e}", path.display()),
-                )])
+        // One function decides which files the renderer reads; they are what is keyed.
+        let at = |message: String| {
+            let d = match &spec.report.templates {
+                Some(t) => Diagnostic::at(&t.loc, message),
+                None => Diagnostic::new(None, message),
+            };
+            Diagnostics(vec![d])
+        };
+        let files = report::template_files(dir).map_err(|e| at(e.to_string()))?;
+        for t in files {
+            let file = InputFile::hash(hasher, &t.path_resolved).map_err(|e| {
+                at(format!(
+                    "cannot read template {}: {e}",
+                    t.path_resolved.display()
+                ))
             })?;
-            templates.push(TemplateFile { name, file });
+            templates.push(TemplateFile { name: t.name, file });
         }
     }
     let mut variants: Vec<(Option<String>, Option<String>)> = vec![(None, None)];
