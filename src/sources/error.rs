@@ -40,6 +40,23 @@ pub enum SourceError {
         message: String,
         fix: Option<String>,
     },
+    /// A column, series or indicator named by the spec or an option is not in the source.
+    /// The message reads `column x2 not in cov.csv (columns iso3, year, x1)`; it carries no
+    /// line, so a caller that knows where the name was written (a spec key) can attach that.
+    #[error("{what} `{name}` not in {} ({}){}", path.display(), available_list(available), fix_suffix(fix))]
+    NotFound {
+        /// The file or folder searched.
+        path: PathBuf,
+        /// What was looked for: `column`, `year column`, `indicator`, `series`, ….
+        what: String,
+        /// The name looked for.
+        name: String,
+        /// What the source has, e.g. `columns iso3, year, x1` is built from
+        /// (`columns`, [iso3, year, x1]).
+        available: (String, Vec<String>),
+        /// How to fix it (the nearest names first when there are any).
+        fix: Option<String>,
+    },
     /// The parsed table is inconsistent.
     #[error("{}: {source}", path.display())]
     Table {
@@ -47,6 +64,24 @@ pub enum SourceError {
         #[source]
         source: TableError,
     },
+}
+
+/// `columns iso3, year, x1`; long lists are cut after 20 names with the count of the rest.
+fn available_list((kind, names): &(String, Vec<String>)) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return format!("no {kind}");
+    }
+    let mut list = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        list.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    format!("{kind} {list}")
 }
 
 fn fix_suffix(fix: &Option<String>) -> String {
