@@ -180,8 +180,8 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
             return Err(text_err(
                 row.line,
                 1,
-                format!("row label `{}` also appears on line {prev}", row.label),
-                None,
+                format!("duplicate row label `{}` (first on line {prev})", row.label),
+                Some("each country-industry row must appear once"),
             ));
         }
         if is_output_label(&row.label) {
@@ -540,6 +540,16 @@ OUT,13,0,7,6,0,0,0,0,0
         let msg = read(&f.0, &IcioOptions::default()).unwrap_err().to_string();
         assert!(msg.contains(":4:4:"), "{msg}");
         assert!(msg.contains("`x1`") && msg.contains("CN1_01"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_row_label_is_located() {
+        let f = TempFile::new("duprow", &GOOD.replace("CN2_01,2,0", "CN1_01,2,0"));
+        let msg = read(&f.0, &IcioOptions::default()).unwrap_err().to_string();
+        assert!(
+            msg.contains(":5:1: duplicate row label `CN1_01` (first on line 4)"),
+            "{msg}"
+        );
     }
 
     #[test]

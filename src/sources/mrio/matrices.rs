@@ -364,13 +364,13 @@ fn read_list(path: &Path, has_header: bool) -> Result<Vec<String>, SourceError> 
             .trim()
             .trim_start_matches('\u{feff}')
             .to_string();
-        if out.contains(&name) {
+        if let Some(first) = out.iter().position(|n| *n == name) {
             return Err(SourceError::Text {
                 path: path.to_path_buf(),
                 line,
                 column: 1,
-                message: format!("`{name}` is listed twice"),
-                fix: None,
+                message: format!("`{name}` is listed twice (first as item {})", first + 1),
+                fix: Some("list each code once: a duplicate would give two entries the same country-industry label".into()),
             });
         }
         out.push(name);
@@ -520,6 +520,17 @@ mod tests {
         read(&d.0, &MatricesOptions::default())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn duplicate_list_entry_is_located() {
+        let d = good("dup");
+        d.write("input_countries.csv", "country\nA\nB\nA\n");
+        let msg = err_text(&d);
+        assert!(
+            msg.contains("input_countries.csv:4:1: `A` is listed twice (first as item 1)"),
+            "{msg}"
+        );
     }
 
     #[test]
