@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod bad_tables;
 mod bri_study;
 mod cli_foundation;
 mod countries;

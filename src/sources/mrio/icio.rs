@@ -16,6 +16,7 @@ use std::path::Path;
 use faer::Mat;
 
 use super::matrices::{next_record, open_csv, parse_cell};
+use super::MagnitudeGuard;
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
@@ -141,6 +142,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
     }
 
     let mut rows: Vec<RawRow> = Vec::new();
+    let guard = MagnitudeGuard::default();
     while let Some(line) = next_record(path, &mut reader, &mut record)? {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -161,7 +163,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
         let mut values = Vec::with_capacity(width);
         for (k, cell) in record.iter().enumerate().skip(1) {
             let what = format!("row `{label}`, column `{}`", header[k - 1]);
-            values.push(parse_cell(path, line, k + 1, cell, &what)?);
+            values.push(parse_cell(path, (line, k + 1), cell, &what, &guard)?);
         }
         rows.push(RawRow {
             line,

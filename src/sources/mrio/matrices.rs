@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use faer::Mat;
 
+use super::{MagnitudeGuard, MAGNITUDE_FIX};
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
@@ -212,27 +213,37 @@ pub(crate) fn next_record(
 }
 
 /// Parses one data cell; empty cells are 0 (blank cells in published tables), anything else
-/// must be a finite number.
+/// must be a finite number (`inf`, `NaN` and `1e309` are not), and the file's cells must not
+/// add up past [`MAX_TABLE_MAGNITUDE`](super::MAX_TABLE_MAGNITUDE) (`guard`).
 pub(crate) fn parse_cell(
     path: &Path,
-    line: usize,
-    column: usize,
+    (line, column): (usize, usize),
     text: &str,
     what: &str,
+    guard: &MagnitudeGuard,
 ) -> Result<f64, SourceError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(0.0);
     }
+    let located = |message: String, fix: &str| SourceError::Text {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+        fix: Some(fix.into()),
+    };
     match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(SourceError::Text {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: format!("`{t}` in {what} is not a number"),
-            fix: Some("the data block must hold only numbers (blank = 0)".into()),
-        }),
+        Ok(v) if v.is_finite() => {
+            guard
+                .add(v)
+                .map_err(|m| located(format!("{what}: {m}"), MAGNITUDE_FIX))?;
+            Ok(v)
+        }
+        _ => Err(located(
+            format!("`{t}` in {what} is not a finite number"),
+            "the data block must hold only finite numbers (blank = 0)",
+        )),
     }
 }
 
@@ -253,6 +264,7 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
     let mut row_labels = Vec::new();
     let mut lines = Vec::new();
     let mut data: Vec<f64> = Vec::new();
+    let guard = MagnitudeGuard::default();
     let mut first = true;
     while let Some(line) = next_record(path, &mut reader, &mut record)? {
         let fields: Vec<&str> = record.iter().collect();
@@ -300,7 +312,7 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
                 Some(h) => format!("column `{}`", h.get(k).map(String::as_str).unwrap_or("?")),
                 None => format!("column {}", k + 1),
             };
-            data.push(parse_cell(path, line, k + 1, f, &what)?);
+            data.push(parse_cell(path, (line, k + 1), f, &what, &guard)?);
         }
         lines.push(line);
     }

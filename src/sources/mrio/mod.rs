@@ -589,6 +589,38 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// The largest sum of absolute cell values a table may have (10³⁰⁰). Below it, gvc's row,
+/// column and world sums, and their products with Leontief multipliers, stay far from
+/// f64::MAX (≈ 1.8·10³⁰⁸); a cell that takes a table past it (`1e308`, a unit or exponent
+/// typo) is reported at its place instead of as a later "A is not productive".
+pub const MAX_TABLE_MAGNITUDE: f64 = 1e300;
+
+/// The running sum of |cell| over the numeric cells of one table file, as they are read
+/// ([`MAX_TABLE_MAGNITUDE`]). Interior mutability, so readers that parse through `&self`
+/// can keep it.
+#[derive(Debug, Default)]
+pub(crate) struct MagnitudeGuard(std::cell::Cell<f64>);
+
+impl MagnitudeGuard {
+    /// Adds |v|; an error message (for the caller to locate at v's cell) once the total
+    /// passes [`MAX_TABLE_MAGNITUDE`].
+    pub(crate) fn add(&self, v: f64) -> Result<(), String> {
+        let total = self.0.get() + v.abs();
+        self.0.set(total);
+        if total <= MAX_TABLE_MAGNITUDE {
+            Ok(())
+        } else {
+            Err(format!(
+                "{v:e} is too large: with it the table's cells add up to more than 1e300 in absolute value, where sums such as rowSums(Z) + rowSums(Y) overflow"
+            ))
+        }
+    }
+}
+
+/// The fix for a cell that [`MagnitudeGuard`] rejects.
+pub(crate) const MAGNITUDE_FIX: &str =
+    "check this cell for a unit or exponent typo: input-output values are far below 1e300";
+
 /// Whether two reported outputs agree: |a − b| ≤ tol·max(|a|, |b|, 1) (the floor of 1 table
 /// unit keeps zero-output entries from failing on rounding noise).
 pub(crate) fn outputs_agree(a: f64, b: f64, tol: f64) -> bool {
