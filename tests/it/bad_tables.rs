@@ -124,3 +124,103 @@ fn overflowing_cell_is_located_in_adb_xlsx() {
         "{e}"
     );
 }
+
+/// The real WIOD 2009 table with one entry's gross output edited (both the `OUT` column cell
+/// of its row and the `OUT` row cell under its column, so the reader's row/column check
+/// passes): (path, DEU_c9 row sum, DEU_c9 column sum of intermediate inputs), the sums
+/// computed here from the CSV text.
+fn wiod_2009_with_deu_c9_output(tag: &str, output: &str) -> Option<(PathBuf, f64, f64)> {
+    let shared = common::shared_dir("WIOD 2009 with an edited output")?;
+    let text = std::fs::read_to_string(shared.join("data/wiod2013/wiot_2009.csv")).unwrap();
+    let mut lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let header = lines[0].clone();
+    let out_col = header.iter().position(|h| h == "OUT").unwrap();
+    let deu_col = header.iter().position(|h| h == "DEU_c9").unwrap();
+    let is_entry = |label: &str| {
+        label
+            .split_once("_c")
+            .is_some_and(|(_, s)| s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let num = |s: &str| s.parse::<f64>().unwrap_or(0.0);
+    let mut row_sum = 0.0;
+    let mut col_sum = 0.0;
+    for row in lines.iter_mut().skip(1) {
+        if is_entry(&row[0]) {
+            col_sum += num(&row[deu_col]);
+        }
+        if row[0] == "DEU_c9" {
+            row_sum = row[1..].iter().enumerate().filter(|(k, _)| k + 1 != out_col).map(|(_, v)| num(v)).sum();
+            row[out_col] = output.to_string();
+        }
+        if row[0] == "OUT" {
+            row[deu_col] = output.to_string();
+        }
+    }
+    let body: Vec<String> = lines.iter().map(|r| r.join(",")).collect();
+    let dir = common::fresh_dir(tag);
+    let path = write(&dir, "wiot_2009.csv", &(body.join("\n") + "\n"));
+    Some((path, row_sum, col_sum))
+}
+
+fn read_labelled(path: &Path) -> Result<gvc::iot::IoTable, gvc::sources::SourceError> {
+    use gvc::sources::mrio::{read_table, MrioFormat, MrioOptions};
+    let options = MrioOptions::default_for(MrioFormat::LabelledCsv).unwrap();
+    read_table(&options, Some(path), Some(2009))
+}
+
+/// A zero gross output with positive inputs (DEU sector 9 of WIOD 2009 set to 0 while its
+/// row sums to 178,063 and its inputs to 107,147) used to pass and give negative value added
+/// and a wrong participation for Germany; it is an error naming the entry, both numbers and
+/// the file.
+#[test]
+fn wiod_zero_output_with_inputs_is_an_error_naming_the_entry() {
+    let Some((path, row_sum, inputs)) = wiod_2009_with_deu_c9_output("wiod-deu-zero", "0")
+    else {
+        return;
+    };
+    assert_eq!((row_sum, inputs), (178_063.0, 107_147.0));
+    let e = read_labelled(&path).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}: value added of DEU_c9 (country DEU, sector c9) is -107147: gross output read is 0 but its column of intermediate inputs sums to 107147", path.display())),
+        "{e}"
+    );
+    assert!(e.contains("fix: correct the gross output of DEU_c9"), "{e}");
+    // An output cut in half keeps value added above −output but leaves the row unbalanced by
+    // half: the imbalance check names it.
+    let (path, _, _) = wiod_2009_with_deu_c9_output("wiod-deu-half", "89000").unwrap();
+    let e = read_labelled(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("gross output of DEU_c9 (country DEU, sector c9) is 89000 but its row (intermediate sales plus final demand) sums to 178063"),
+        "{e}"
+    );
+    // The unedited table passes (its largest imbalance, 104 at BEL_c16, is rounding).
+    let shared = common::shared_dir("WIOD 2009").unwrap();
+    read_labelled(&shared.join("data/wiod2013/wiot_2009.csv")).unwrap();
+}
+
+/// A sector with some negative value added (subsidies, rounding) is kept, as every reference
+/// package keeps it (reference §9 pitfall 4); only value added below −output is an error.
+#[test]
+fn moderate_negative_value_added_is_kept() {
+    use gvc::sources::mrio::{read_table, MrioFormat, MrioOptions};
+    let dir = common::fresh_dir("neg-va");
+    // A_s2: output 50, inputs 5 + 8 + 40 + 2 = 55 → value added −5 (kept);
+    let text = LABELLED
+        .replace("B_s1,2,1,12", "B_s1,2,40,12")
+        .replace("B_s1,2,40,12,6,8,40,69", "B_s1,2,40,12,6,8,40,108")
+        .replace("OUT,80,50,69,60", "OUT,80,50,108,60");
+    let path = write(&dir, "t.csv", &text);
+    let options = MrioOptions::default_for(MrioFormat::LabelledCsv).unwrap();
+    let t = read_table(&options, Some(&path), Some(2009)).unwrap();
+    assert_eq!(t.value_added()[1], -5.0);
+    // A_s2 with output 20: inputs 55 > 2 × 20, an error.
+    let text = text
+        .replace("A_s2,4,8,1,2,30,5,50", "A_s2,4,8,1,2,0,5,20")
+        .replace("OUT,80,50,108,60", "OUT,80,20,108,60");
+    let path = write(&dir, "t.csv", &text);
+    let e = read_table(&options, Some(&path), Some(2009)).unwrap_err().to_string();
+    assert!(e.contains("value added of A_s2 (country A, sector s2) is -35: gross output read is 20 but its column of intermediate inputs sums to 55"), "{e}");
+}

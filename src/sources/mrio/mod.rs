@@ -308,7 +308,9 @@ pub const SYNTHETIC_PATH: &str = "<synthetic>";
 /// Reads one year's table with the reader of `options`' format.
 ///
 /// `path` is the year's file (or folder for `matrices`, see [`find_year_file`]); `synthetic`
-/// ignores it and needs `year`. The returned table has passed [`IoTable::validate`].
+/// ignores it and needs `year`. The returned table has passed [`IoTable::validate`] and
+/// [`IoTable::check_accounts`] (no value added below −output, gross output within 10 % of
+/// its row sum; errors name the file and the entry).
 pub fn read_table(
     options: &MrioOptions,
     path: Option<&Path>,
@@ -340,6 +342,10 @@ pub fn read_table(
     if let Some(p) = path {
         check_gross_output(&table, p)?;
     }
+    table.check_accounts().map_err(|source| SourceError::Table {
+        path: path.map_or_else(|| PathBuf::from(SYNTHETIC_PATH), Path::to_path_buf),
+        source,
+    })?;
     Ok(table)
 }
 
