@@ -224,3 +224,106 @@ fn moderate_negative_value_added_is_kept() {
     let e = read_table(&options, Some(&path), Some(2009)).unwrap_err().to_string();
     assert!(e.contains("value added of A_s2 (country A, sector s2) is -35: gross output read is 20 but its column of intermediate inputs sums to 55"), "{e}");
 }
+
+/// Three economies; MAL's rows and columns are all zero (an economy in the table with no
+/// production or trade). Output from row sums, one file per year 2007–2009.
+fn zero_economy_tables(dir: &Path) {
+    std::fs::create_dir_all(dir.join("tables")).unwrap();
+    for (k, year) in (2007..=2009).enumerate() {
+        let g = k as f64;
+        let text = format!(
+            "row,PRC_s1,PRC_s2,INO_s1,INO_s2,MAL_s1,MAL_s2,PRC_H,INO_H,MAL_H\n\
+             PRC_s1,10,5,{},2,0,0,50,10,0\n\
+             PRC_s2,4,8,1,{},0,0,30,5,0\n\
+             INO_s1,{},1,12,6,0,0,8,40,0\n\
+             INO_s2,3,2,5,9,0,0,{},35,0\n\
+             MAL_s1,0,0,0,0,0,0,0,0,0\n\
+             MAL_s2,0,0,0,0,0,0,0,0,0\n",
+            3.0 + g,
+            2.0 + 2.0 * g,
+            2.0 + g,
+            6.0 + g
+        );
+        write(&dir.join("tables"), &format!("t_{year}.csv"), &text);
+    }
+}
+
+/// An all-zero economy: its participation and position are missing (NaN in `gvc decompose`,
+/// a dash in the report, listed in missing.csv), never a failure of the report stage.
+#[test]
+fn an_all_zero_economy_has_missing_ratios_through_decompose_and_run() {
+    let dir = common::fresh_dir("zero-economy");
+    zero_economy_tables(&dir);
+    let (code, out, err) = common::gvc(
+        &dir,
+        &[
+            "decompose",
+            "tables/t_2009.csv",
+            "--format",
+            "labelled-csv",
+            "--option",
+            "output=row-sums",
+            "--measures",
+            "kpww",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mal_participation = out
+        .lines()
+        .find(|l| l.starts_with("MAL") && l.contains("kpww.participation"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(mal_participation.trim_end().ends_with("NaN"), "{mal_participation}");
+
+    write(
+        &dir,
+        "zero.toml",
+        r#"[study]
+title = "An economy without trade"
+
+[sources.mrio]
+format = "labelled-csv"
+path = "tables"
+files = "t_{year}.csv"
+output = "row-sums"
+
+[sources.cov]
+format = "synthetic-panel"
+seed = 7
+
+[countries]
+codes = "adb"
+sample = ["PRC", "INO", "MAL"]
+
+[sample]
+countries = "sample"
+years = [2007, 2009]
+
+[decomposition]
+measures = ["kpww"]
+
+[variables]
+gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" }
+tariff = { from = "cov.tariff", label = "Tariff" }
+
+[[models]]
+name = "participation"
+dependent = "gvcp"
+regressors = ["tariff"]
+estimators = ["pooled"]
+"#,
+    );
+    let (code, _, err) = common::gvc(&dir, &["run", "zero.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let tables = dir.join("output/zero/tables");
+    let summary = std::fs::read_to_string(tables.join("gvc_indicators.md")).unwrap();
+    let mal = summary
+        .lines()
+        .find(|l| l.starts_with("| MAL"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert_eq!(mal.matches('—').count(), 3, "{mal}");
+    let missing = std::fs::read_to_string(tables.join("missing.csv")).unwrap();
+    assert!(
+        missing.contains("gvcp,3,9,MAL 2007; MAL 2008; MAL 2009"),
+        "{missing}"
+    );
+}
