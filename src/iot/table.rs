@@ -43,30 +43,49 @@ pub enum TableError {
     #[error("the table has no rows")]
     Empty,
     #[error(
-        "value added of {label} (country {country}, sector {sector}) is {value_added}: gross output read is {output} but its column of intermediate inputs sums to {inputs} (value added may be negative, but not below −output by more than {}, 1e-5 of the largest output) (fix: correct the gross output of {label}, e.g. a zero or missing total, or use output = \"row-sums\")",
-        short(.allowance)
+        "value added of {entry} is {value_added}: gross output read is {output} but its column of intermediate inputs sums to {inputs} (value added may be negative, but not below −output by more than {}, 1e-5 of the largest output) (fix: correct the gross output of {}, e.g. a zero or missing total, or use output = \"row-sums\")",
+        short(.allowance),
+        .entry.label
     )]
     NegativeValueAdded {
-        label: String,
-        country: String,
-        sector: String,
+        entry: Box<EntryNames>,
         output: f64,
         inputs: f64,
         value_added: f64,
         allowance: f64,
     },
     #[error(
-        "gross output of {label} (country {country}, sector {sector}) is {output} but its row (intermediate sales plus final demand) sums to {row_sum}: they differ by more than 10% of the larger, {} (fix: correct the gross output of {label}, or use output = \"row-sums\" to take x from the rows)",
-        short(.allowed)
+        "gross output of {entry} is {output} but its row (intermediate sales plus final demand) sums to {row_sum}: they differ by more than 10% of the larger, {} (fix: correct the gross output of {}, or use output = \"row-sums\" to take x from the rows)",
+        short(.allowed),
+        .entry.label
     )]
     OutputImbalance {
-        label: String,
-        country: String,
-        sector: String,
+        entry: Box<EntryNames>,
         output: f64,
         row_sum: f64,
         allowed: f64,
     },
+}
+
+/// An entry named for messages: `DEU_c9 (country DEU, sector c9)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryNames {
+    /// The entry label, `BLOCK_SECTOR`.
+    pub label: String,
+    /// The code of the country the entry belongs to.
+    pub country: String,
+    /// The sector code.
+    pub sector: String,
+}
+
+impl std::fmt::Display for EntryNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (country {}, sector {})",
+            self.label, self.country, self.sector
+        )
+    }
 }
 
 /// `v` to 6 significant digits, without trailing zeros (29.468230000000002 → 29.4682).
@@ -284,42 +303,45 @@ impl IoTable {
         let n = self.n();
         let xmax = self.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         let allowance = NEGATIVE_VALUE_ADDED_FLOOR * xmax;
-        let inputs: Vec<f64> = (0..n)
-            .map(|j| (0..n).map(|i| self.z[(i, j)]).sum())
-            .collect();
-        for j in 0..n {
-            let value_added = self.x[j] - inputs[j];
-            if value_added < -self.x[j].max(0.0) - allowance {
+        let inputs = (0..n).map(|j| (0..n).map(|i| self.z[(i, j)]).sum::<f64>());
+        for (j, (inputs, &output)) in inputs.zip(&self.x).enumerate() {
+            let value_added = output - inputs;
+            if value_added < -output.max(0.0) - allowance {
                 return Err(TableError::NegativeValueAdded {
-                    label: self.labels[j].to_string(),
-                    country: self.countries[self.row_country[j]].clone(),
-                    sector: self.labels[j].sector.clone(),
-                    output: self.x[j],
-                    inputs: inputs[j],
+                    entry: self.entry_names(j),
+                    output,
+                    inputs,
                     value_added,
                     allowance,
                 });
             }
         }
-        let rows = self.output_from_rows();
-        for i in 0..n {
-            let scale = self.x[i]
+        for (i, (row_sum, &output)) in self.output_from_rows().into_iter().zip(&self.x).enumerate()
+        {
+            let scale = output
                 .abs()
-                .max(rows[i].abs())
+                .max(row_sum.abs())
                 .max(OUTPUT_IMBALANCE_FLOOR * xmax);
             let allowed = OUTPUT_IMBALANCE_TOLERANCE * scale;
-            if (self.x[i] - rows[i]).abs() > allowed {
+            if (output - row_sum).abs() > allowed {
                 return Err(TableError::OutputImbalance {
-                    label: self.labels[i].to_string(),
-                    country: self.countries[self.row_country[i]].clone(),
-                    sector: self.labels[i].sector.clone(),
-                    output: self.x[i],
-                    row_sum: rows[i],
+                    entry: self.entry_names(i),
+                    output,
+                    row_sum,
                     allowed,
                 });
             }
         }
         Ok(())
+    }
+
+    /// Entry `i` named for messages.
+    fn entry_names(&self, i: usize) -> Box<EntryNames> {
+        Box::new(EntryNames {
+            label: self.labels[i].to_string(),
+            country: self.countries[self.row_country[i]].clone(),
+            sector: self.labels[i].sector.clone(),
+        })
     }
 
     /// Row indices of each country, in row order (a country's block may be non-contiguous).
@@ -375,9 +397,11 @@ mod tests {
         assert_eq!(
             e,
             TableError::NegativeValueAdded {
-                label: "BBB_t".into(),
-                country: "BBB".into(),
-                sector: "t".into(),
+                entry: Box::new(EntryNames {
+                    label: "BBB_t".into(),
+                    country: "BBB".into(),
+                    sector: "t".into(),
+                }),
                 output: 0.0,
                 inputs: 15.0,
                 value_added: -15.0,

@@ -40,23 +40,10 @@ pub enum SourceError {
         message: String,
         fix: Option<String>,
     },
-    /// A column, series or indicator named by the spec or an option is not in the source.
-    /// The message reads `column x2 not in cov.csv (columns iso3, year, x1)`; it carries no
-    /// line, so a caller that knows where the name was written (a spec key) can attach that.
-    #[error("{what} `{name}` not in {} ({}){}", path.display(), available_list(available), fix_suffix(fix))]
-    NotFound {
-        /// The file or folder searched.
-        path: PathBuf,
-        /// What was looked for: `column`, `year column`, `indicator`, `series`, ….
-        what: String,
-        /// The name looked for.
-        name: String,
-        /// What the source has, e.g. `columns iso3, year, x1` is built from
-        /// (`columns`, [iso3, year, x1]).
-        available: (String, Vec<String>),
-        /// How to fix it (the nearest names first when there are any).
-        fix: Option<String>,
-    },
+    /// A column, series or indicator named by the spec or an option is not in the source
+    /// (boxed: it is the largest variant).
+    #[error(transparent)]
+    NotFound(Box<NotFound>),
     /// The parsed table is inconsistent.
     #[error("{}: {source}", path.display())]
     Table {
@@ -64,6 +51,30 @@ pub enum SourceError {
         #[source]
         source: TableError,
     },
+}
+
+/// A name the source lacks. The message reads `column x2 not in cov.csv (columns iso3, year,
+/// x1)`; it carries no line, so a caller that knows where the name was written (a spec key)
+/// can attach that.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} `{name}` not in {} ({}){}", path.display(), available_list(available), fix_suffix(fix))]
+pub struct NotFound {
+    /// The file or folder searched.
+    pub path: PathBuf,
+    /// What was looked for: `column`, `year column`, `indicator`, `series`, ….
+    pub what: String,
+    /// The name looked for.
+    pub name: String,
+    /// What the source has, e.g. (`columns`, [iso3, year, x1]) for `columns iso3, year, x1`.
+    pub available: (String, Vec<String>),
+    /// How to fix it (the nearest names first when there are any).
+    pub fix: Option<String>,
+}
+
+impl From<NotFound> for SourceError {
+    fn from(e: NotFound) -> Self {
+        SourceError::NotFound(Box::new(e))
+    }
 }
 
 /// `columns iso3, year, x1`; long lists are cut after 20 names with the count of the rest.

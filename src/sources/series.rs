@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::sources::countries::nearest_codes;
+use crate::sources::error::NotFound;
 use crate::sources::table::{self, did_you_mean, TableLayout, TableSpec};
 use crate::sources::{synthetic_panel, wdi, SourceError};
 
@@ -46,7 +47,7 @@ pub fn series_names(source: &CovariateSource<'_>) -> Result<Vec<String>, SourceE
     }
 }
 
-/// `Ok` when `source` has series `name`; otherwise [`SourceError::NotFound`] worded like
+/// `Ok` when `source` has series `name`; otherwise [`NotFound`] worded like
 /// `column x2 not in cov.csv (columns iso3, year, x1)` with the nearest names in its fix, or
 /// the reader's own error when the source cannot be read at all (missing file, no data rows,
 /// a column the options name that the header lacks).
@@ -64,17 +65,7 @@ pub fn check_series(source: &CovariateSource<'_>, name: &str) -> Result<(), Sour
             if codes.iter().any(|c| c == name) {
                 return Ok(());
             }
-            let nearest = wdi::nearest_indicators(name, codes.iter().map(String::as_str));
-            Err(SourceError::NotFound {
-                path: path.to_path_buf(),
-                what: "indicator".into(),
-                name: name.to_string(),
-                available: ("indicators".into(), codes),
-                fix: Some(did_you_mean(
-                    &nearest,
-                    "use an indicator code of a file in this source, or add the indicator's CSV download to the folder",
-                )),
-            })
+            Err(wdi::unknown_indicator(path, name, codes))
         }
         CovariateSource::SyntheticPanel => {
             let names = synthetic_series();
@@ -82,13 +73,14 @@ pub fn check_series(source: &CovariateSource<'_>, name: &str) -> Result<(), Sour
                 return Ok(());
             }
             let nearest = nearest_codes(name, names.iter().map(String::as_str));
-            Err(SourceError::NotFound {
+            Err(NotFound {
                 path: PathBuf::from(SYNTHETIC_PANEL_PATH),
                 what: "series".into(),
                 name: name.to_string(),
                 available: ("series".into(), names),
                 fix: Some(did_you_mean(&nearest, "use one of the generated series")),
-            })
+            }
+            .into())
         }
     }
 }
@@ -131,13 +123,14 @@ fn table_series_missing(
             ),
         ),
     };
-    SourceError::NotFound {
+    NotFound {
         path: path.to_path_buf(),
         what: what.into(),
         name: name.to_string(),
         available,
         fix: Some(fix),
     }
+    .into()
 }
 
 #[cfg(test)]
@@ -192,7 +185,10 @@ mod tests {
         };
         check_series(&source, "tariff").unwrap();
         let e = check_series(&source, "value").unwrap_err().to_string();
-        assert!(e.contains("series `value` not in") && e.contains("(series tariff)"), "{e}");
+        assert!(
+            e.contains("series `value` not in") && e.contains("(series tariff)"),
+            "{e}"
+        );
         assert!(e.contains("set `value = \"value\"`"), "{e}");
     }
 

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::sources::countries::{self, CodeSystem, CountryError};
+use crate::sources::error::NotFound;
 use crate::sources::SourceError;
 
 /// Cell texts that are missing values in every covariate reader (besides a source's own
@@ -209,7 +210,7 @@ pub struct Probe {
 /// needs (country, year, reporter, partner, value, `columns`), and at least one data row
 /// exists (CSV: the first data row is read and its field count checked; Parquet: only the
 /// schema and the row count are read). A column the spec names that the file lacks is
-/// [`SourceError::NotFound`]: `column x2 not in cov.csv (columns iso3, year, x1)`.
+/// [`NotFound`]: `column x2 not in cov.csv (columns iso3, year, x1)`.
 pub fn probe(path: &Path, spec: &TableSpec) -> Result<Probe, SourceError> {
     let (header, has_rows) = if spec.parquet {
         let (names, rows) = parquet_schema(path)?;
@@ -219,12 +220,12 @@ pub fn probe(path: &Path, spec: &TableSpec) -> Result<Probe, SourceError> {
         let has_rows = file.next_row()?.is_some();
         (file.header, has_rows)
     };
-    let columns = resolve_columns(&header, spec)?;
+    let series = resolve_columns(&header, spec)?;
     if !has_rows {
         return Err(no_data_rows(path));
     }
     Ok(Probe {
-        series: columns.series(spec),
+        series,
         columns: header.names,
     })
 }
@@ -235,111 +236,111 @@ pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, Source
     probe(path, spec).map(|p| p.series)
 }
 
-/// The columns of a table's header that its layout reads, located by name.
-enum Resolved {
-    Long {
-        country: usize,
-        year: usize,
-        values: Vec<(usize, String)>,
-    },
-    Wide {
-        country: usize,
-        /// (column, year, header text) of the year columns.
-        years: Vec<(usize, i32, String)>,
-        /// Header cells that are neither the country column nor a year.
-        ignored: Vec<String>,
-    },
-    Bilateral {
-        reporter: usize,
-        partner: usize,
-        year: usize,
-        value: usize,
-    },
+/// The columns a `long` table reads, located in its header.
+struct LongColumns {
+    country: usize,
+    year: usize,
+    /// (column, name) of each value column.
+    values: Vec<(usize, String)>,
 }
 
-impl Resolved {
-    fn series(&self, spec: &TableSpec) -> Vec<String> {
-        match self {
-            Resolved::Long { values, .. } => values.iter().map(|(_, n)| n.clone()).collect(),
-            Resolved::Wide { .. } | Resolved::Bilateral { .. } => {
-                vec![spec.value_name().to_string()]
-            }
-        }
-    }
+/// The columns a `wide` table reads.
+struct WideColumns {
+    country: usize,
+    /// (column, year, header text) of the year columns.
+    years: Vec<(usize, i32, String)>,
+    /// Header cells that are neither the country column nor a year.
+    ignored: Vec<String>,
 }
 
-/// Finds the columns `spec` names in the header (errors name the missing one and list the
-/// header).
-fn resolve_columns(h: &Header, spec: &TableSpec) -> Result<Resolved, SourceError> {
+/// The columns a `bilateral` table reads.
+struct BilateralColumns {
+    reporter: usize,
+    partner: usize,
+    year: usize,
+    value: usize,
+}
+
+/// Finds the columns `spec` names in the header for its layout (errors name the missing one
+/// and list the header) and returns the series the table offers.
+fn resolve_columns(h: &Header, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
     match spec.layout {
-        TableLayout::Long => {
-            let country = h.require(spec.country_column(), "country")?;
-            let year = h.require(spec.year_column(), "year")?;
-            let values = long_value_columns(h, spec, country, year)?;
-            Ok(Resolved::Long {
-                country,
-                year,
-                values,
-            })
+        TableLayout::Long => Ok(long_columns(h, spec)?
+            .values
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect()),
+        TableLayout::Wide => wide_columns(h, spec).map(|_| vec![spec.value_name().to_string()]),
+        TableLayout::Bilateral => {
+            bilateral_columns(h, spec).map(|_| vec![spec.value_name().to_string()])
         }
-        TableLayout::Wide => {
-            let country = h.require(spec.country_column(), "country")?;
-            let mut years = Vec::new();
-            let mut ignored = Vec::new();
-            for (i, name) in h.names.iter().enumerate() {
-                if i == country {
-                    continue;
-                }
-                match year_of_header(name).map_err(|message| SourceError::Text {
-                    path: h.path.to_path_buf(),
-                    line: 1,
-                    column: i + 1,
-                    message,
-                    fix: Some("name the year columns by whole years (2007, 2008, ...)".into()),
-                })? {
-                    Some(y) => years.push((i, y, name.clone())),
-                    None => ignored.push(name.clone()),
-                }
-            }
-            if years.is_empty() {
-                return Err(SourceError::Text {
-                    path: h.path.to_path_buf(),
-                    line: 1,
-                    column: 1,
-                    message: "a wide table needs year columns (2007, 2008, ...) and none was found"
-                        .into(),
-                    fix: Some(
-                        "name the year columns by their year, or use layout = \"long\"".into(),
-                    ),
-                });
-            }
-            Ok(Resolved::Wide {
-                country,
-                years,
-                ignored,
-            })
-        }
-        TableLayout::Bilateral => Ok(Resolved::Bilateral {
-            reporter: h.require(spec.reporter_column(), "reporter")?,
-            partner: h.require(spec.partner_column(), "partner")?,
-            year: h.require(spec.year_column(), "year")?,
-            value: h.require(spec.value_name(), "value")?,
-        }),
     }
+}
+
+fn long_columns(h: &Header, spec: &TableSpec) -> Result<LongColumns, SourceError> {
+    let country = h.require(spec.country_column(), "country")?;
+    let year = h.require(spec.year_column(), "year")?;
+    let values = long_value_columns(h, spec, country, year)?;
+    Ok(LongColumns {
+        country,
+        year,
+        values,
+    })
+}
+
+fn wide_columns(h: &Header, spec: &TableSpec) -> Result<WideColumns, SourceError> {
+    let country = h.require(spec.country_column(), "country")?;
+    let mut years = Vec::new();
+    let mut ignored = Vec::new();
+    for (i, name) in h.names.iter().enumerate() {
+        if i == country {
+            continue;
+        }
+        match year_of_header(name).map_err(|message| SourceError::Text {
+            path: h.path.to_path_buf(),
+            line: 1,
+            column: i + 1,
+            message,
+            fix: Some("name the year columns by whole years (2007, 2008, ...)".into()),
+        })? {
+            Some(y) => years.push((i, y, name.clone())),
+            None => ignored.push(name.clone()),
+        }
+    }
+    if years.is_empty() {
+        return Err(SourceError::Text {
+            path: h.path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "a wide table needs year columns (2007, 2008, ...) and none was found".into(),
+            fix: Some("name the year columns by their year, or use layout = \"long\"".into()),
+        });
+    }
+    Ok(WideColumns {
+        country,
+        years,
+        ignored,
+    })
+}
+
+fn bilateral_columns(h: &Header, spec: &TableSpec) -> Result<BilateralColumns, SourceError> {
+    Ok(BilateralColumns {
+        reporter: h.require(spec.reporter_column(), "reporter")?,
+        partner: h.require(spec.partner_column(), "partner")?,
+        year: h.require(spec.year_column(), "year")?,
+        value: h.require(spec.value_name(), "value")?,
+    })
 }
 
 /// Reads a `long` table: one series per value column.
 pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
     let mut file = TableFile::open(path, spec.parquet)?;
-    let Resolved::Long {
+    let LongColumns {
         country: country_col,
         year: year_col,
         values: value_cols,
-    } = resolve_columns(&file.header, &long_spec(spec))?
-    else {
-        unreachable!("a long spec resolves to long columns")
-    };
+    } = long_columns(&file.header, spec)?;
     let mut columns: Vec<TableColumn> = value_cols
         .iter()
         .map(|(_, name)| TableColumn {
@@ -385,18 +386,11 @@ pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
     let mut file = TableFile::open(path, spec.parquet)?;
-    let wide = TableSpec {
-        layout: TableLayout::Wide,
-        ..spec.clone()
-    };
-    let Resolved::Wide {
+    let WideColumns {
         country: country_col,
         years: year_cols,
         ignored,
-    } = resolve_columns(&file.header, &wide)?
-    else {
-        unreachable!("a wide spec resolves to wide columns")
-    };
+    } = wide_columns(&file.header, spec)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut observations = Vec::new();
     let cells = CellParser::new(path, &spec.missing);
@@ -430,19 +424,12 @@ pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 pub fn read_bilateral(path: &Path, spec: &TableSpec) -> Result<BilateralTable, SourceError> {
     let codes = spec.code_system();
     let mut file = TableFile::open(path, spec.parquet)?;
-    let bilateral = TableSpec {
-        layout: TableLayout::Bilateral,
-        ..spec.clone()
-    };
-    let Resolved::Bilateral {
+    let BilateralColumns {
         reporter: reporter_col,
         partner: partner_col,
         year: year_col,
         value: value_col,
-    } = resolve_columns(&file.header, &bilateral)?
-    else {
-        unreachable!("a bilateral spec resolves to bilateral columns")
-    };
+    } = bilateral_columns(&file.header, spec)?;
     let (reporter_name, partner_name) = (spec.reporter_column(), spec.partner_column());
     let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
     let mut observations = Vec::new();
@@ -470,14 +457,6 @@ pub fn read_bilateral(path: &Path, spec: &TableSpec) -> Result<BilateralTable, S
         codes,
         observations,
     })
-}
-
-/// `spec` with the `long` layout (read_long may be called directly on any spec).
-fn long_spec(spec: &TableSpec) -> TableSpec {
-    TableSpec {
-        layout: TableLayout::Long,
-        ..spec.clone()
-    }
 }
 
 fn long_value_columns(
@@ -892,7 +871,7 @@ impl<'a> Header<'a> {
     }
 
     /// The 0-based index of the column called `name` (its `role`: country, year, value, …),
-    /// or [`SourceError::NotFound`] listing the header and the nearest names.
+    /// or [`NotFound`] listing the header and the nearest names.
     pub(crate) fn require(&self, name: &str, role: &str) -> Result<usize, SourceError> {
         if let Some(i) = self.names.iter().position(|n| n == name) {
             return Ok(i);
@@ -902,7 +881,7 @@ impl<'a> Header<'a> {
             "rename the column or set the source's `{}` option to the right header",
             role_key(role)
         );
-        Err(SourceError::NotFound {
+        Err(NotFound {
             path: self.path.to_path_buf(),
             what: match role {
                 "value" => "column".to_string(),
@@ -911,7 +890,8 @@ impl<'a> Header<'a> {
             name: name.to_string(),
             available: ("columns".into(), self.names.clone()),
             fix: Some(did_you_mean(&nearest, &rename)),
-        })
+        }
+        .into())
     }
 }
 
@@ -995,12 +975,9 @@ impl<'a> CellParser<'a> {
         let fix = "write the calendar year as a whole number such as 2010";
         match whole_year(cell) {
             YearText::Year(y) => Ok(y),
-            YearText::Fraction(v) => Err(self.error(
-                line,
-                col,
-                format!("year {v} is not a whole number"),
-                fix,
-            )),
+            YearText::Fraction(v) => {
+                Err(self.error(line, col, format!("year {v} is not a whole number"), fix))
+            }
             YearText::NotANumber if cell.is_empty() => {
                 Err(self.error(line, col, "empty year cell".into(), fix))
             }

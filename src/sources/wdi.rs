@@ -30,9 +30,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::sources::countries::{classify_wdi, levenshtein, WdiEntity};
+use crate::sources::error::NotFound;
 use crate::sources::table::{
-    check_field_count, no_data_rows, whole_year, CellParser, CsvFile, Header, Observation,
-    YearText,
+    check_field_count, did_you_mean, no_data_rows, whole_year, CellParser, CsvFile, Header,
+    Observation, YearText,
 };
 use crate::sources::SourceError;
 
@@ -122,20 +123,8 @@ pub fn list_indicators(source: &Path) -> Result<Vec<WdiIndicator>, SourceError> 
 pub fn read_indicator(source: &Path, code: &str) -> Result<WdiSeries, SourceError> {
     let indicators = list_indicators(source)?;
     let Some(indicator) = indicators.iter().find(|i| i.code == code) else {
-        let nearest = nearest_indicators(code, indicators.iter().map(|i| i.code.as_str()));
-        let hint = if nearest.is_empty() {
-            format!("{} indicators available", indicators.len())
-        } else {
-            format!("nearest: {}", nearest.join(", "))
-        };
-        return Err(SourceError::Layout {
-            path: source.to_path_buf(),
-            message: format!("unknown WDI indicator code `{code}` ({hint})"),
-            fix: Some(
-                "use an indicator code of a file in this source, or add the indicator's CSV download to the folder"
-                    .into(),
-            ),
-        });
+        let codes = indicators.iter().map(|i| i.code.clone()).collect();
+        return Err(unknown_indicator(source, code, codes));
     };
     let extra_aggregates = country_metadata_aggregates(source)?;
     read_file(&indicator.file, code, &extra_aggregates)
@@ -172,6 +161,22 @@ pub fn read_file(
         )?,
     }
     Ok(series)
+}
+
+/// The error for an indicator `code` that no file of `source` holds:
+/// `indicator NY.GDP.PCAP.KD.ZS not in data/wdi (indicators …)` with the nearest codes.
+pub fn unknown_indicator(source: &Path, code: &str, available: Vec<String>) -> SourceError {
+    let nearest = nearest_indicators(code, available.iter().map(String::as_str));
+    NotFound {
+        path: source.to_path_buf(),
+        what: "indicator".into(),
+        name: code.to_string(),
+        available: ("indicators".into(), available),
+        fix: Some(did_you_mean(
+            &nearest,
+            "use an indicator code of a file in this source, or add the indicator's CSV download to the folder",
+        )),
+    }.into()
 }
 
 /// Up to 3 indicator codes close to `code` (edit distance at most a third of its length, at

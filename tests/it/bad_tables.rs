@@ -9,8 +9,7 @@ use gvc::sources::mrio::adb::{self, AdbOptions};
 use gvc::sources::mrio::icio::{self, IcioOptions};
 use gvc::sources::mrio::labelled_csv::{self, LabelledCsvOptions};
 use gvc::sources::mrio::matrices::{self, MatricesOptions};
-use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
-use support::{adb_sheet, AdbEdition, XCell, FIRST_COL, FIRST_ROW};
+use support::{adb_sheet, small_table, AdbEdition, XCell, FIRST_COL, FIRST_ROW};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -46,8 +45,7 @@ fn overflowing_and_non_finite_cells_are_located_in_labelled_csv() {
         &LABELLED.replace("A_s2,4,8,1,2,30", "A_s2,4,8,1e308,2,30"),
     );
     assert!(
-        e.contains("t.csv:3:4: cell (A_s2, B_s1): 1e308 is too large")
-            && e.contains("overflow"),
+        e.contains("t.csv:3:4: cell (A_s2, B_s1): 1e308 is too large") && e.contains("overflow"),
         "{e}"
     );
     // Cells that are each below the bound but add up past it: the one that crosses is named.
@@ -57,14 +55,19 @@ fn overflowing_and_non_finite_cells_are_located_in_labelled_csv() {
             .replace("A_s1,10,5", "A_s1,6e299,5")
             .replace("B_s2,3,2,5,9", "B_s2,3,2,5,6e299"),
     );
-    assert!(e.contains("t.csv:5:5: cell (B_s2, B_s2): 6e299 is too large"), "{e}");
+    assert!(
+        e.contains("t.csv:5:5: cell (B_s2, B_s2): 6e299 is too large"),
+        "{e}"
+    );
     for bad in ["inf", "NaN", "1e309", "-inf"] {
         let e = labelled_err(
             "lcsv-nonfinite",
             &LABELLED.replace("B_s1,2,1,12", &format!("B_s1,2,{bad},12")),
         );
         assert!(
-            e.contains(&format!("t.csv:4:3: cell (B_s1, A_s2) is `{bad}`, not a finite number")),
+            e.contains(&format!(
+                "t.csv:4:3: cell (B_s1, A_s2) is `{bad}`, not a finite number"
+            )),
             "{bad}: {e}"
         );
     }
@@ -74,15 +77,30 @@ fn overflowing_and_non_finite_cells_are_located_in_labelled_csv() {
 fn overflowing_and_non_finite_cells_are_located_in_icio_and_matrices() {
     let icio_text = ",A_01,B_01,A_HFCE,B_HFCE,OUT\nA_01,1,2,3,4,10\nB_01,2,1,4,3,10\nVA,7,7,0,0,0\nOUT,10,10,0,0,0\n";
     let dir = common::fresh_dir("icio-overflow");
-    let path = write(&dir, "icio.csv", &icio_text.replace("B_01,2,1,4", "B_01,2,1e308,4"));
-    let e = icio::read(&path, &IcioOptions::default()).unwrap_err().to_string();
+    let path = write(
+        &dir,
+        "icio.csv",
+        &icio_text.replace("B_01,2,1,4", "B_01,2,1e308,4"),
+    );
+    let e = icio::read(&path, &IcioOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("icio.csv:3:3: row `B_01`, column `B_01`: 1e308 is too large"),
         "{e}"
     );
-    let path = write(&dir, "icio.csv", &icio_text.replace("B_01,2,1,4", "B_01,2,inf,4"));
-    let e = icio::read(&path, &IcioOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("icio.csv:3:3: `inf` in row `B_01`, column `B_01` is not a finite number"), "{e}");
+    let path = write(
+        &dir,
+        "icio.csv",
+        &icio_text.replace("B_01,2,1,4", "B_01,2,inf,4"),
+    );
+    let e = icio::read(&path, &IcioOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("icio.csv:3:3: `inf` in row `B_01`, column `B_01` is not a finite number"),
+        "{e}"
+    );
 
     let dir = common::fresh_dir("matrices-overflow");
     write(&dir, "input_countries.csv", "country\nA\nB\n");
@@ -93,25 +111,23 @@ fn overflowing_and_non_finite_cells_are_located_in_icio_and_matrices() {
     let e = matrices::read(&dir, &MatricesOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("input_inter.csv:3:3: column `B.x`: 1e308 is too large"), "{e}");
+    assert!(
+        e.contains("input_inter.csv:3:3: column `B.x`: 1e308 is too large"),
+        "{e}"
+    );
     write(&dir, "input_inter.csv", ",A.x,B.x\nA.x,1,2\nB.x,3,NaN\n");
     let e = matrices::read(&dir, &MatricesOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("input_inter.csv:3:3: `NaN` in column `B.x` is not a finite number"), "{e}");
+    assert!(
+        e.contains("input_inter.csv:3:3: `NaN` in column `B.x` is not a finite number"),
+        "{e}"
+    );
 }
 
 #[test]
 fn overflowing_cell_is_located_in_adb_xlsx() {
-    let spec = SyntheticSpec {
-        seed: 17,
-        countries: vec!["PRC".into(), "KAZ".into(), "RoW".into()],
-        sectors: Names::Count(4),
-        fd_categories: Names::Count(5),
-        years: vec![],
-    };
-    let table = generate(&spec, 2005).unwrap();
-    let mut sheet = adb_sheet(&table, AdbEdition::Mrio62);
+    let mut sheet = adb_sheet(&small_table(), AdbEdition::Mrio62);
     sheet.set(FIRST_ROW + 1, FIRST_COL + 2, XCell::Num(1e308));
     let dir = support::temp_dir("adb-overflow");
     let path = dir.join("ADB-MRIO-2005.xlsx");
@@ -152,7 +168,12 @@ fn wiod_2009_with_deu_c9_output(tag: &str, output: &str) -> Option<(PathBuf, f64
             col_sum += num(&row[deu_col]);
         }
         if row[0] == "DEU_c9" {
-            row_sum = row[1..].iter().enumerate().filter(|(k, _)| k + 1 != out_col).map(|(_, v)| num(v)).sum();
+            row_sum = row[1..]
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k + 1 != out_col)
+                .map(|(_, v)| num(v))
+                .sum();
             row[out_col] = output.to_string();
         }
         if row[0] == "OUT" {
@@ -177,8 +198,7 @@ fn read_labelled(path: &Path) -> Result<gvc::iot::IoTable, gvc::sources::SourceE
 /// the file.
 #[test]
 fn wiod_zero_output_with_inputs_is_an_error_naming_the_entry() {
-    let Some((path, row_sum, inputs)) = wiod_2009_with_deu_c9_output("wiod-deu-zero", "0")
-    else {
+    let Some((path, row_sum, inputs)) = wiod_2009_with_deu_c9_output("wiod-deu-zero", "0") else {
         return;
     };
     assert_eq!((row_sum, inputs), (178_063.0, 107_147.0));
@@ -221,7 +241,9 @@ fn moderate_negative_value_added_is_kept() {
         .replace("A_s2,4,8,1,2,30,5,50", "A_s2,4,8,1,2,0,5,20")
         .replace("OUT,80,50,108,60", "OUT,80,20,108,60");
     let path = write(&dir, "t.csv", &text);
-    let e = read_table(&options, Some(&path), Some(2009)).unwrap_err().to_string();
+    let e = read_table(&options, Some(&path), Some(2009))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("value added of A_s2 (country A, sector s2) is -35: gross output read is 20 but its column of intermediate inputs sums to 55"), "{e}");
 }
 
@@ -272,7 +294,10 @@ fn an_all_zero_economy_has_missing_ratios_through_decompose_and_run() {
         .lines()
         .find(|l| l.starts_with("MAL") && l.contains("kpww.participation"))
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(mal_participation.trim_end().ends_with("NaN"), "{mal_participation}");
+    assert!(
+        mal_participation.trim_end().ends_with("NaN"),
+        "{mal_participation}"
+    );
 
     write(
         &dir,

@@ -632,7 +632,10 @@ fn missing_indicators_of_an_economy_without_trade_show_as_missing() {
     assert!(mal[1..].iter().all(|c| c == "—"), "{mal:?}");
     // the sample mean is over the countries with a value
     let svg = file(&files, "figures/gvc_position_over_time.svg");
-    assert!(!svg.contains("Malaysia") && !svg.contains(">MAL<"), "no line for MAL");
+    assert!(
+        !svg.contains("Malaysia") && !svg.contains(">MAL<"),
+        "no line for MAL"
+    );
 }
 
 #[test]

@@ -342,10 +342,12 @@ pub fn read_table(
     if let Some(p) = path {
         check_gross_output(&table, p)?;
     }
-    table.check_accounts().map_err(|source| SourceError::Table {
-        path: path.map_or_else(|| PathBuf::from(SYNTHETIC_PATH), Path::to_path_buf),
-        source,
-    })?;
+    table
+        .check_accounts()
+        .map_err(|source| SourceError::Table {
+            path: path.map_or_else(|| PathBuf::from(SYNTHETIC_PATH), Path::to_path_buf),
+            source,
+        })?;
     Ok(table)
 }
 

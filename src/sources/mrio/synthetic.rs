@@ -115,7 +115,9 @@ pub enum SyntheticError {
     TooFewCountries(usize),
     #[error("synthetic MRIO needs at least 1 sector and 1 final-demand category")]
     Empty,
-    #[error("synthetic MRIO: duplicate {what} code `{code}` in `{key}` (items {first} and {second})")]
+    #[error(
+        "synthetic MRIO: duplicate {what} code `{code}` in `{key}` (items {first} and {second})"
+    )]
     Duplicate {
         /// `country`, `sector` or `final-demand category`.
         what: &'static str,
@@ -697,7 +699,10 @@ mod tests {
         let e = serde_json::from_value::<SyntheticSpec>(json)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("sector code `x` in `sectors` (items 1 and 3)"), "{e}");
+        assert!(
+            e.contains("sector code `x` in `sectors` (items 1 and 3)"),
+            "{e}"
+        );
         let json = serde_json::json!({ "countries": ["A", "B"], "colour": 1 });
         let e = serde_json::from_value::<SyntheticSpec>(json)
             .unwrap_err()
