@@ -614,9 +614,13 @@ impl<R> LineCounter<R> {
     }
 }
 
-/// A CSV file read record by record, with a leading UTF-8 byte-order mark removed, ragged
-/// rows allowed (the callers check the fields they need) and blank lines skipped. Line
-/// numbers are physical lines of the file (1-based).
+/// A CSV file read record by record, with a leading UTF-8 byte-order mark removed and blank
+/// lines skipped. Line numbers are physical lines of the file (1-based). Records of any
+/// width pass through (the WDI preamble lines are narrower than its header); every data row
+/// of a table is then checked by [`check_field_count`] (covariate tables through
+/// [`TableFile`], WDI files in the WDI reader), so a ragged row is an error at
+/// file:line:column. Only the WDI country-metadata files are read without that check: two
+/// columns found by name decide which rows are aggregates, and no value comes from them.
 pub(crate) struct CsvFile {
     path: PathBuf,
     reader: csv::Reader<LineCounter<BufReader<File>>>,

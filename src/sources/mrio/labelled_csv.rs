@@ -256,6 +256,8 @@ impl<'a> Ctx<'a> {
 
     /// Reads every record; checks field counts and numbers as it goes.
     fn parse(&self) -> Result<Parsed, SourceError> {
+        // `flexible`: the csv crate would stop a ragged row with a bare "found record with N
+        // fields"; the loop below rejects it itself, at file:line:column with both counts.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)

@@ -169,8 +169,10 @@ pub(crate) struct CsvMatrix {
     pub values: Mat<f64>,
 }
 
-/// Opens a CSV file for record-by-record reading (no header handling, ragged rows allowed
-/// so that we can report them ourselves).
+/// Opens a CSV file for record-by-record reading (no header handling). Ragged rows are let
+/// through the csv crate so that the callers reject them themselves at file:line:column with
+/// both field counts ([`read_matrix`]: every row as wide as the first data row and the
+/// header; the lists: one field per line; `icio-csv`: as wide as the header).
 pub(crate) fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, SourceError> {
     let file = std::fs::File::open(path).map_err(|source| SourceError::Io {
         path: path.to_path_buf(),
