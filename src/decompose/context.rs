@@ -18,13 +18,14 @@ pub struct Context<'a> {
     /// Country of every row.
     pub of: &'a [usize],
     /// Tolerance of identities between country (or world) aggregates: the options tolerance
-    /// plus 10 × the table's rounding on country aggregates
-    /// ([`Leontief::rounding_allowance_country`]; 0 when x is recomputed).
+    /// plus the table's rounding on country aggregates, capped
+    /// ([`Leontief::aggregate_rounding_tolerance`]; 0 when x is recomputed).
     pub tol: f64,
     /// Tolerance of identities checked on single entries, flows or country pairs: the options
-    /// tolerance plus 10 × the per-entry rounding ([`Leontief::rounding_allowance`]).
+    /// tolerance plus the per-entry rounding, capped ([`Leontief::entry_rounding_tolerance`]).
     pub tol_entry: f64,
-    /// Absolute floor of identity residuals: 1e-12 × max x.
+    /// Absolute floor of identity residuals ([`Leontief::identity_floor`]: 1e-12 × max x,
+    /// or the table's largest imbalance when x is read).
     pub floor: f64,
     /// Final demand by destination country, n×G.
     pub y: Mat<f64>,
@@ -76,16 +77,15 @@ impl<'a> Context<'a> {
         let d: Vec<f64> = (0..n).map(|j| u[(of[j], j)]).collect();
         let vl = leontief.local_apply_left(&leontief.v);
         let ly_dom = leontief.local_apply(&ydom);
-        let xmax = leontief.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         Context {
             table,
             leontief,
             n,
             g,
             of,
-            tol: tolerance + 10.0 * leontief.rounding_allowance_country,
-            tol_entry: tolerance + 10.0 * leontief.rounding_allowance,
-            floor: 1e-12 * xmax.max(f64::MIN_POSITIVE),
+            tol: tolerance + leontief.aggregate_rounding_tolerance(),
+            tol_entry: tolerance + leontief.entry_rounding_tolerance(),
+            floor: leontief.identity_floor(),
             y,
             ytot,
             ydom,

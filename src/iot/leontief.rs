@@ -117,6 +117,19 @@ pub struct Leontief {
     pub rounding_allowance_country: f64,
 }
 
+/// The most the table's rounding may add to the tolerance of identities between country
+/// aggregates (KWW I6–I8, KPWW I16, WWZ I11, BM I15, I14, I18): 10 × the propagated
+/// imbalance, at most 0.1 (docs/measures.md, "Identity checks").
+pub const AGGREGATE_ROUNDING_CAP: f64 = 0.1;
+
+/// The most the table's rounding may add to the tolerance of identities on single entries,
+/// flows and country pairs (WWZ I9/I10, BM I13, WWYZ I17): at most 0.5.
+pub const ENTRY_ROUNDING_CAP: f64 = 0.5;
+
+/// The absolute floor of family-identity residuals is the table's largest imbalance
+/// max_i |d_i|, but at most this share of the largest output.
+pub const IMBALANCE_FLOOR_CAP: f64 = 1e-4;
+
 /// Technical coefficients A = Z diag(x)⁻¹ with A[:, j] = 0 where x_j = 0 (reference §0, §9 pitfall 3).
 pub fn technical_coefficients(z: MatRef<'_, f64>, x: &[f64]) -> Mat<f64> {
     Mat::from_fn(z.nrows(), z.ncols(), |i, j| {
@@ -307,6 +320,29 @@ impl Leontief {
     /// Number of country-sector entries n.
     pub fn n(&self) -> usize {
         self.blocks.n()
+    }
+
+    /// What the table's rounding adds to the tolerance of identities between country
+    /// aggregates: min(10 × [`Self::rounding_allowance_country`], [`AGGREGATE_ROUNDING_CAP`]).
+    /// 0 for a balanced table.
+    pub fn aggregate_rounding_tolerance(&self) -> f64 {
+        (10.0 * self.rounding_allowance_country).min(AGGREGATE_ROUNDING_CAP)
+    }
+
+    /// What the table's rounding adds to the tolerance of identities on single entries,
+    /// flows and country pairs: min(10 × [`Self::rounding_allowance`], [`ENTRY_ROUNDING_CAP`]).
+    pub fn entry_rounding_tolerance(&self) -> f64 {
+        (10.0 * self.rounding_allowance).min(ENTRY_ROUNDING_CAP)
+    }
+
+    /// Absolute floor of identity residuals |lhs − rhs| / max(|lhs|, |rhs|, floor):
+    /// max(10⁻¹² × max x, min(max_i |d_i|, [`IMBALANCE_FLOOR_CAP`] × max x)). Differences
+    /// smaller than the table's own largest imbalance d = x − rowSums(Z) − rowSums(Y) cannot
+    /// be resolved; for a balanced table the floor is 10⁻¹² × max x.
+    pub fn identity_floor(&self) -> f64 {
+        let xmax = self.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let dmax = self.output_gap.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        (1e-12 * xmax.max(f64::MIN_POSITIVE)).max(dmax.min(IMBALANCE_FLOOR_CAP * xmax))
     }
 
     /// L f with the block-diagonal local inverse (never formed as an n×n matrix).
@@ -541,6 +577,27 @@ mod tests {
         assert!((l.local[0][(0, 0)] - 1.25).abs() < 1e-14);
         assert!((l.local[1][(0, 0)] - 2.0).abs() < 1e-14);
         assert!((l.v[0] - 0.7).abs() < 1e-15 && (l.v[1] - 0.25).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rounding_tolerances_are_capped_and_zero_for_a_balanced_table() {
+        // x = (10, 20) from the rows: balanced, nothing added, floor 1e-12 × max x.
+        let t = two_by_one([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0]);
+        let l = Leontief::new(&t).unwrap();
+        assert_eq!(l.aggregate_rounding_tolerance(), 0.0);
+        assert_eq!(l.entry_rounding_tolerance(), 0.0);
+        assert_eq!(l.identity_floor(), 20e-12);
+        // x read as (10, 30): d = (0, 10), a third of BBB's output. The raw allowances
+        // (10 × (B|d|)_i / x_i ≈ 3.3 or more) would accept any residual; the caps hold.
+        let mut unbalanced = t.clone();
+        unbalanced.x = vec![10.0, 30.0];
+        let l = Leontief::new(&unbalanced).unwrap();
+        assert!(10.0 * l.rounding_allowance_country > AGGREGATE_ROUNDING_CAP);
+        assert!(10.0 * l.rounding_allowance > ENTRY_ROUNDING_CAP);
+        assert_eq!(l.aggregate_rounding_tolerance(), AGGREGATE_ROUNDING_CAP);
+        assert_eq!(l.entry_rounding_tolerance(), ENTRY_ROUNDING_CAP);
+        // floor: max |d| = 10, capped at 1e-4 × 30.
+        assert!((l.identity_floor() - 3e-3).abs() < 1e-15);
     }
 
     #[test]

@@ -42,7 +42,81 @@ pub enum TableError {
     },
     #[error("the table has no rows")]
     Empty,
+    #[error(
+        "value added of {entry} is {value_added}: gross output read is {output} but its column of intermediate inputs sums to {inputs} (value added may be negative, but not below −output by more than {}, 1e-5 of the largest output) (fix: correct the gross output of {}, e.g. a zero or missing total, or use output = \"row-sums\")",
+        short(.allowance),
+        .entry.label
+    )]
+    NegativeValueAdded {
+        entry: Box<EntryNames>,
+        output: f64,
+        inputs: f64,
+        value_added: f64,
+        allowance: f64,
+    },
+    #[error(
+        "gross output of {entry} is {output} but its row (intermediate sales plus final demand) sums to {row_sum}: they differ by more than 10% of the larger, {} (fix: correct the gross output of {}, or use output = \"row-sums\" to take x from the rows)",
+        short(.allowed),
+        .entry.label
+    )]
+    OutputImbalance {
+        entry: Box<EntryNames>,
+        output: f64,
+        row_sum: f64,
+        allowed: f64,
+    },
 }
+
+/// An entry named for messages: `DEU_c9 (country DEU, sector c9)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryNames {
+    /// The entry label, `BLOCK_SECTOR`.
+    pub label: String,
+    /// The code of the country the entry belongs to.
+    pub country: String,
+    /// The sector code.
+    pub sector: String,
+}
+
+impl std::fmt::Display for EntryNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (country {}, sector {})",
+            self.label, self.country, self.sector
+        )
+    }
+}
+
+/// `v` to 6 significant digits, without trailing zeros (29.468230000000002 → 29.4682).
+fn short(v: &f64) -> String {
+    if *v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (5 - magnitude).clamp(0, 17) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Value added va_j = x_j − colSums(Z)_j may be negative (subsidies, rounding; reference §9
+/// pitfall 4), but not below −x_j − `NEGATIVE_VALUE_ADDED_FLOOR` × max x: inputs worth more
+/// than twice the output (the usual cause: a zero or missing output with positive inputs)
+/// mean the output is wrong, and A = Z x̂⁻¹ would silently drop those inputs.
+pub const NEGATIVE_VALUE_ADDED_FLOOR: f64 = 1e-5;
+
+/// When x is read from the table, |x_i − (rowSums(Z) + rowSums(Y))_i| may be at most this
+/// share of max(|x_i|, |row sum_i|, `OUTPUT_IMBALANCE_FLOOR` × max x): published tables
+/// are balanced up to rounding (WIOD 2013: at most 4.1 % by this measure, on small entries).
+pub const OUTPUT_IMBALANCE_TOLERANCE: f64 = 0.1;
+
+/// The scale below which an entry's imbalance is judged against the table's largest output
+/// instead of its own (tiny entries of truncated tables: `x = 2`, row sum 10).
+pub const OUTPUT_IMBALANCE_FLOOR: f64 = 1e-3;
 
 /// One country-sector entry of the table: the code of the row block as it appears in the
 /// source file (e.g. `CN1` for an ICIO split-China block, usually equal to the country code)
@@ -220,6 +294,56 @@ impl IoTable {
             .collect()
     }
 
+    /// Checks the accounts of a table as read (docs/formats.md, "Gross output, value added
+    /// and negative entries"): no value added below −x_j beyond
+    /// [`NEGATIVE_VALUE_ADDED_FLOOR`] × max x, and gross output within
+    /// [`OUTPUT_IMBALANCE_TOLERANCE`] of its row sum. Both name the entry, its country and
+    /// sector, and the two numbers compared.
+    pub fn check_accounts(&self) -> Result<(), TableError> {
+        let n = self.n();
+        let xmax = self.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let allowance = NEGATIVE_VALUE_ADDED_FLOOR * xmax;
+        let inputs = (0..n).map(|j| (0..n).map(|i| self.z[(i, j)]).sum::<f64>());
+        for (j, (inputs, &output)) in inputs.zip(&self.x).enumerate() {
+            let value_added = output - inputs;
+            if value_added < -output.max(0.0) - allowance {
+                return Err(TableError::NegativeValueAdded {
+                    entry: self.entry_names(j),
+                    output,
+                    inputs,
+                    value_added,
+                    allowance,
+                });
+            }
+        }
+        for (i, (row_sum, &output)) in self.output_from_rows().into_iter().zip(&self.x).enumerate()
+        {
+            let scale = output
+                .abs()
+                .max(row_sum.abs())
+                .max(OUTPUT_IMBALANCE_FLOOR * xmax);
+            let allowed = OUTPUT_IMBALANCE_TOLERANCE * scale;
+            if (output - row_sum).abs() > allowed {
+                return Err(TableError::OutputImbalance {
+                    entry: self.entry_names(i),
+                    output,
+                    row_sum,
+                    allowed,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Entry `i` named for messages.
+    fn entry_names(&self, i: usize) -> Box<EntryNames> {
+        Box::new(EntryNames {
+            label: self.labels[i].to_string(),
+            country: self.countries[self.row_country[i]].clone(),
+            sector: self.labels[i].sector.clone(),
+        })
+    }
+
     /// Row indices of each country, in row order (a country's block may be non-contiguous).
     pub fn country_rows(&self) -> Vec<Vec<usize>> {
         let mut rows = vec![Vec::new(); self.g()];
@@ -227,5 +351,90 @@ impl IoTable {
             rows[c].push(i);
         }
         rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two countries, one sector each; x as given.
+    fn table(z: [[f64; 2]; 2], y: [f64; 2], x: [f64; 2]) -> IoTable {
+        IoTable {
+            year: None,
+            countries: vec!["AAA".into(), "BBB".into()],
+            fd_categories: vec!["F".into()],
+            labels: vec![EntryLabel::new("AAA", "s"), EntryLabel::new("BBB", "t")],
+            row_country: vec![0, 1],
+            z: Mat::from_fn(2, 2, |i, j| z[i][j]),
+            y: Mat::from_fn(2, 2, |i, c| if c == i { y[i] } else { 0.0 }),
+            x: x.to_vec(),
+            primary_inputs: vec![],
+        }
+    }
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short(&29.468230000000002), "29.4682");
+        assert_eq!(short(&17806.3), "17806.3");
+        assert_eq!(short(&1e-4), "0.0001");
+        assert_eq!(short(&3.0), "3");
+    }
+
+    #[test]
+    fn accounts_of_a_balanced_table_pass() {
+        table([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0], [10.0, 20.0])
+            .check_accounts()
+            .unwrap();
+    }
+
+    #[test]
+    fn zero_output_with_inputs_is_negative_value_added() {
+        // BBB's output read as 0 while it buys 15 of inputs (and sells 20).
+        let e = table([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0], [10.0, 0.0])
+            .check_accounts()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            TableError::NegativeValueAdded {
+                entry: Box::new(EntryNames {
+                    label: "BBB_t".into(),
+                    country: "BBB".into(),
+                    sector: "t".into(),
+                }),
+                output: 0.0,
+                inputs: 15.0,
+                value_added: -15.0,
+                allowance: 1e-4,
+            }
+        );
+        assert!(e.to_string().starts_with(
+            "value added of BBB_t (country BBB, sector t) is -15: gross output read is 0 but its column of intermediate inputs sums to 15"
+        ));
+    }
+
+    #[test]
+    fn negative_value_added_above_minus_output_is_kept() {
+        // BBB: output 20, inputs 12 + 10 = 22 → va = −2 > −20 (subsidies): kept. AAA's
+        // row balances through negative final demand (inventories): 2 + 12 − 4 = 10.
+        let t = table([[2.0, 12.0], [1.0, 10.0]], [-4.0, 9.0], [10.0, 20.0]);
+        t.check_accounts().unwrap();
+        assert_eq!(t.value_added(), vec![7.0, -2.0]);
+    }
+
+    #[test]
+    fn output_far_from_its_row_sum_is_an_error() {
+        // Within 10 %: 20 read vs 19 from the row (rounding). Beyond: 30 vs 20.
+        table([[2.0, 5.0], [1.0, 9.0]], [3.0, 9.0], [10.0, 20.0])
+            .check_accounts()
+            .unwrap();
+        let e = table([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0], [10.0, 30.0])
+            .check_accounts()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("gross output of BBB_t (country BBB, sector t) is 30 but its row (intermediate sales plus final demand) sums to 20: they differ by more than 10% of the larger, 3"),
+            "{e}"
+        );
     }
 }

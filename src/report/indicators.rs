@@ -20,37 +20,34 @@ pub(crate) struct IndicatorData {
 }
 
 impl IndicatorData {
-    /// Collect the long rows; a repeated (country, year, measure) or a non-finite value is an
-    /// error naming it.
+    /// Collect the long rows; a repeated (country, year, measure) is an error naming it. A
+    /// non-finite value is a missing one (docs/measures.md: a ratio with a zero denominator,
+    /// such as the participation of an economy with no exports, is NaN): its country and
+    /// measure are listed, and the cell shows as missing.
     pub fn new(input: &ReportInput) -> Result<Self, ReportError> {
         let mut d = IndicatorData {
             measures: Vec::new(),
             countries: Vec::new(),
             values: BTreeMap::new(),
         };
+        let mut seen: BTreeSet<(&str, &str, i32)> = BTreeSet::new();
         for r in &input.indicators {
-            if !r.value.is_finite() {
-                return Err(ReportError::Indicators {
-                    message: format!(
-                        "{} for ({}, {}) is not a finite number (fix: drop the row or fix the decomposition)",
-                        r.measure, r.country, r.year
-                    ),
-                });
-            }
             if !d.measures.contains(&r.measure) {
                 d.measures.push(r.measure.clone());
             }
             if !d.countries.contains(&r.country) {
                 d.countries.push(r.country.clone());
             }
-            let prev = d
+            let by_year = d
                 .values
                 .entry(r.measure.clone())
                 .or_default()
                 .entry(r.country.clone())
-                .or_default()
-                .insert(r.year, r.value);
-            if prev.is_some() {
+                .or_default();
+            if r.value.is_finite() {
+                by_year.insert(r.year, r.value);
+            }
+            if !seen.insert((&r.measure, &r.country, r.year)) {
                 return Err(ReportError::Indicators {
                     message: format!(
                         "{} has two values for ({}, {}) (fix: one row per country, year and measure)",

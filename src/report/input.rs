@@ -222,7 +222,8 @@ pub struct IndicatorRow {
     pub year: i32,
     /// Measure name (label looked up in `labels`).
     pub measure: String,
-    /// Value.
+    /// Value (NaN: missing, e.g. a ratio with a zero denominator; written as `null`).
+    #[serde(with = "crate::estimate::results::finite_or_null")]
     pub value: f64,
 }
 

@@ -127,14 +127,16 @@ pub(crate) fn indicator_figures(
                 .unwrap_or_default(),
             highlight,
         };
+        // A country whose values are all missing (an economy with no exports) draws no line.
+        let has_points = |c: &str| by_country.get(c).is_some_and(|ys| !ys.is_empty());
         let mut series: Vec<Series> = data
             .countries
             .iter()
-            .filter(|c| !s.highlight.contains(c) && by_country.contains_key(*c))
+            .filter(|c| !s.highlight.contains(c) && has_points(c))
             .map(|c| series_of(c, None))
             .collect();
         for (i, h) in s.highlight.iter().enumerate() {
-            if by_country.contains_key(h) {
+            if has_points(h) {
                 series.push(series_of(h, Some(PALETTE[i % PALETTE.len()])));
             }
         }

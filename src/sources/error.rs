@@ -40,6 +40,10 @@ pub enum SourceError {
         message: String,
         fix: Option<String>,
     },
+    /// A column, series or indicator named by the spec or an option is not in the source
+    /// (boxed: it is the largest variant).
+    #[error(transparent)]
+    NotFound(Box<NotFound>),
     /// The parsed table is inconsistent.
     #[error("{}: {source}", path.display())]
     Table {
@@ -47,6 +51,48 @@ pub enum SourceError {
         #[source]
         source: TableError,
     },
+}
+
+/// A name the source lacks. The message reads `column x2 not in cov.csv (columns iso3, year,
+/// x1)`; it carries no line, so a caller that knows where the name was written (a spec key)
+/// can attach that.
+#[derive(Debug, thiserror::Error)]
+#[error("{what} `{name}` not in {} ({}){}", path.display(), available_list(available), fix_suffix(fix))]
+pub struct NotFound {
+    /// The file or folder searched.
+    pub path: PathBuf,
+    /// What was looked for: `column`, `year column`, `indicator`, `series`, ….
+    pub what: String,
+    /// The name looked for.
+    pub name: String,
+    /// What the source has, e.g. (`columns`, [iso3, year, x1]) for `columns iso3, year, x1`.
+    pub available: (String, Vec<String>),
+    /// How to fix it (the nearest names first when there are any).
+    pub fix: Option<String>,
+}
+
+impl From<NotFound> for SourceError {
+    fn from(e: NotFound) -> Self {
+        SourceError::NotFound(Box::new(e))
+    }
+}
+
+/// `columns iso3, year, x1`; long lists are cut after 20 names with the count of the rest.
+fn available_list((kind, names): &(String, Vec<String>)) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return format!("no {kind}");
+    }
+    let mut list = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        list.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    format!("{kind} {list}")
 }
 
 fn fix_suffix(fix: &Option<String>) -> String {

@@ -7,9 +7,19 @@
 //! - `bilateral`: one row per (reporter, partner, year) with one value column, for flows such as
 //!   bilateral outward FDI.
 //!
-//! Empty cells (and the tokens listed in `missing`) are missing, never zero. Country cells are
-//! validated against the table's code system and written in its canonical spelling. Every
-//! error names file:line:column (column = 1-based field number) and the fix.
+//! Rules (docs/formats.md, "Your own tables"):
+//! - every data row has exactly as many fields as the header (a decimal comma such as
+//!   `5,8477` would otherwise shift the values into the next column);
+//! - a file needs a header and at least one data row;
+//! - numeric cells that are empty or one of [`DEFAULT_MISSING`] (`NA`, `.`, `..`, `n/a`,
+//!   `N/A`, `#N/A`), or a token of the source's `missing` option, are missing, never zero;
+//!   any other text is an error;
+//! - a year is a whole number: `2010` or `2010.0` (as Parquet and Stata exports write it),
+//!   never `1935.5`.
+//!
+//! Country cells are validated against the table's code system and written in its canonical
+//! spelling. Every error names file:line:column (column = 1-based field number) and the fix;
+//! [`probe`] checks a table's header and first row cheaply (for `gvc check`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -19,7 +29,14 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::sources::countries::{self, CodeSystem, CountryError};
+use crate::sources::error::NotFound;
 use crate::sources::SourceError;
+
+/// Cell texts that are missing values in every covariate reader (besides a source's own
+/// `missing` tokens): the empty cell, R's `NA`, Stata's `.`, WDI DataBank's `..`, `n/a`,
+/// `N/A` and Excel's `#N/A`. They apply to numeric cells only (a country cell `NA` is
+/// Namibia's ISO2 code, not a missing value).
+pub const DEFAULT_MISSING: [&str; 7] = ["", "NA", ".", "..", "n/a", "N/A", "#N/A"];
 
 /// One value of a country-year series.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +98,7 @@ pub struct TableSpec {
     pub value: Option<String>,
     /// `long`: the value columns to read (default: every column but country and year).
     pub columns: Option<Vec<String>>,
-    /// Cell texts that mean missing besides the empty cell (e.g. `["NA", ".."]`).
+    /// Cell texts that mean missing in addition to [`DEFAULT_MISSING`] (e.g. `["-999"]`).
     #[serde(default)]
     pub missing: Vec<String>,
     /// The file is Parquet (format `parquet`), read through the same rules as CSV.
@@ -100,6 +117,14 @@ impl TableSpec {
 
     fn value_name(&self) -> &str {
         self.value.as_deref().unwrap_or("value")
+    }
+
+    fn reporter_column(&self) -> &str {
+        self.reporter.as_deref().unwrap_or("reporter")
+    }
+
+    fn partner_column(&self) -> &str {
+        self.partner.as_deref().unwrap_or("partner")
     }
 
     /// The code system of the country cells (explicit `codes`, else the country column's
@@ -170,38 +195,152 @@ pub fn read_table(path: &Path, spec: &TableSpec) -> Result<TableData, SourceErro
     }
 }
 
-/// The series names a `csv` source offers (for the validator's "unknown column" message):
-/// long: the value columns; wide and bilateral: the one series name.
-pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
-    match spec.layout {
-        TableLayout::Long => {
-            let mut reader = Records::open(path, spec.parquet)?;
-            let Some((_, header)) = reader.next_record()? else {
-                return Err(empty_file(path));
-            };
-            let h = Header::new(path, header);
-            let country = h.require(spec.country_column(), 1, "country")?;
-            let year = h.require(spec.year_column(), 1, "year")?;
-            Ok(long_value_columns(&h, spec, country, year)?
-                .into_iter()
-                .map(|(_, name)| name)
-                .collect())
-        }
-        TableLayout::Wide | TableLayout::Bilateral => Ok(vec![spec.value_name().to_string()]),
+/// What [`probe`] learns about a covariate table without reading its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// The header's column names, in file order.
+    pub columns: Vec<String>,
+    /// The series the source offers, i.e. what `from = "<source>.<series>"` may name: the
+    /// value columns of a `long` table, the one series (`value`) of a `wide` or `bilateral`
+    /// one.
+    pub series: Vec<String>,
+}
+
+/// Checks a covariate table cheaply, for `gvc check`: the header names every column the spec
+/// needs (country, year, reporter, partner, value, `columns`), and at least one data row
+/// exists (CSV: the first data row is read and its field count checked; Parquet: only the
+/// schema and the row count are read). A column the spec names that the file lacks is
+/// [`NotFound`]: `column x2 not in cov.csv (columns iso3, year, x1)`.
+pub fn probe(path: &Path, spec: &TableSpec) -> Result<Probe, SourceError> {
+    let (header, has_rows) = if spec.parquet {
+        let (names, rows) = parquet_schema(path)?;
+        (Header::from_names(path, names), rows > 0)
+    } else {
+        let mut file = TableFile::open(path, false)?;
+        let has_rows = file.next_row()?.is_some();
+        (file.header, has_rows)
+    };
+    let series = resolve_columns(&header, spec)?;
+    if !has_rows {
+        return Err(no_data_rows(path));
     }
+    Ok(Probe {
+        series,
+        columns: header.names,
+    })
+}
+
+/// The series names a `csv` source offers (for the validator's "unknown column" message):
+/// long: the value columns; wide and bilateral: the one series name. See [`probe`].
+pub fn list_columns(path: &Path, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
+    probe(path, spec).map(|p| p.series)
+}
+
+/// The columns a `long` table reads, located in its header.
+struct LongColumns {
+    country: usize,
+    year: usize,
+    /// (column, name) of each value column.
+    values: Vec<(usize, String)>,
+}
+
+/// The columns a `wide` table reads.
+struct WideColumns {
+    country: usize,
+    /// (column, year, header text) of the year columns.
+    years: Vec<(usize, i32, String)>,
+    /// Header cells that are neither the country column nor a year.
+    ignored: Vec<String>,
+}
+
+/// The columns a `bilateral` table reads.
+struct BilateralColumns {
+    reporter: usize,
+    partner: usize,
+    year: usize,
+    value: usize,
+}
+
+/// Finds the columns `spec` names in the header for its layout (errors name the missing one
+/// and list the header) and returns the series the table offers.
+fn resolve_columns(h: &Header, spec: &TableSpec) -> Result<Vec<String>, SourceError> {
+    match spec.layout {
+        TableLayout::Long => Ok(long_columns(h, spec)?
+            .values
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect()),
+        TableLayout::Wide => wide_columns(h, spec).map(|_| vec![spec.value_name().to_string()]),
+        TableLayout::Bilateral => {
+            bilateral_columns(h, spec).map(|_| vec![spec.value_name().to_string()])
+        }
+    }
+}
+
+fn long_columns(h: &Header, spec: &TableSpec) -> Result<LongColumns, SourceError> {
+    let country = h.require(spec.country_column(), "country")?;
+    let year = h.require(spec.year_column(), "year")?;
+    let values = long_value_columns(h, spec, country, year)?;
+    Ok(LongColumns {
+        country,
+        year,
+        values,
+    })
+}
+
+fn wide_columns(h: &Header, spec: &TableSpec) -> Result<WideColumns, SourceError> {
+    let country = h.require(spec.country_column(), "country")?;
+    let mut years = Vec::new();
+    let mut ignored = Vec::new();
+    for (i, name) in h.names.iter().enumerate() {
+        if i == country {
+            continue;
+        }
+        match year_of_header(name).map_err(|message| SourceError::Text {
+            path: h.path.to_path_buf(),
+            line: 1,
+            column: i + 1,
+            message,
+            fix: Some("name the year columns by whole years (2007, 2008, ...)".into()),
+        })? {
+            Some(y) => years.push((i, y, name.clone())),
+            None => ignored.push(name.clone()),
+        }
+    }
+    if years.is_empty() {
+        return Err(SourceError::Text {
+            path: h.path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "a wide table needs year columns (2007, 2008, ...) and none was found".into(),
+            fix: Some("name the year columns by their year, or use layout = \"long\"".into()),
+        });
+    }
+    Ok(WideColumns {
+        country,
+        years,
+        ignored,
+    })
+}
+
+fn bilateral_columns(h: &Header, spec: &TableSpec) -> Result<BilateralColumns, SourceError> {
+    Ok(BilateralColumns {
+        reporter: h.require(spec.reporter_column(), "reporter")?,
+        partner: h.require(spec.partner_column(), "partner")?,
+        year: h.require(spec.year_column(), "year")?,
+        value: h.require(spec.value_name(), "value")?,
+    })
 }
 
 /// Reads a `long` table: one series per value column.
 pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
-    let mut reader = Records::open(path, spec.parquet)?;
-    let Some((_, header)) = reader.next_record()? else {
-        return Err(empty_file(path));
-    };
-    let h = Header::new(path, header);
-    let country_col = h.require(spec.country_column(), 1, "country")?;
-    let year_col = h.require(spec.year_column(), 1, "year")?;
-    let value_cols = long_value_columns(&h, spec, country_col, year_col)?;
+    let mut file = TableFile::open(path, spec.parquet)?;
+    let LongColumns {
+        country: country_col,
+        year: year_col,
+        values: value_cols,
+    } = long_columns(&file.header, spec)?;
     let mut columns: Vec<TableColumn> = value_cols
         .iter()
         .map(|(_, name)| TableColumn {
@@ -211,7 +350,7 @@ pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
         .collect();
     let mut seen: HashMap<(String, i32), usize> = HashMap::new();
     let cells = CellParser::new(path, &spec.missing);
-    while let Some((line, record)) = reader.next_record()? {
+    while let Some((line, record)) = file.next_row()? {
         let country = cells.country(&record, line, country_col, codes, spec.country_column())?;
         let year = cells.year(&record, line, year_col)?;
         if let Some(first) = seen.insert((country.clone(), year), line) {
@@ -246,36 +385,16 @@ pub fn read_long(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 /// write them) are data; other columns are listed in `ignored_columns`.
 pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
     let codes = spec.code_system();
-    let mut reader = Records::open(path, spec.parquet)?;
-    let Some((_, header)) = reader.next_record()? else {
-        return Err(empty_file(path));
-    };
-    let h = Header::new(path, header);
-    let country_col = h.require(spec.country_column(), 1, "country")?;
-    let mut year_cols = Vec::new();
-    let mut ignored = Vec::new();
-    for (i, name) in h.names.iter().enumerate() {
-        if i == country_col {
-            continue;
-        }
-        match year_of_header(name) {
-            Some(y) => year_cols.push((i, y, name.clone())),
-            None => ignored.push(name.clone()),
-        }
-    }
-    if year_cols.is_empty() {
-        return Err(SourceError::Text {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: "a wide table needs year columns (2007, 2008, ...) and none was found".into(),
-            fix: Some("name the year columns by their year, or use layout = \"long\"".into()),
-        });
-    }
+    let mut file = TableFile::open(path, spec.parquet)?;
+    let WideColumns {
+        country: country_col,
+        years: year_cols,
+        ignored,
+    } = wide_columns(&file.header, spec)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut observations = Vec::new();
     let cells = CellParser::new(path, &spec.missing);
-    while let Some((line, record)) = reader.next_record()? {
+    while let Some((line, record)) = file.next_row()? {
         let country = cells.country(&record, line, country_col, codes, spec.country_column())?;
         if let Some(first) = seen.insert(country.clone(), line) {
             return Err(duplicate(path, line, country_col, &country, first));
@@ -304,21 +423,18 @@ pub fn read_wide(path: &Path, spec: &TableSpec) -> Result<Table, SourceError> {
 /// Reads a `bilateral` table (reporter, partner, year, value).
 pub fn read_bilateral(path: &Path, spec: &TableSpec) -> Result<BilateralTable, SourceError> {
     let codes = spec.code_system();
-    let mut reader = Records::open(path, spec.parquet)?;
-    let Some((_, header)) = reader.next_record()? else {
-        return Err(empty_file(path));
-    };
-    let h = Header::new(path, header);
-    let reporter_name = spec.reporter.as_deref().unwrap_or("reporter");
-    let partner_name = spec.partner.as_deref().unwrap_or("partner");
-    let reporter_col = h.require(reporter_name, 1, "reporter")?;
-    let partner_col = h.require(partner_name, 1, "partner")?;
-    let year_col = h.require(spec.year_column(), 1, "year")?;
-    let value_col = h.require(spec.value_name(), 1, "value")?;
+    let mut file = TableFile::open(path, spec.parquet)?;
+    let BilateralColumns {
+        reporter: reporter_col,
+        partner: partner_col,
+        year: year_col,
+        value: value_col,
+    } = bilateral_columns(&file.header, spec)?;
+    let (reporter_name, partner_name) = (spec.reporter_column(), spec.partner_column());
     let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
     let mut observations = Vec::new();
     let cells = CellParser::new(path, &spec.missing);
-    while let Some((line, record)) = reader.next_record()? {
+    while let Some((line, record)) = file.next_row()? {
         let reporter = cells.country(&record, line, reporter_col, codes, reporter_name)?;
         let partner = cells.country(&record, line, partner_col, codes, partner_name)?;
         let year = cells.year(&record, line, year_col)?;
@@ -352,7 +468,7 @@ fn long_value_columns(
     match &spec.columns {
         Some(names) => names
             .iter()
-            .map(|n| h.require(n, 1, "value").map(|i| (i, n.clone())))
+            .map(|n| h.require(n, "value").map(|i| (i, n.clone())))
             .collect(),
         None => Ok(h
             .names
@@ -364,8 +480,10 @@ fn long_value_columns(
     }
 }
 
-/// `2007`, `X2007` (R) or `YR2007` / `2007 [YR2007]` (WDI DataBank) → 2007.
-fn year_of_header(name: &str) -> Option<i32> {
+/// The year a wide table's header cell names: `2007`, `2007.0`, `X2007` (R) or `YR2007` /
+/// `2007 [YR2007]` (WDI DataBank) → 2007; `None` for a cell that is not a year (a name
+/// column, ignored); an error for a number that is not a whole year (`1935.5`).
+fn year_of_header(name: &str) -> Result<Option<i32>, String> {
     let s = name.trim();
     let s = s.split_whitespace().next().unwrap_or(s);
     let digits = s
@@ -373,9 +491,37 @@ fn year_of_header(name: &str) -> Option<i32> {
         .or_else(|| s.strip_prefix('X'))
         .unwrap_or(s);
     if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse().ok()
-    } else {
-        None
+        return Ok(digits.parse().ok());
+    }
+    match whole_year(digits) {
+        YearText::Year(y) if (1000..=9999).contains(&y) => Ok(Some(y)),
+        YearText::Fraction(v) => Err(format!("year {v} is not a whole number")),
+        _ => Ok(None),
+    }
+}
+
+/// How a cell reads as a year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum YearText {
+    /// A whole number (`2010`, `2010.0`).
+    Year(i32),
+    /// A number with a fraction (`1935.5`).
+    Fraction(f64),
+    /// Not a number (or out of range).
+    NotANumber,
+}
+
+/// Reads `cell` as a year: an integer, or a float with no fraction (`2010.0`, written by
+/// Parquet and Stata exports of float columns). Never truncates: `1935.5` is a
+/// [`YearText::Fraction`].
+pub(crate) fn whole_year(cell: &str) -> YearText {
+    if let Ok(y) = cell.parse::<i32>() {
+        return YearText::Year(y);
+    }
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.fract() != 0.0 => YearText::Fraction(v),
+        Ok(v) if v.is_finite() && v.abs() < 1e6 => YearText::Year(v as i32),
+        _ => YearText::NotANumber,
     }
 }
 
@@ -385,6 +531,43 @@ fn empty_file(path: &Path) -> SourceError {
         message: "the file is empty (no header row)".into(),
         fix: Some("check the path of the source".into()),
     }
+}
+
+/// A file with a header and no data rows.
+pub(crate) fn no_data_rows(path: &Path) -> SourceError {
+    SourceError::Layout {
+        path: path.to_path_buf(),
+        message: "the file has a header but no data rows".into(),
+        fix: Some(
+            "add the data rows, or point the source's `path` at the file that has them".into(),
+        ),
+    }
+}
+
+/// A data row must have as many fields as the header.
+pub(crate) fn check_field_count(
+    path: &Path,
+    header_len: usize,
+    header_line: usize,
+    line: usize,
+    record: &csv::StringRecord,
+) -> Result<(), SourceError> {
+    if record.len() == header_len {
+        return Ok(());
+    }
+    Err(SourceError::Text {
+        path: path.to_path_buf(),
+        line,
+        column: record.len().min(header_len) + 1,
+        message: format!(
+            "row has {} fields but the header (line {header_line}) has {header_len}",
+            record.len()
+        ),
+        fix: Some(
+            "quote a cell that contains the delimiter (\"5,8477\") or write decimals with a point (5.8477); every row needs one cell per header column"
+                .into(),
+        ),
+    })
 }
 
 fn duplicate(path: &Path, line: usize, column: usize, what: &str, first: usize) -> SourceError {
@@ -431,9 +614,13 @@ impl<R> LineCounter<R> {
     }
 }
 
-/// A CSV file read record by record, with a leading UTF-8 byte-order mark removed, ragged
-/// rows allowed (the callers check the fields they need) and blank lines skipped. Line
-/// numbers are physical lines of the file (1-based).
+/// A CSV file read record by record, with a leading UTF-8 byte-order mark removed and blank
+/// lines skipped. Line numbers are physical lines of the file (1-based). Records of any
+/// width pass through (the WDI preamble lines are narrower than its header); every data row
+/// of a table is then checked by [`check_field_count`] (covariate tables through
+/// [`TableFile`], WDI files in the WDI reader), so a ragged row is an error at
+/// file:line:column. Only the WDI country-metadata files are read without that check: two
+/// columns found by name decide which rows are aggregates, and no value comes from them.
 pub(crate) struct CsvFile {
     path: PathBuf,
     reader: csv::Reader<LineCounter<BufReader<File>>>,
@@ -526,6 +713,78 @@ impl Records {
     }
 }
 
+/// A covariate table opened at its header. [`TableFile::next_row`] checks that every data row
+/// has the header's field count and fails on a file with a header but no data rows.
+struct TableFile<'a> {
+    path: &'a Path,
+    records: Records,
+    header: Header<'a>,
+    header_line: usize,
+    rows: usize,
+}
+
+impl<'a> TableFile<'a> {
+    fn open(path: &'a Path, parquet: bool) -> Result<TableFile<'a>, SourceError> {
+        let mut records = Records::open(path, parquet)?;
+        let Some((header_line, header)) = records.next_record()? else {
+            return Err(empty_file(path));
+        };
+        Ok(TableFile {
+            path,
+            records,
+            header: Header::new(path, header),
+            header_line,
+            rows: 0,
+        })
+    }
+
+    /// The next data row with its line; `None` at the end of a file that had data rows.
+    fn next_row(&mut self) -> Result<Option<(usize, csv::StringRecord)>, SourceError> {
+        match self.records.next_record()? {
+            Some((line, record)) => {
+                let width = self.header.names.len();
+                check_field_count(self.path, width, self.header_line, line, &record)?;
+                self.rows += 1;
+                Ok(Some((line, record)))
+            }
+            None if self.rows == 0 => Err(no_data_rows(self.path)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The column names and row count of a Parquet file, from its metadata (no data is read).
+fn parquet_schema(path: &Path) -> Result<(Vec<String>, usize), SourceError> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = File::open(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = ParquetReader::new(file);
+    let unreadable = |e: polars::prelude::PolarsError| not_parquet(path, e);
+    let names = reader
+        .schema()
+        .map_err(unreadable)?
+        .iter_names()
+        .map(|n| n.to_string())
+        .collect();
+    let rows = reader.num_rows().map_err(unreadable)?;
+    Ok((names, rows))
+}
+
+fn not_parquet(path: &Path, e: polars::prelude::PolarsError) -> SourceError {
+    SourceError::Text {
+        path: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        message: format!("not a readable Parquet file: {e}"),
+        fix: Some(
+            "write the table with a Parquet writer (polars, arrow, pandas) or use format = \"csv\""
+                .into(),
+        ),
+    }
+}
+
 /// Every row of a Parquet file as text records, the header first.
 fn parquet_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, SourceError> {
     use polars::prelude::{AnyValue, ParquetReader, SerReader};
@@ -535,13 +794,7 @@ fn parquet_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Sourc
     })?;
     let df = ParquetReader::new(file)
         .finish()
-        .map_err(|e| SourceError::Text {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: format!("not a readable Parquet file: {e}"),
-            fix: Some("write the table with a Parquet writer (polars, arrow, pandas) or use format = \"csv\"".into()),
-        })?;
+        .map_err(|e| not_parquet(path, e))?;
     let columns = df.columns();
     let mut out = Vec::with_capacity(df.height() + 1);
     out.push((
@@ -558,6 +811,9 @@ fn parquet_records(path: &Path) -> Result<Vec<(usize, csv::StringRecord)>, Sourc
                 Ok(AnyValue::Null) | Err(_) => String::new(),
                 Ok(AnyValue::String(v)) => v.to_string(),
                 Ok(AnyValue::StringOwned(v)) => v.to_string(),
+                // NaN is a float column's missing value (as null is).
+                Ok(AnyValue::Float64(v)) if v.is_nan() => String::new(),
+                Ok(AnyValue::Float32(v)) if v.is_nan() => String::new(),
                 Ok(AnyValue::Float64(v)) => v.to_string(),
                 Ok(AnyValue::Float32(v)) => v.to_string(),
                 Ok(AnyValue::Int64(v)) => v.to_string(),
@@ -608,38 +864,48 @@ pub(crate) struct Header<'a> {
 
 impl<'a> Header<'a> {
     pub(crate) fn new(path: &'a Path, record: csv::StringRecord) -> Header<'a> {
+        Header::from_names(path, record.iter().map(str::to_string).collect())
+    }
+
+    pub(crate) fn from_names(path: &'a Path, names: Vec<String>) -> Header<'a> {
         Header {
             path,
-            names: record.iter().map(|s| s.trim().to_string()).collect(),
+            names: names.iter().map(|s| s.trim().to_string()).collect(),
         }
     }
 
-    /// The 0-based index of the column called `name`.
-    pub(crate) fn require(
-        &self,
-        name: &str,
-        line: usize,
-        role: &str,
-    ) -> Result<usize, SourceError> {
+    /// The 0-based index of the column called `name` (its `role`: country, year, value, …),
+    /// or [`NotFound`] listing the header and the nearest names.
+    pub(crate) fn require(&self, name: &str, role: &str) -> Result<usize, SourceError> {
         if let Some(i) = self.names.iter().position(|n| n == name) {
             return Ok(i);
         }
         let nearest = countries::nearest_codes(name, self.names.iter().map(String::as_str));
-        let hint = if nearest.is_empty() {
-            format!("the columns are {}", self.names.join(", "))
-        } else {
-            format!("did you mean {}?", nearest.join(", "))
-        };
-        Err(SourceError::Text {
+        let rename = format!(
+            "rename the column or set the source's `{}` option to the right header",
+            role_key(role)
+        );
+        Err(NotFound {
             path: self.path.to_path_buf(),
-            line,
-            column: 1,
-            message: format!("no {role} column `{name}` in the header; {hint}"),
-            fix: Some(format!(
-                "rename the column or set the source's `{}` option to the right header",
-                role_key(role)
-            )),
-        })
+            what: match role {
+                "value" => "column".to_string(),
+                other => format!("{other} column"),
+            },
+            name: name.to_string(),
+            available: ("columns".into(), self.names.clone()),
+            fix: Some(did_you_mean(&nearest, &rename)),
+        }
+        .into())
+    }
+}
+
+/// `did you mean `x1`? <then>`, or just `then` when nothing is near.
+pub(crate) fn did_you_mean(nearest: &[String], then: &str) -> String {
+    if nearest.is_empty() {
+        then.to_string()
+    } else {
+        let quoted: Vec<String> = nearest.iter().map(|n| format!("`{n}`")).collect();
+        format!("did you mean {}? {then}", quoted.join(" or "))
     }
 }
 
@@ -650,7 +916,8 @@ fn role_key(role: &str) -> &str {
     }
 }
 
-/// Parses cells of one file: numbers, years and country codes, with located errors.
+/// Parses cells of one file: numbers, years and country codes, with located errors. Numeric
+/// cells that are [`DEFAULT_MISSING`] or one of the source's `missing` tokens are missing.
 pub(crate) struct CellParser<'a> {
     path: &'a Path,
     missing: &'a [String],
@@ -671,7 +938,13 @@ impl<'a> CellParser<'a> {
         }
     }
 
-    /// A numeric cell: `None` if empty or a `missing` token; an error if not a finite number.
+    /// Whether a (trimmed) numeric cell is a missing value.
+    fn is_missing(&self, cell: &str) -> bool {
+        DEFAULT_MISSING.contains(&cell) || self.missing.iter().any(|m| m == cell)
+    }
+
+    /// A numeric cell: `None` if missing ([`Self::is_missing`]); an error if not a finite
+    /// number.
     pub(crate) fn value(
         &self,
         record: &csv::StringRecord,
@@ -680,7 +953,7 @@ impl<'a> CellParser<'a> {
         header: &str,
     ) -> Result<Option<f64>, SourceError> {
         let cell = record.get(col).unwrap_or("").trim();
-        if cell.is_empty() || self.missing.iter().any(|m| m == cell) {
+        if self.is_missing(cell) {
             return Ok(None);
         }
         match cell.parse::<f64>() {
@@ -689,12 +962,13 @@ impl<'a> CellParser<'a> {
                 line,
                 col,
                 format!("`{cell}` in column `{header}` is not a number"),
-                "write a number, leave the cell empty for a missing value, or list the token in the source's `missing` option",
+                "write a number with a decimal point, leave the cell empty (or NA) for a missing value, or list the token in the source's `missing` option",
             )),
         }
     }
 
-    /// A year cell: an integer (a float with zero fraction such as `2010.0` is accepted).
+    /// A year cell: a whole number ([`whole_year`]: `2010`, or `2010.0` as float columns
+    /// export it); `1935.5` is an error, never truncated.
     pub(crate) fn year(
         &self,
         record: &csv::StringRecord,
@@ -702,20 +976,19 @@ impl<'a> CellParser<'a> {
         col: usize,
     ) -> Result<i32, SourceError> {
         let cell = record.get(col).unwrap_or("").trim();
-        let parsed = cell.parse::<i32>().ok().or_else(|| {
-            cell.parse::<f64>()
-                .ok()
-                .filter(|v| v.fract() == 0.0 && v.abs() < 1e6)
-                .map(|v| v as i32)
-        });
-        parsed.ok_or_else(|| {
-            self.error(
-                line,
-                col,
-                format!("`{cell}` is not a year"),
-                "write the calendar year as an integer such as 2010",
-            )
-        })
+        let fix = "write the calendar year as a whole number such as 2010";
+        match whole_year(cell) {
+            YearText::Year(y) => Ok(y),
+            YearText::Fraction(v) => {
+                Err(self.error(line, col, format!("year {v} is not a whole number"), fix))
+            }
+            YearText::NotANumber if cell.is_empty() => {
+                Err(self.error(line, col, "empty year cell".into(), fix))
+            }
+            YearText::NotANumber => {
+                Err(self.error(line, col, format!("`{cell}` is not a year"), fix))
+            }
+        }
     }
 
     /// A country cell, validated and canonicalised in `codes` (verbatim if `codes` is None).
@@ -762,12 +1035,26 @@ mod tests {
 
     #[test]
     fn year_headers() {
-        assert_eq!(year_of_header("2007"), Some(2007));
-        assert_eq!(year_of_header("X2007"), Some(2007));
-        assert_eq!(year_of_header("2007 [YR2007]"), Some(2007));
-        assert_eq!(year_of_header("YR2007"), Some(2007));
-        assert_eq!(year_of_header("Country Name"), None);
-        assert_eq!(year_of_header("207"), None);
+        assert_eq!(year_of_header("2007"), Ok(Some(2007)));
+        assert_eq!(year_of_header("X2007"), Ok(Some(2007)));
+        assert_eq!(year_of_header("2007 [YR2007]"), Ok(Some(2007)));
+        assert_eq!(year_of_header("YR2007"), Ok(Some(2007)));
+        assert_eq!(year_of_header("2007.0"), Ok(Some(2007)));
+        assert_eq!(year_of_header("Country Name"), Ok(None));
+        assert_eq!(year_of_header("207"), Ok(None));
+        assert_eq!(
+            year_of_header("1935.5"),
+            Err("year 1935.5 is not a whole number".to_string())
+        );
+    }
+
+    #[test]
+    fn years_are_whole_numbers_never_truncated() {
+        assert_eq!(whole_year("2010"), YearText::Year(2010));
+        assert_eq!(whole_year("2010.0"), YearText::Year(2010));
+        assert_eq!(whole_year("1935.5"), YearText::Fraction(1935.5));
+        assert_eq!(whole_year("20x0"), YearText::NotANumber);
+        assert_eq!(whole_year("inf"), YearText::NotANumber);
     }
 
     #[test]

@@ -21,14 +21,20 @@
 //! Rows of aggregates (regions, income groups: `WLD`, `EAS`, `HIC`, `EUU`, ...; see
 //! [`crate::sources::countries::WDI_AGGREGATES`]) are never returned as countries; rows whose
 //! code is neither a known economy nor a known aggregate are skipped too and listed in
-//! [`WdiSeries::unrecognised`]. Economy codes are returned as ISO3. Empty cells are missing,
-//! never zero.
+//! [`WdiSeries::unrecognised`]. Economy codes are returned as ISO3. Empty cells and the
+//! tokens of [`crate::sources::table::DEFAULT_MISSING`] (`NA`, `..`, `n/a`, …) are missing,
+//! never zero; every data row must have the header's field count, and a file with a header
+//! but no data rows is an error.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::sources::countries::{classify_wdi, levenshtein, WdiEntity};
-use crate::sources::table::{CellParser, CsvFile, Header, Observation};
+use crate::sources::error::NotFound;
+use crate::sources::table::{
+    check_field_count, did_you_mean, no_data_rows, whole_year, CellParser, CsvFile, Header,
+    Observation, YearText,
+};
 use crate::sources::SourceError;
 
 /// The four leading columns of the WDI wide layouts.
@@ -117,20 +123,8 @@ pub fn list_indicators(source: &Path) -> Result<Vec<WdiIndicator>, SourceError> 
 pub fn read_indicator(source: &Path, code: &str) -> Result<WdiSeries, SourceError> {
     let indicators = list_indicators(source)?;
     let Some(indicator) = indicators.iter().find(|i| i.code == code) else {
-        let nearest = nearest_indicators(code, indicators.iter().map(|i| i.code.as_str()));
-        let hint = if nearest.is_empty() {
-            format!("{} indicators available", indicators.len())
-        } else {
-            format!("nearest: {}", nearest.join(", "))
-        };
-        return Err(SourceError::Layout {
-            path: source.to_path_buf(),
-            message: format!("unknown WDI indicator code `{code}` ({hint})"),
-            fix: Some(
-                "use an indicator code of a file in this source, or add the indicator's CSV download to the folder"
-                    .into(),
-            ),
-        });
+        let codes = indicators.iter().map(|i| i.code.clone()).collect();
+        return Err(unknown_indicator(source, code, codes));
     };
     let extra_aggregates = country_metadata_aggregates(source)?;
     read_file(&indicator.file, code, &extra_aggregates)
@@ -167,6 +161,22 @@ pub fn read_file(
         )?,
     }
     Ok(series)
+}
+
+/// The error for an indicator `code` that no file of `source` holds:
+/// `indicator NY.GDP.PCAP.KD.ZS not in data/wdi (indicators …)` with the nearest codes.
+pub fn unknown_indicator(source: &Path, code: &str, available: Vec<String>) -> SourceError {
+    let nearest = nearest_indicators(code, available.iter().map(String::as_str));
+    NotFound {
+        path: source.to_path_buf(),
+        what: "indicator".into(),
+        name: code.to_string(),
+        available: ("indicators".into(), available),
+        fix: Some(did_you_mean(
+            &nearest,
+            "use an indicator code of a file in this source, or add the indicator's CSV download to the folder",
+        )),
+    }.into()
 }
 
 /// Up to 3 indicator codes close to `code` (edit distance at most a third of its length, at
@@ -261,6 +271,8 @@ fn country_metadata_aggregates(source: &Path) -> Result<HashSet<String>, SourceE
         if !is_country_metadata {
             continue;
         }
+        // Read leniently (no field-count check): only two columns are used, found by name,
+        // and they only decide which rows are aggregates; no value comes from this file.
         let mut reader = CsvFile::open(&path)?;
         let Some((_, header)) = reader.next_record()? else {
             continue;
@@ -422,16 +434,23 @@ fn year_columns(
         let year = (cell.len() == 4 && cell.bytes().all(|b| b.is_ascii_digit()))
             .then(|| cell.parse::<i32>().ok())
             .flatten();
-        match year {
-            Some(y) => years.push((i, y)),
-            None => {
+        match (year, whole_year(cell)) {
+            (Some(y), _) => years.push((i, y)),
+            (None, found) => {
+                let message = match found {
+                    YearText::Fraction(v) => format!("year {v} is not a whole number"),
+                    _ => format!(
+                        "changed WDI header: expected a year in column {}, found `{cell}`",
+                        i + 1
+                    ),
+                };
                 return Err(SourceError::Text {
                     path: path.to_path_buf(),
                     line,
                     column: i + 1,
-                    message: format!("changed WDI header: expected a year in column {}, found `{cell}`", i + 1),
+                    message,
                     fix: Some("the columns after `Indicator Code` must be the years 1960, 1961, ... as in the World Bank download".into()),
-                })
+                });
             }
         }
     }
@@ -451,6 +470,9 @@ fn indicators_in_file(path: &Path) -> Result<Vec<WdiIndicator>, SourceError> {
     let mut reader = CsvFile::open(path)?;
     let opened = open_layout(path, &mut reader)?;
     if let Some(code) = opened.ddf_code {
+        if reader.next_record()?.is_none() {
+            return Err(no_data_rows(path));
+        }
         return Ok(vec![WdiIndicator {
             code,
             name: None,
@@ -460,7 +482,10 @@ fn indicators_in_file(path: &Path) -> Result<Vec<WdiIndicator>, SourceError> {
     }
     let mut seen: Vec<WdiIndicator> = Vec::new();
     let mut known: HashSet<String> = HashSet::new();
+    let mut rows = 0;
     while let Some((line, record)) = reader.next_record()? {
+        rows += 1;
+        check_field_count(path, opened.header.len(), opened.header_line, line, &record)?;
         let code = record.get(3).unwrap_or("").trim();
         if code.is_empty() {
             return Err(SourceError::Text {
@@ -480,6 +505,9 @@ fn indicators_in_file(path: &Path) -> Result<Vec<WdiIndicator>, SourceError> {
             });
         }
     }
+    if rows == 0 {
+        return Err(no_data_rows(path));
+    }
     Ok(seen)
 }
 
@@ -494,25 +522,9 @@ fn read_wide_rows(
     let cells = CellParser::new(path, &[]);
     let mut first_line: HashMap<String, usize> = HashMap::new();
     while let Some((line, record)) = reader.next_record()? {
+        check_field_count(path, opened.header.len(), opened.header_line, line, &record)?;
         if record.get(3).map(str::trim) != Some(code) {
             continue;
-        }
-        if record.len() != opened.header.len() {
-            return Err(SourceError::Text {
-                path: path.to_path_buf(),
-                line,
-                column: record.len().min(opened.header.len()) + 1,
-                message: format!(
-                    "row has {} fields but the header (line {}) has {}",
-                    record.len(),
-                    opened.header_line,
-                    opened.header.len()
-                ),
-                fix: Some(
-                    "the row is truncated or has extra separators; restore it from the download"
-                        .into(),
-                ),
-            });
         }
         if series.name.is_empty() {
             series.name = record.get(2).unwrap_or("").trim().to_string();
@@ -559,6 +571,7 @@ fn read_ddf_rows(
     let concept = opened.header.get(2).cloned().unwrap_or_default();
     let mut first_line: HashMap<(String, i32), usize> = HashMap::new();
     while let Some((line, record)) = reader.next_record()? {
+        check_field_count(path, opened.header.len(), opened.header_line, line, &record)?;
         let raw_code = record.get(0).unwrap_or("").trim().to_ascii_uppercase();
         let year = cells.year(&record, line, 1)?;
         let Some(iso3) = economy_code(&raw_code, "", line, extra_aggregates, series) else {

@@ -262,13 +262,16 @@ fn wdi_non_numeric_cell_is_located() {
     write(
         &dir,
         "API_X.Y_DS2_en_csv_v2_1.csv",
-        &api_file(HEADER, &["\"China\",\"CHN\",\"X\",\"X.Y\",\"1.5\",\"n/a\""]),
+        &api_file(
+            HEADER,
+            &["\"China\",\"CHN\",\"X\",\"X.Y\",\"1.5\",\"n.a.\""],
+        ),
     );
     let err = wdi::read_indicator(&dir, "X.Y").unwrap_err();
     let (line, column, message, fix) = located(&err);
     assert_eq!((line, column), (6, 6), "{err}");
     assert!(
-        message.contains("`n/a` in column `2008` is not a number"),
+        message.contains("`n.a.` in column `2008` is not a number"),
         "{message}"
     );
     assert!(fix.contains("leave the cell empty"), "{fix}");
@@ -291,10 +294,13 @@ fn wdi_unknown_indicator_names_nearest() {
     let err = wdi::read_indicator(&folder, "NY.GDP.PCAP.KD.ZS").unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("unknown WDI indicator code `NY.GDP.PCAP.KD.ZS`"),
+        text.starts_with(&format!(
+            "indicator `NY.GDP.PCAP.KD.ZS` not in {} (indicators ",
+            folder.display()
+        )),
         "{text}"
     );
-    assert!(text.contains("nearest: NY.GDP.PCAP.KD.ZG"), "{text}");
+    assert!(text.contains("did you mean `NY.GDP.PCAP.KD.ZG`?"), "{text}");
     assert!(text.contains(&folder.display().to_string()), "{text}");
     assert!(text.contains("fix:"), "{text}");
 }
@@ -489,7 +495,7 @@ fn table_errors_are_located() {
         "{message}"
     );
     // non-numeric and bad year
-    let path = write(&dir, "a.csv", "iso3,year,x\nCHN,2010,1,\nIDN,2010,1.2.3\n");
+    let path = write(&dir, "a.csv", "iso3,year,x\nCHN,2010,1\nIDN,2010,1.2.3\n");
     let (line, column, message, _) = located(&table::read_long(&path, &spec).unwrap_err());
     assert_eq!((line, column), (3, 3));
     assert!(
@@ -499,14 +505,17 @@ fn table_errors_are_located() {
     let path = write(&dir, "a.csv", "iso3,year,x\nCHN,20x0,1\n");
     let (line, column, _, _) = located(&table::read_long(&path, &spec).unwrap_err());
     assert_eq!((line, column), (2, 2));
-    // missing column: nearest header
+    // missing column: the header listed, nearest name in the fix
     let path = write(&dir, "a.csv", "iso3,yaer,x\nCHN,2010,1\n");
-    let (_, _, message, fix) = located(&table::read_long(&path, &spec).unwrap_err());
+    let message = table::read_long(&path, &spec).unwrap_err().to_string();
     assert!(
-        message.contains("no year column `year`") && message.contains("yaer"),
+        message.contains(&format!(
+            "year column `year` not in {} (columns iso3, yaer, x)",
+            path.display()
+        )) && message.contains("did you mean `yaer`?")
+            && message.contains("`year` option"),
         "{message}"
     );
-    assert!(fix.contains("`year`"), "{fix}");
 }
 
 #[test]
@@ -639,24 +648,29 @@ fn write_parquet(path: &Path, mut df: polars::prelude::DataFrame) {
     ParquetWriter::new(file).finish(&mut df).unwrap();
 }
 
+/// Writes `columns` (all of one length) as a Parquet file.
+fn write_columns(path: &Path, columns: Vec<polars::prelude::Column>) {
+    let height = columns.first().map_or(0, |c| c.len());
+    write_parquet(
+        path,
+        polars::prelude::DataFrame::new(height, columns).unwrap(),
+    );
+}
+
 #[test]
 fn parquet_tables_read_like_their_csv() {
     use polars::prelude::*;
     let dir = common::fresh_dir("parquet_tables");
     // Long: string codes, integer years, a float column with a null, an integer column.
     let long = dir.join("controls.parquet");
-    write_parquet(
+    write_columns(
         &long,
-        DataFrame::new(
-            3,
-            vec![
-                Column::new("iso3".into(), ["CHN", "chn", "IDN"]),
-                Column::new("year".into(), [2010i64, 2011, 2010]),
-                Column::new("sofdi".into(), [Some(1.5f64), None, Some(-0.1)]),
-                Column::new("rta".into(), [1i32, 0, 1]),
-            ],
-        )
-        .unwrap(),
+        vec![
+            Column::new("iso3".into(), ["CHN", "chn", "IDN"]),
+            Column::new("year".into(), [2010i64, 2011, 2010]),
+            Column::new("sofdi".into(), [Some(1.5f64), None, Some(-0.1)]),
+            Column::new("rta".into(), [1i32, 0, 1]),
+        ],
     );
     let spec = TableSpec {
         country: Some("iso3".into()),
@@ -675,18 +689,14 @@ fn parquet_tables_read_like_their_csv() {
 
     // Bilateral through the layout key.
     let bil = dir.join("ofdi.parquet");
-    write_parquet(
+    write_columns(
         &bil,
-        DataFrame::new(
-            2,
-            vec![
-                Column::new("reporter".into(), ["CHN", "CHN"]),
-                Column::new("partner".into(), ["IDN", "THA"]),
-                Column::new("year".into(), [2010i64, 2010]),
-                Column::new("value".into(), [3.0f64, 4.5]),
-            ],
-        )
-        .unwrap(),
+        vec![
+            Column::new("reporter".into(), ["CHN", "CHN"]),
+            Column::new("partner".into(), ["IDN", "THA"]),
+            Column::new("year".into(), [2010i64, 2010]),
+            Column::new("value".into(), [3.0f64, 4.5]),
+        ],
     );
     let spec = TableSpec {
         layout: TableLayout::Bilateral,
@@ -700,17 +710,13 @@ fn parquet_tables_read_like_their_csv() {
 
     // Errors are placed as in the CSV of the same table: data row 3 is line 4.
     let bad = dir.join("bad.parquet");
-    write_parquet(
+    write_columns(
         &bad,
-        DataFrame::new(
-            3,
-            vec![
-                Column::new("iso3".into(), ["CHN", "IDN", "PRC"]),
-                Column::new("year".into(), [2010i64, 2010, 2010]),
-                Column::new("x".into(), [1.0f64, 2.0, 3.0]),
-            ],
-        )
-        .unwrap(),
+        vec![
+            Column::new("iso3".into(), ["CHN", "IDN", "PRC"]),
+            Column::new("year".into(), [2010i64, 2010, 2010]),
+            Column::new("x".into(), [1.0f64, 2.0, 3.0]),
+        ],
     );
     let spec = TableSpec {
         country: Some("iso3".into()),
@@ -765,5 +771,396 @@ sofdi = { from = "controls.sofdi", label = "OFDI spillover" }
     assert!(
         missing.contains("sofdi,2,4,CHN 2011; IDN 2011"),
         "{missing}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad covariate inputs (issue #13): field counts, years, missing tokens, empty tables, probe
+// ---------------------------------------------------------------------------------------------
+
+fn iso3_spec(layout: TableLayout) -> TableSpec {
+    TableSpec {
+        layout,
+        country: Some("iso3".into()),
+        codes: Some(CodeSystem::Iso3),
+        ..TableSpec::default()
+    }
+}
+
+/// A decimal comma (`5,8477`) splits a cell in two; the row must be rejected, not read with
+/// its values shifted one column right.
+#[test]
+fn covariate_rows_with_a_wrong_field_count_are_located() {
+    let dir = common::fresh_dir("field_count");
+    let spec = iso3_spec(TableLayout::Long);
+    let path = write(
+        &dir,
+        "cov.csv",
+        "iso3,year,x,y\nCHN,2011,1,2\nCHN,2012,5,8477,4.6919\n",
+    );
+    let (line, column, message, fix) = located(&table::read_long(&path, &spec).unwrap_err());
+    assert_eq!((line, column), (3, 5));
+    assert_eq!(message, "row has 5 fields but the header (line 1) has 4");
+    assert!(fix.contains("decimal") && fix.contains("quote"), "{fix}");
+    // too few fields
+    let path = write(&dir, "cov.csv", "iso3,year,x,y\nCHN,2011,1,2\nIDN,2011,3\n");
+    let (line, column, message, _) = located(&table::read_long(&path, &spec).unwrap_err());
+    assert_eq!((line, column), (3, 4));
+    assert!(message.starts_with("row has 3 fields"), "{message}");
+    // the same rule in the wide and bilateral layouts
+    let path = write(&dir, "wide.csv", "iso3,2007,2008\nCHN,1,2\nIDN,1,5,5\n");
+    let (line, _, message, _) =
+        located(&table::read_wide(&path, &iso3_spec(TableLayout::Wide)).unwrap_err());
+    assert_eq!(
+        (line, message.as_str()),
+        (3, "row has 4 fields but the header (line 1) has 3")
+    );
+    let path = write(
+        &dir,
+        "bil.csv",
+        "reporter,partner,year,value\nCHN,IDN,2010,3,5\n",
+    );
+    let (line, column, _, _) =
+        located(&table::read_bilateral(&path, &iso3_spec(TableLayout::Bilateral)).unwrap_err());
+    assert_eq!((line, column), (2, 5));
+    // WDI: a DDF row and a ragged row of another indicator of a wide file
+    let ddf = common::fresh_dir("field_count_ddf");
+    write(
+        &ddf,
+        "ddf--datapoints--ny_gdp_pcap_kd_zg--by--economy--year.csv",
+        "economy,year,ny_gdp_pcap_kd_zg\nchn,2010,9,5\n",
+    );
+    let (line, column, _, _) =
+        located(&wdi::read_indicator(&ddf, "NY.GDP.PCAP.KD.ZG").unwrap_err());
+    assert_eq!((line, column), (2, 4));
+    let bulk = common::fresh_dir("field_count_bulk");
+    write(
+        &bulk,
+        "WDICSV.csv",
+        "Country Name,Country Code,Indicator Name,Indicator Code,2007,2008\n\
+         China,CHN,A,A.B,1,2\n\
+         China,CHN,X,X.Y,1,5,3\n",
+    );
+    let (line, column, _, _) = located(&wdi::read_indicator(&bulk, "A.B").unwrap_err());
+    assert_eq!((line, column), (3, 7));
+}
+
+#[test]
+fn covariate_years_are_whole_numbers() {
+    use polars::prelude::*;
+    let dir = common::fresh_dir("years");
+    let spec = iso3_spec(TableLayout::Long);
+    let path = write(&dir, "cov.csv", "iso3,year,x\nCHN,2010,1\nCHN,1935.5,2\n");
+    let (line, column, message, _) = located(&table::read_long(&path, &spec).unwrap_err());
+    assert_eq!((line, column), (3, 2));
+    assert_eq!(message, "year 1935.5 is not a whole number");
+    // an integral float is the year (Stata and Parquet exports of float columns)
+    let path = write(&dir, "cov.csv", "iso3,year,x\nCHN,2010.0,1\n");
+    let t = table::read_long(&path, &spec).unwrap();
+    assert_eq!(
+        value(&t.column("x").unwrap().observations, "CHN", 2010),
+        Some(1.0)
+    );
+    // bilateral
+    let path = write(
+        &dir,
+        "bil.csv",
+        "reporter,partner,year,value\nCHN,IDN,1935.5,3\n",
+    );
+    let (line, column, message, _) =
+        located(&table::read_bilateral(&path, &iso3_spec(TableLayout::Bilateral)).unwrap_err());
+    assert_eq!(
+        (line, column, message.as_str()),
+        (2, 3, "year 1935.5 is not a whole number")
+    );
+    // wide: a year header
+    let path = write(&dir, "wide.csv", "iso3,2007,1935.5\nCHN,1,2\n");
+    let (line, column, message, _) =
+        located(&table::read_wide(&path, &iso3_spec(TableLayout::Wide)).unwrap_err());
+    assert_eq!(
+        (line, column, message.as_str()),
+        (1, 3, "year 1935.5 is not a whole number")
+    );
+    // parquet: a float year column
+    let pq = dir.join("cov.parquet");
+    write_columns(
+        &pq,
+        vec![
+            Column::new("iso3".into(), ["CHN", "IDN"]),
+            Column::new("year".into(), [2010.0f64, 1935.5]),
+            Column::new("x".into(), [1.0f64, 2.0]),
+        ],
+    );
+    let pspec = TableSpec {
+        parquet: true,
+        ..spec.clone()
+    };
+    let (line, column, message, _) = located(&table::read_long(&pq, &pspec).unwrap_err());
+    assert_eq!(
+        (line, column, message.as_str()),
+        (3, 2, "year 1935.5 is not a whole number")
+    );
+    // WDI: a DDF year cell and a wide header
+    let ddf = common::fresh_dir("years_ddf");
+    write(
+        &ddf,
+        "ddf--datapoints--ny_gdp_pcap_kd_zg--by--economy--year.csv",
+        "economy,year,ny_gdp_pcap_kd_zg\nchn,1935.5,9\n",
+    );
+    let (line, column, message, _) =
+        located(&wdi::read_indicator(&ddf, "NY.GDP.PCAP.KD.ZG").unwrap_err());
+    assert_eq!(
+        (line, column, message.as_str()),
+        (2, 2, "year 1935.5 is not a whole number")
+    );
+    let bulk = common::fresh_dir("years_bulk");
+    write(
+        &bulk,
+        "WDICSV.csv",
+        "Country Name,Country Code,Indicator Name,Indicator Code,2007,1935.5\nChina,CHN,A,A.B,1,2\n",
+    );
+    let (line, column, message, _) = located(&wdi::read_indicator(&bulk, "A.B").unwrap_err());
+    assert_eq!(
+        (line, column, message.as_str()),
+        (1, 6, "year 1935.5 is not a whole number")
+    );
+}
+
+#[test]
+fn missing_tokens_are_missing_by_default_in_every_reader() {
+    use polars::prelude::*;
+    let dir = common::fresh_dir("missing_tokens");
+    let spec = iso3_spec(TableLayout::Long);
+    let path = write(
+        &dir,
+        "cov.csv",
+        "iso3,year,x\nCHN,2001,NA\nCHN,2002,.\nCHN,2003,n/a\nCHN,2004,N/A\nCHN,2005,..\nCHN,2006,#N/A\nCHN,2007,\nCHN,2008,-999\nCHN,2009,1.5\n",
+    );
+    // `missing` extends the defaults
+    let with_option = TableSpec {
+        missing: vec!["-999".into()],
+        ..spec.clone()
+    };
+    let t = table::read_long(&path, &with_option).unwrap();
+    let obs = &t.column("x").unwrap().observations;
+    assert_eq!(obs.len(), 1, "{obs:?}");
+    assert_eq!(value(obs, "CHN", 2009), Some(1.5));
+    // without the option, -999 is a number (a real value)
+    let t = table::read_long(&path, &spec).unwrap();
+    assert_eq!(
+        value(&t.column("x").unwrap().observations, "CHN", 2008),
+        Some(-999.0)
+    );
+    // a country cell `NA` (Namibia, ISO2) is a code, not a missing value
+    let path = write(&dir, "iso2.csv", "country,year,x\nNA,2010,1\n");
+    let t = table::read_long(&path, &TableSpec::default()).unwrap();
+    assert_eq!(
+        value(&t.column("x").unwrap().observations, "NA", 2010),
+        Some(1.0)
+    );
+    // wide and bilateral
+    let path = write(&dir, "wide.csv", "iso3,2007,2008\nCHN,.,NA\nIDN,1,n/a\n");
+    let t = table::read_wide(&path, &iso3_spec(TableLayout::Wide)).unwrap();
+    assert_eq!(t.columns[0].observations.len(), 1);
+    let path = write(
+        &dir,
+        "bil.csv",
+        "reporter,partner,year,value\nCHN,IDN,2010,NA\nCHN,THA,2010,2\n",
+    );
+    let t = table::read_bilateral(&path, &iso3_spec(TableLayout::Bilateral)).unwrap();
+    assert_eq!(t.observations.len(), 1);
+    // WDI (DataBank writes `..`)
+    let wdi_dir = common::fresh_dir("missing_wdi");
+    write(
+        &wdi_dir,
+        "API_X.Y_DS2_en_csv_v2_1.csv",
+        &api_file(
+            HEADER,
+            &[
+                "\"China\",\"CHN\",\"X\",\"X.Y\",\"..\",\"NA\"",
+                "\"India\",\"IND\",\"X\",\"X.Y\",\"n/a\",\"2\"",
+            ],
+        ),
+    );
+    let s = wdi::read_indicator(&wdi_dir, "X.Y").unwrap();
+    assert_eq!(s.observations.len(), 1);
+    assert_eq!(value(&s.observations, "IND", 2008), Some(2.0));
+    // parquet: NaN in a float column is missing like null; text in a numeric column is located
+    let pq = dir.join("cov.parquet");
+    write_columns(
+        &pq,
+        vec![
+            Column::new("iso3".into(), ["CHN", "IDN"]),
+            Column::new("year".into(), [2010i64, 2010]),
+            Column::new("x".into(), [f64::NAN, 2.0]),
+            Column::new("y".into(), ["1", "abc"]),
+        ],
+    );
+    let pspec = TableSpec {
+        parquet: true,
+        columns: Some(vec!["x".into()]),
+        ..spec.clone()
+    };
+    let t = table::read_long(&pq, &pspec).unwrap();
+    assert_eq!(t.column("x").unwrap().observations.len(), 1);
+    let pspec = TableSpec {
+        parquet: true,
+        ..spec.clone()
+    };
+    let err = table::read_long(&pq, &pspec).unwrap_err();
+    let (line, column, message, _) = located(&err);
+    assert_eq!((line, column), (3, 4));
+    assert!(
+        message.contains("`abc` in column `y` is not a number"),
+        "{message}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:3:4:", pq.display())),
+        "{err}"
+    );
+    // text in the numeric columns of the other layouts
+    let path = write(&dir, "wide.csv", "iso3,2007\nCHN,1.2.3\n");
+    let (line, column, _, _) =
+        located(&table::read_wide(&path, &iso3_spec(TableLayout::Wide)).unwrap_err());
+    assert_eq!((line, column), (2, 2));
+    let path = write(
+        &dir,
+        "bil.csv",
+        "reporter,partner,year,value\nCHN,IDN,2010,abc\n",
+    );
+    let (line, column, _, _) =
+        located(&table::read_bilateral(&path, &iso3_spec(TableLayout::Bilateral)).unwrap_err());
+    assert_eq!((line, column), (2, 4));
+}
+
+#[test]
+fn header_only_covariate_files_are_errors() {
+    use polars::prelude::*;
+    let dir = common::fresh_dir("header_only");
+    let check = |err: SourceError, path: &Path| {
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&path.display().to_string())
+                && text.contains("header but no data rows"),
+            "{text}"
+        );
+    };
+    let path = write(&dir, "cov.csv", "iso3,year,x\n");
+    check(
+        table::read_long(&path, &iso3_spec(TableLayout::Long)).unwrap_err(),
+        &path,
+    );
+    check(
+        table::probe(&path, &iso3_spec(TableLayout::Long)).unwrap_err(),
+        &path,
+    );
+    let path = write(&dir, "wide.csv", "iso3,2007\n\n");
+    check(
+        table::read_wide(&path, &iso3_spec(TableLayout::Wide)).unwrap_err(),
+        &path,
+    );
+    let path = write(&dir, "bil.csv", "reporter,partner,year,value\n");
+    check(
+        table::read_bilateral(&path, &iso3_spec(TableLayout::Bilateral)).unwrap_err(),
+        &path,
+    );
+    let pq = dir.join("empty.parquet");
+    write_columns(
+        &pq,
+        vec![
+            Column::new("iso3".into(), Vec::<String>::new()),
+            Column::new("year".into(), Vec::<i64>::new()),
+            Column::new("x".into(), Vec::<f64>::new()),
+        ],
+    );
+    let pspec = TableSpec {
+        parquet: true,
+        ..iso3_spec(TableLayout::Long)
+    };
+    check(table::read_long(&pq, &pspec).unwrap_err(), &pq);
+    check(table::probe(&pq, &pspec).unwrap_err(), &pq);
+    // WDI: an API download and a DDF file with a header and nothing else
+    let wdi_dir = common::fresh_dir("header_only_wdi");
+    let api = write(
+        &wdi_dir,
+        "API_X.Y_DS2_en_csv_v2_1.csv",
+        &api_file(HEADER, &[]),
+    );
+    check(wdi::read_indicator(&wdi_dir, "X.Y").unwrap_err(), &api);
+    let ddf_dir = common::fresh_dir("header_only_ddf");
+    let ddf = write(
+        &ddf_dir,
+        "ddf--datapoints--x_y--by--economy--year.csv",
+        "economy,year,x_y\n",
+    );
+    check(wdi::list_indicators(&ddf_dir).unwrap_err(), &ddf);
+}
+
+#[test]
+fn probe_lists_columns_and_names_a_missing_one() {
+    use polars::prelude::*;
+    let dir = common::fresh_dir("probe");
+    let path = write(&dir, "cov.csv", "iso3,year,x1\nCHN,2010,1\nCHN,2011,oops\n");
+    let spec = iso3_spec(TableLayout::Long);
+    // the probe reads the header and the first row only (the bad cell on line 3 is not seen)
+    let p = table::probe(&path, &spec).unwrap();
+    assert_eq!(p.columns, ["iso3", "year", "x1"]);
+    assert_eq!(p.series, ["x1"]);
+    let asked = TableSpec {
+        columns: Some(vec!["x2".into()]),
+        ..spec.clone()
+    };
+    let err = table::probe(&path, &asked).unwrap_err();
+    assert!(matches!(err, SourceError::NotFound(_)), "{err:?}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "column `x2` not in {} (columns iso3, year, x1)",
+            path.display()
+        )),
+        "{err}"
+    );
+    // the first data row's field count is checked
+    let path = write(&dir, "ragged.csv", "iso3,year,x1\nCHN,2010,1,5\n");
+    let (line, _, _, _) = located(&table::probe(&path, &spec).unwrap_err());
+    assert_eq!(line, 2);
+    // parquet: schema and row count only
+    let pq = dir.join("cov.parquet");
+    write_columns(
+        &pq,
+        vec![
+            Column::new("iso3".into(), ["CHN"]),
+            Column::new("year".into(), [2010i64]),
+            Column::new("x1".into(), [1.0f64]),
+        ],
+    );
+    let pspec = TableSpec {
+        parquet: true,
+        ..asked.clone()
+    };
+    let err = table::probe(&pq, &pspec).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "column `x2` not in {} (columns iso3, year, x1)",
+            pq.display()
+        )),
+        "{err}"
+    );
+    let pspec = TableSpec {
+        parquet: true,
+        ..spec.clone()
+    };
+    assert_eq!(table::probe(&pq, &pspec).unwrap().series, ["x1"]);
+    // the engine's question "does source S have C" (from = "S.C")
+    use gvc::sources::{check_series, CovariateSource};
+    let source = CovariateSource::Table {
+        path: &pq,
+        spec: &pspec,
+    };
+    check_series(&source, "x1").unwrap();
+    let err = check_series(&source, "x2").unwrap_err().to_string();
+    assert!(
+        err.contains("column `x2` not in") && err.contains("did you mean `x1`?"),
+        "{err}"
     );
 }

@@ -206,13 +206,16 @@ fn file_bytes_change_keys_and_labels_change_only_the_report() {
             .map(|(id, _)| id.clone())
             .collect()
     };
-    // Byte 40 of the 2010 table (a digit of a cell; same size).
+    // A digit of a data cell (same size), below the header.
     let flip = |p: &Path| {
         let mut b = std::fs::read(p).unwrap();
-        let i = b
-            .iter()
-            .position(|c| c.is_ascii_digit() && *c != b'9')
-            .unwrap();
+        // A digit of a data cell, below the header line.
+        let body = b.iter().position(|c| *c == b'\n').unwrap();
+        let i = body
+            + b[body..]
+                .iter()
+                .position(|c| c.is_ascii_digit() && *c != b'9')
+                .unwrap();
         b[i] += 1;
         std::fs::write(p, b).unwrap();
     };

@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 mod bad_inputs;
+mod bad_tables;
 mod bri_study;
 mod choices;
 mod cli_foundation;

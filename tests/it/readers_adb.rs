@@ -10,22 +10,11 @@ use std::time::Instant;
 use gvc::iot::IoTable;
 use gvc::sources::mrio::adb::{read, AdbOptions};
 use gvc::sources::mrio::labelled_csv::{self, LabelledCsvOptions};
-use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
 use gvc::sources::mrio::{read_table, MrioFormat, MrioOptions, OutputSource};
 use gvc::sources::SourceError;
-use support::{adb_sheet, write_adb_workbook, AdbEdition, AdbSheet, XCell, FIRST_COL, FIRST_ROW};
-
-/// 3 economies × 4 sectors × F1..F5, year 2005: n = 12, 15 final-demand columns, ToT = col 27.
-fn small_table() -> IoTable {
-    let spec = SyntheticSpec {
-        seed: 17,
-        countries: vec!["PRC".into(), "KAZ".into(), "RoW".into()],
-        sectors: Names::Count(4),
-        fd_categories: Names::Count(5),
-        years: vec![],
-    };
-    generate(&spec, 2005).unwrap()
-}
+use support::{
+    adb_sheet, small_table, write_adb_workbook, AdbEdition, AdbSheet, XCell, FIRST_COL, FIRST_ROW,
+};
 
 fn assert_same_table(a: &IoTable, b: &IoTable) {
     assert_eq!(a.countries, b.countries);

@@ -600,6 +600,44 @@ fn indicator_tables_and_figures() {
     assert_eq!(kaz[6], "—", "the 2012 gap shows as a dash");
 }
 
+/// An economy with no trade (all rows and columns zero) has no participation or position:
+/// the decomposition gives NaN (docs/measures.md), which the indicator tables show as missing
+/// instead of failing the report.
+#[test]
+fn missing_indicators_of_an_economy_without_trade_show_as_missing() {
+    let Some(g) = grunfeld() else { return };
+    let mut input = input(&g);
+    for year in 2007..=2017 {
+        for measure in ["gvc_participation", "gvc_position"] {
+            input.indicators.push(IndicatorRow {
+                country: "MAL".into(),
+                year,
+                measure: measure.into(),
+                value: f64::NAN,
+            });
+        }
+    }
+    let files = render(&input, None).expect("render with NaN indicators");
+    let summary = table_lines(file(&files, "tables/gvc_indicators.md"));
+    let mal = summary
+        .iter()
+        .find(|r| r[0] == "MAL" || r[0] == "Malaysia")
+        .expect("MAL row");
+    assert!(mal[1..].iter().all(|c| c == "—"), "{mal:?}");
+    let by_year = table_lines(file(&files, "tables/gvc_position_by_year.md"));
+    let mal = by_year
+        .iter()
+        .find(|r| r[0] == "MAL" || r[0] == "Malaysia")
+        .expect("MAL row in the by-year table");
+    assert!(mal[1..].iter().all(|c| c == "—"), "{mal:?}");
+    // the sample mean is over the countries with a value
+    let svg = file(&files, "figures/gvc_position_over_time.svg");
+    assert!(
+        !svg.contains("Malaysia") && !svg.contains(">MAL<"),
+        "no line for MAL"
+    );
+}
+
 #[test]
 fn user_template_overrides_builtin() {
     let Some(g) = grunfeld() else { return };

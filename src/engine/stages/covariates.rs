@@ -16,7 +16,7 @@ use crate::engine::stages::StageKind;
 use crate::engine::StageError;
 use crate::sources::countries::CodeSystem;
 use crate::sources::format::Reader;
-use crate::sources::{synthetic_panel, table, wdi, SourceFormat};
+use crate::sources::{synthetic_panel, table, wdi, CovariateSource, SourceFormat};
 use crate::spec::{Diagnostic, Source, Spec};
 
 /// How a covariate source is read.
@@ -56,7 +56,7 @@ pub struct Covariates {
 
 impl Stage for Covariates {
     const KIND: StageKind = StageKind::Covariates;
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     type Output = LongFrame;
 
     fn deps(&self) -> Vec<(String, Key)> {
@@ -211,7 +211,7 @@ pub fn plan(
                 .iter()
                 .map(|k| k[src.name.len() + 1..].to_string())
                 .collect();
-            check_wdi_indicators(spec, src, &path, &indicators)?;
+            check_series(spec, src, &CovariateSource::Wdi { path: &path }, &indicators)?;
             CovariateRead::Wdi { path, indicators }
         }
         Reader::Table { layout, parquet } => {
@@ -221,13 +221,26 @@ pub fn plan(
                     map.insert("layout".into(), serde_json::to_value(layout_name(layout)).unwrap_or_default());
                 }
             }
-            serde_json::from_value::<table::TableSpec>(options.clone()).map_err(|e| {
-                Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name)).with_help(
-                    "keys: layout, country, codes, year, reporter, partner, value, columns, missing",
-                )
-            })?;
+            let mut tspec: table::TableSpec =
+                serde_json::from_value(options.clone()).map_err(|e| {
+                    Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name)).with_help(
+                        "keys: layout, country, codes, year, reporter, partner, value, columns, missing",
+                    )
+                })?;
+            tspec.parquet = parquet;
+            let path = need_path()?;
+            let names = series_of(&src.name, &keys);
+            check_series(
+                spec,
+                src,
+                &CovariateSource::Table {
+                    path: &path,
+                    spec: &tspec,
+                },
+                &names,
+            )?;
             CovariateRead::Table {
-                path: need_path()?,
+                path,
                 options,
                 parquet,
             }
@@ -247,6 +260,18 @@ pub fn plan(
                     ),
                 ));
             }
+            check_series(
+                spec,
+                src,
+                &CovariateSource::SyntheticPanel,
+                &series_of(&src.name, &keys),
+            )?;
+            check_series(
+                spec,
+                src,
+                &CovariateSource::SyntheticPanel,
+                &series_of(&src.name, &keys),
+            )?;
             CovariateRead::SyntheticPanel {
                 seed,
                 countries: countries.to_vec(),
@@ -279,32 +304,45 @@ fn layout_name(layout: table::TableLayout) -> &'static str {
     }
 }
 
-/// Every indicator a variable names must be in the WDI files (located at the variable).
-fn check_wdi_indicators(
+/// The series names of `<source>.<name>` keys.
+fn series_of(source: &str, keys: &BTreeSet<String>) -> Vec<String> {
+    keys.iter()
+        .map(|k| k[source.len() + 1..].to_string())
+        .collect()
+}
+
+/// Every series a variable names must be in the source ([`crate::sources::check_series`]:
+/// the header and first row of a table, the indicator codes of WDI files, the synthetic
+/// names), located at the variable that names it. A source that cannot be read at all is
+/// located at its `path`.
+fn check_series(
     spec: &Spec,
     src: &Source,
-    path: &Path,
-    codes: &[String],
+    source: &CovariateSource<'_>,
+    names: &[String],
 ) -> Result<(), Diagnostic> {
-    let Ok(list) = wdi::list_indicators(path) else {
-        return Ok(()); // the reader reports an unreadable folder when it runs
-    };
-    let known: Vec<String> = list.iter().map(|i| i.code.clone()).collect();
-    for code in codes {
-        if !known.contains(code) {
-            let near = wdi::nearest_indicators(code, known.iter().map(String::as_str));
-            let full = format!("{}.{code}", src.name);
-            return Err(Diagnostic::at(
+    for name in names {
+        let full = format!("{}.{name}", src.name);
+        if let Err(e) = crate::sources::check_series(source, name) {
+            let at_variable = matches!(e, crate::sources::SourceError::NotFound(_));
+            let loc = if at_variable {
                 spec.variables
                     .values()
-                    .find(|v| v.from.value == full)
-                    .map_or(&src.loc, |v| &v.from.loc),
-                format!(
-                    "indicator `{code}` is not in the WDI files of {}",
-                    path.display()
-                ),
-            )
-            .with_help(format!("nearest codes: {}", near.join(", "))));
+                    .find(|v| {
+                        v.from.value == full
+                            || v.transforms.value.iter().any(|t| {
+                                t.operands().contains(&full.as_str())
+                                    || matches!(t, crate::panel::Transform::LpSpillover(s) if s.ofdi == full)
+                            })
+                    })
+                    .map(|v| v.from.loc.clone())
+            } else {
+                src.path.as_ref().map(|p| p.loc.clone())
+            };
+            return Err(Diagnostic::at(
+                loc.as_ref().unwrap_or(&src.loc),
+                e.to_string(),
+            ));
         }
     }
     Ok(())

@@ -40,7 +40,7 @@ pub struct Decompose {
 
 impl Stage for Decompose {
     const KIND: StageKind = StageKind::Decompose;
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     type Output = LongFrame;
 
     fn deps(&self) -> Vec<(String, Key)> {

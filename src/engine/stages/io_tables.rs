@@ -33,7 +33,7 @@ pub struct IoTables {
 
 impl Stage for IoTables {
     const KIND: StageKind = StageKind::IoTables;
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     type Output = IoTable;
 
     fn deps(&self) -> Vec<(String, crate::engine::key::Key)> {
@@ -125,9 +125,8 @@ pub fn year_file(
         Some(pattern) => mrio::find_year_file(&path.value, &pattern.value, year)
             .map(Some)
             .map_err(|e| {
-                Diagnostic::at(&pattern.loc, format!("year {year}: {e}")).with_help(
-                    "put one file per year in the folder, named so the `files` pattern matches it",
-                )
+                // The reader's message says what to do; the year is what the spec adds.
+                Diagnostic::at(&pattern.loc, format!("year {year}: {e}"))
             }),
         None if path.value.is_dir() && format != MrioFormat::Matrices => Err(Diagnostic::at(
             &path.loc,

@@ -28,7 +28,7 @@ use calamine::{open_workbook, DataRef, Reader, Xlsx, XlsxError};
 use faer::Mat;
 use serde::Deserialize;
 
-use super::{glob_match, outputs_agree, OutputSource};
+use super::{glob_match, outputs_agree, MagnitudeGuard, OutputSource, MAGNITUDE_FIX};
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::error::a1;
 use crate::sources::SourceError;
@@ -107,6 +107,7 @@ pub fn read(path: &Path, year: Option<i32>, options: &AdbOptions) -> Result<IoTa
         sheet: &sheet,
         options,
         grid: &grid,
+        magnitude: MagnitudeGuard::default(),
     };
     let layout = ctx.locate()?;
     let table = ctx.assemble(&layout, year)?;
@@ -352,6 +353,8 @@ struct Ctx<'a> {
     sheet: &'a str,
     options: &'a AdbOptions,
     grid: &'a Grid,
+    /// Σ|cell| of the data cells read so far.
+    magnitude: MagnitudeGuard,
 }
 
 fn same_code(a: &str, b: &str) -> bool {
@@ -781,8 +784,11 @@ impl<'a> Ctx<'a> {
         Ok((intermediate, fd, total_col))
     }
 
+    /// A data cell's number (blank = 0), counted against
+    /// [`MAX_TABLE_MAGNITUDE`](super::MAX_TABLE_MAGNITUDE); errors
+    /// name the sheet!cell.
     fn number(&self, r: u32, c: u32, what: &str) -> Result<f64, SourceError> {
-        self.grid.value(r, c).map_err(|issue| {
+        let v = self.grid.value(r, c).map_err(|issue| {
             let found = match issue {
                 CellIssue::Text(s) => format!("text `{s}`"),
                 CellIssue::Other(s) => s.to_string(),
@@ -794,7 +800,11 @@ impl<'a> Ctx<'a> {
                 format!("expected a number in the {what}, found {found}"),
                 Some("data cells must be numbers (blank = 0)".into()),
             )
-        })
+        })?;
+        self.magnitude.add(v).map_err(|m| {
+            self.cell_error(r, c, format!("{what}: {m}"), Some(MAGNITUDE_FIX.into()))
+        })?;
+        Ok(v)
     }
 
     fn assemble(&self, l: &Layout, year: Option<i32>) -> Result<IoTable, SourceError> {

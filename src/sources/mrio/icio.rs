@@ -16,6 +16,7 @@ use std::path::Path;
 use faer::Mat;
 
 use super::matrices::{next_record, open_csv, parse_cell};
+use super::MagnitudeGuard;
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
@@ -141,6 +142,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
     }
 
     let mut rows: Vec<RawRow> = Vec::new();
+    let guard = MagnitudeGuard::default();
     while let Some(line) = next_record(path, &mut reader, &mut record)? {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -161,7 +163,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
         let mut values = Vec::with_capacity(width);
         for (k, cell) in record.iter().enumerate().skip(1) {
             let what = format!("row `{label}`, column `{}`", header[k - 1]);
-            values.push(parse_cell(path, line, k + 1, cell, &what)?);
+            values.push(parse_cell(path, (line, k + 1), cell, &what, &guard)?);
         }
         rows.push(RawRow {
             line,
@@ -180,8 +182,8 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
             return Err(text_err(
                 row.line,
                 1,
-                format!("row label `{}` also appears on line {prev}", row.label),
-                None,
+                format!("duplicate row label `{}` (first on line {prev})", row.label),
+                Some("each country-industry row must appear once"),
             ));
         }
         if is_output_label(&row.label) {
@@ -540,6 +542,16 @@ OUT,13,0,7,6,0,0,0,0,0
         let msg = read(&f.0, &IcioOptions::default()).unwrap_err().to_string();
         assert!(msg.contains(":4:4:"), "{msg}");
         assert!(msg.contains("`x1`") && msg.contains("CN1_01"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_row_label_is_located() {
+        let f = TempFile::new("duprow", &GOOD.replace("CN2_01,2,0", "CN1_01,2,0"));
+        let msg = read(&f.0, &IcioOptions::default()).unwrap_err().to_string();
+        assert!(
+            msg.contains(":5:1: duplicate row label `CN1_01` (first on line 4)"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::path::Path;
 use faer::Mat;
 use serde::Deserialize;
 
-use super::{glob_match, outputs_agree, OutputSource};
+use super::{glob_match, outputs_agree, MagnitudeGuard, OutputSource, MAGNITUDE_FIX};
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
@@ -123,7 +123,11 @@ pub fn read(
     year: Option<i32>,
     options: &LabelledCsvOptions,
 ) -> Result<IoTable, SourceError> {
-    let ctx = Ctx { path, options };
+    let ctx = Ctx {
+        path,
+        options,
+        magnitude: MagnitudeGuard::default(),
+    };
     ctx.check_options()?;
     let parsed = ctx.parse()?;
     let table = ctx.assemble(&parsed, year)?;
@@ -137,6 +141,8 @@ pub fn read(
 struct Ctx<'a> {
     path: &'a Path,
     options: &'a LabelledCsvOptions,
+    /// Σ|cell| of the numbers read so far.
+    magnitude: MagnitudeGuard,
 }
 
 /// Column classification of the header.
@@ -250,6 +256,8 @@ impl<'a> Ctx<'a> {
 
     /// Reads every record; checks field counts and numbers as it goes.
     fn parse(&self) -> Result<Parsed, SourceError> {
+        // `flexible`: the csv crate would stop a ragged row with a bare "found record with N
+        // fields"; the loop below rejects it itself, at file:line:column with both counts.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -347,7 +355,17 @@ impl<'a> Ctx<'a> {
             .ok()
             .and_then(|s| s.parse::<f64>().ok());
         match parsed {
-            Some(v) if v.is_finite() => Ok(v),
+            Some(v) if v.is_finite() => {
+                self.magnitude.add(v).map_err(|m| {
+                    self.text(
+                        line,
+                        column,
+                        format!("cell ({row}, {col}): {m}"),
+                        Some(MAGNITUDE_FIX.into()),
+                    )
+                })?;
+                Ok(v)
+            }
             _ => Err(self.text(
                 line,
                 column,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use faer::Mat;
 
+use super::{MagnitudeGuard, MAGNITUDE_FIX};
 use crate::iot::{EntryLabel, IoTable};
 use crate::sources::SourceError;
 
@@ -168,8 +169,10 @@ pub(crate) struct CsvMatrix {
     pub values: Mat<f64>,
 }
 
-/// Opens a CSV file for record-by-record reading (no header handling, ragged rows allowed
-/// so that we can report them ourselves).
+/// Opens a CSV file for record-by-record reading (no header handling). Ragged rows are let
+/// through the csv crate so that the callers reject them themselves at file:line:column with
+/// both field counts ([`read_matrix`]: every row as wide as the first data row and the
+/// header; the lists: one field per line; `icio-csv`: as wide as the header).
 pub(crate) fn open_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, SourceError> {
     let file = std::fs::File::open(path).map_err(|source| SourceError::Io {
         path: path.to_path_buf(),
@@ -212,27 +215,37 @@ pub(crate) fn next_record(
 }
 
 /// Parses one data cell; empty cells are 0 (blank cells in published tables), anything else
-/// must be a finite number.
+/// must be a finite number (`inf`, `NaN` and `1e309` are not), and the file's cells must not
+/// add up past [`MAX_TABLE_MAGNITUDE`](super::MAX_TABLE_MAGNITUDE) (`guard`).
 pub(crate) fn parse_cell(
     path: &Path,
-    line: usize,
-    column: usize,
+    (line, column): (usize, usize),
     text: &str,
     what: &str,
+    guard: &MagnitudeGuard,
 ) -> Result<f64, SourceError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(0.0);
     }
+    let located = |message: String, fix: &str| SourceError::Text {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+        fix: Some(fix.into()),
+    };
     match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(SourceError::Text {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: format!("`{t}` in {what} is not a number"),
-            fix: Some("the data block must hold only numbers (blank = 0)".into()),
-        }),
+        Ok(v) if v.is_finite() => {
+            guard
+                .add(v)
+                .map_err(|m| located(format!("{what}: {m}"), MAGNITUDE_FIX))?;
+            Ok(v)
+        }
+        _ => Err(located(
+            format!("`{t}` in {what} is not a finite number"),
+            "the data block must hold only finite numbers (blank = 0)",
+        )),
     }
 }
 
@@ -253,6 +266,7 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
     let mut row_labels = Vec::new();
     let mut lines = Vec::new();
     let mut data: Vec<f64> = Vec::new();
+    let guard = MagnitudeGuard::default();
     let mut first = true;
     while let Some(line) = next_record(path, &mut reader, &mut record)? {
         let fields: Vec<&str> = record.iter().collect();
@@ -300,7 +314,7 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
                 Some(h) => format!("column `{}`", h.get(k).map(String::as_str).unwrap_or("?")),
                 None => format!("column {}", k + 1),
             };
-            data.push(parse_cell(path, line, k + 1, f, &what)?);
+            data.push(parse_cell(path, (line, k + 1), f, &what, &guard)?);
         }
         lines.push(line);
     }
@@ -364,13 +378,13 @@ fn read_list(path: &Path, has_header: bool) -> Result<Vec<String>, SourceError> 
             .trim()
             .trim_start_matches('\u{feff}')
             .to_string();
-        if out.contains(&name) {
+        if let Some(first) = out.iter().position(|n| *n == name) {
             return Err(SourceError::Text {
                 path: path.to_path_buf(),
                 line,
                 column: 1,
-                message: format!("`{name}` is listed twice"),
-                fix: None,
+                message: format!("`{name}` is listed twice (first as item {})", first + 1),
+                fix: Some("list each code once: a duplicate would give two entries the same country-industry label".into()),
             });
         }
         out.push(name);
@@ -520,6 +534,17 @@ mod tests {
         read(&d.0, &MatricesOptions::default())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn duplicate_list_entry_is_located() {
+        let d = good("dup");
+        d.write("input_countries.csv", "country\nA\nB\nA\n");
+        let msg = err_text(&d);
+        assert!(
+            msg.contains("input_countries.csv:4:1: `A` is listed twice (first as item 1)"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -308,7 +308,9 @@ pub const SYNTHETIC_PATH: &str = "<synthetic>";
 /// Reads one year's table with the reader of `options`' format.
 ///
 /// `path` is the year's file (or folder for `matrices`, see [`find_year_file`]); `synthetic`
-/// ignores it and needs `year`. The returned table has passed [`IoTable::validate`].
+/// ignores it and needs `year`. The returned table has passed [`IoTable::validate`] and
+/// [`IoTable::check_accounts`] (no value added below −output, gross output within 10 % of
+/// its row sum; errors name the file and the entry).
 pub fn read_table(
     options: &MrioOptions,
     path: Option<&Path>,
@@ -340,6 +342,12 @@ pub fn read_table(
     if let Some(p) = path {
         check_gross_output(&table, p)?;
     }
+    table
+        .check_accounts()
+        .map_err(|source| SourceError::Table {
+            path: path.map_or_else(|| PathBuf::from(SYNTHETIC_PATH), Path::to_path_buf),
+            source,
+        })?;
     Ok(table)
 }
 
@@ -390,10 +398,25 @@ fn read_synthetic(
 /// `ADB-MRIO*{year}*.xlsx`). Exactly one file must match: zero or several matches are errors
 /// that name the pattern and folder and list near matches (the files the pattern would match
 /// for any year) or all matches.
+///
+/// `dir` must be a folder: a file is an error saying that `files` needs a folder. Entries of
+/// the folder that cannot be read (a dangling symbolic link, a folder without permission) are
+/// skipped unless they match the year's pattern; one that does is an error naming it (for a
+/// dangling link, with its missing target).
 pub fn find_year_file(dir: &Path, pattern: &str, year: i32) -> Result<PathBuf, SourceError> {
+    if dir.is_file() {
+        return Err(SourceError::Layout {
+            path: dir.to_path_buf(),
+            message: format!("`path` is a file but `files = \"{pattern}\"` needs a folder"),
+            fix: Some(
+                "remove `files` to read this one file for every year, or point `path` at the folder that holds the yearly files"
+                    .into(),
+            ),
+        });
+    }
     let concrete = pattern.replace("{year}", &year.to_string());
     let any_year = pattern.replace("{year}", "*");
-    let files = list_files(dir)?;
+    let listing = list_files(dir)?;
     let subject = |rel: &str| -> String {
         if pattern.contains('/') {
             rel.to_string()
@@ -401,6 +424,24 @@ pub fn find_year_file(dir: &Path, pattern: &str, year: i32) -> Result<PathBuf, S
             rel.rsplit('/').next().unwrap_or(rel).to_string()
         }
     };
+    if let Some(bad) = listing
+        .unreadable
+        .iter()
+        .find(|u| glob_match(&concrete, &subject(&u.rel)))
+    {
+        return Err(SourceError::Layout {
+            path: dir.to_path_buf(),
+            message: format!(
+                "`{}` matches `{concrete}` for year {year} but {}",
+                bad.rel, bad.reason
+            ),
+            fix: Some(format!(
+                "restore the {year} table at {} (or the link's target), or remove the entry",
+                bad.path.display()
+            )),
+        });
+    }
+    let files = listing.files;
     let matches: Vec<&(String, PathBuf)> = files
         .iter()
         .filter(|(rel, _)| glob_match(&concrete, &subject(rel)))
@@ -449,37 +490,84 @@ pub fn find_year_file(dir: &Path, pattern: &str, year: i32) -> Result<PathBuf, S
     }
 }
 
-/// All regular files under `dir`, as (relative path with `/`, full path), sorted.
-fn list_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, SourceError> {
+/// What [`list_files`] finds under a folder.
+struct Listing {
+    /// Regular files (symbolic links followed), as (relative path with `/`, full path), sorted.
+    files: Vec<(String, PathBuf)>,
+    /// Entries that could not be read, in walk order.
+    unreadable: Vec<Unreadable>,
+}
+
+/// An entry of the folder that could not be read.
+struct Unreadable {
+    /// Path relative to the folder, with `/`.
+    rel: String,
+    /// Full path.
+    path: PathBuf,
+    /// Why, phrased to follow "but": `is a dangling symbolic link (its target x does not
+    /// exist)`, `cannot be read: permission denied`.
+    reason: String,
+}
+
+/// All regular files under `dir`, and the entries that could not be read (a dangling link
+/// does not stop the walk: it matters only if it is the file a year asks for).
+fn list_files(dir: &Path) -> Result<Listing, SourceError> {
     if !dir.is_dir() {
         return Err(SourceError::Io {
             path: dir.to_path_buf(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "folder not found"),
         });
     }
-    let mut out = Vec::new();
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
     for entry in walkdir::WalkDir::new(dir).follow_links(true) {
-        let entry = entry.map_err(|e| SourceError::Io {
-            path: e.path().unwrap_or(dir).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("file system loop")),
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                files.push((relative(dir, entry.path()), entry.path().to_path_buf()));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let Some(path) = e.path().map(Path::to_path_buf) else {
+                    continue;
+                };
+                unreadable.push(Unreadable {
+                    rel: relative(dir, &path),
+                    reason: unreadable_reason(&path, &e),
+                    path,
+                });
+            }
         }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        out.push((rel, entry.path().to_path_buf()));
     }
-    out.sort();
-    Ok(out)
+    files.sort();
+    Ok(Listing { files, unreadable })
+}
+
+/// `path` relative to `dir`, with `/` separators.
+fn relative(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Why a walk entry could not be read: a dangling link names its target.
+fn unreadable_reason(path: &Path, e: &walkdir::Error) -> String {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && !path.exists() {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return format!("is a dangling symbolic link (its target {target} does not exist)");
+    }
+    if e.loop_ancestor().is_some() {
+        return "is a symbolic link that loops back to a parent folder".into();
+    }
+    match e.io_error() {
+        Some(io) => format!("cannot be read: {io}"),
+        None => format!("cannot be read: {e}"),
+    }
 }
 
 /// Wildcard match: `*` any run of characters (also empty), `?` exactly one, all else literal.
@@ -508,6 +596,38 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     }
     pi == p.len()
 }
+
+/// The largest sum of absolute cell values a table may have (10³⁰⁰). Below it, gvc's row,
+/// column and world sums, and their products with Leontief multipliers, stay far from
+/// f64::MAX (≈ 1.8·10³⁰⁸); a cell that takes a table past it (`1e308`, a unit or exponent
+/// typo) is reported at its place instead of as a later "A is not productive".
+pub const MAX_TABLE_MAGNITUDE: f64 = 1e300;
+
+/// The running sum of |cell| over the numeric cells of one table file, as they are read
+/// ([`MAX_TABLE_MAGNITUDE`]). Interior mutability, so readers that parse through `&self`
+/// can keep it.
+#[derive(Debug, Default)]
+pub(crate) struct MagnitudeGuard(std::cell::Cell<f64>);
+
+impl MagnitudeGuard {
+    /// Adds |v|; an error message (for the caller to locate at v's cell) once the total
+    /// passes [`MAX_TABLE_MAGNITUDE`].
+    pub(crate) fn add(&self, v: f64) -> Result<(), String> {
+        let total = self.0.get() + v.abs();
+        self.0.set(total);
+        if total <= MAX_TABLE_MAGNITUDE {
+            Ok(())
+        } else {
+            Err(format!(
+                "{v:e} is too large: with it the table's cells add up to more than 1e300 in absolute value, where sums such as rowSums(Z) + rowSums(Y) overflow"
+            ))
+        }
+    }
+}
+
+/// The fix for a cell that [`MagnitudeGuard`] rejects.
+pub(crate) const MAGNITUDE_FIX: &str =
+    "check this cell for a unit or exponent typo: input-output values are far below 1e300";
 
 /// Whether two reported outputs agree: |a − b| ≤ tol·max(|a|, |b|, 1) (the floor of 1 table
 /// unit keeps zero-output entries from failing on rounding noise).
@@ -563,6 +683,57 @@ mod tests {
         assert!(glob_match("a*b*c", "aXXbYYbZc"));
         assert!(!glob_match("a*b*c", "aXXbYYbZ"));
         assert!(glob_match("*_TAXSUB", "AUS_TAXSUB"));
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("gvc-mrio-unit-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_file_path_with_a_files_pattern_says_so() {
+        let dir = temp_dir("file-path");
+        let file = dir.join("wiot_2009.csv");
+        std::fs::write(&file, "x").unwrap();
+        let e = find_year_file(&file, "wiot_{year}.csv", 2009)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: `path` is a file but `files = \"wiot_{{year}}.csv\"` needs a folder (fix: remove `files` to read this one file for every year, or point `path` at the folder that holds the yearly files)",
+                file.display()
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_links_are_skipped_unless_they_are_the_years_file() {
+        let dir = temp_dir("dangling");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("wiot_2009.csv"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.join("gone.csv"), dir.join("sub/stale.csv")).unwrap();
+        assert_eq!(
+            find_year_file(&dir, "wiot_{year}.csv", 2009).unwrap(),
+            dir.join("wiot_2009.csv")
+        );
+        std::os::unix::fs::symlink(dir.join("moved/wiot_2010.csv"), dir.join("wiot_2010.csv"))
+            .unwrap();
+        let e = find_year_file(&dir, "wiot_{year}.csv", 2010)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!(
+                "`wiot_2010.csv` matches `wiot_2010.csv` for year 2010 but is a dangling symbolic link (its target {} does not exist)",
+                dir.join("moved/wiot_2010.csv").display()
+            )),
+            "{e}"
+        );
+        // the other years are unaffected
+        assert!(find_year_file(&dir, "wiot_{year}.csv", 2009).is_ok());
     }
 
     #[test]

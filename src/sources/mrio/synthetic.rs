@@ -55,9 +55,11 @@ fn default_fd() -> Names {
 ///
 /// Defaults: `seed = 1`, `sectors = 5` (codes `c1..c5`), `fd_categories = 5` (`F1..F5`, the
 /// last one behaves like changes in inventories and may be negative), `years = []` (every
-/// year is available). `countries` is required and needs at least two codes.
+/// year is available). `countries` is required and needs at least two codes. Deserialising
+/// checks the codes (at least two countries, no code twice in a list), so a spec with a
+/// duplicate is rejected when it is loaded, naming the option and both positions.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "SyntheticSpecKeys")]
 pub struct SyntheticSpec {
     /// Seed of every random draw.
     #[serde(default = "default_seed")]
@@ -75,6 +77,37 @@ pub struct SyntheticSpec {
     pub years: Vec<i32>,
 }
 
+/// The keys of a `synthetic` source as written, before [`dims`] checks them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyntheticSpecKeys {
+    #[serde(default = "default_seed")]
+    seed: u64,
+    countries: Vec<String>,
+    #[serde(default = "default_sectors")]
+    sectors: Names,
+    #[serde(default = "default_fd")]
+    fd_categories: Names,
+    #[serde(default)]
+    years: Vec<i32>,
+}
+
+impl TryFrom<SyntheticSpecKeys> for SyntheticSpec {
+    type Error = SyntheticError;
+
+    fn try_from(k: SyntheticSpecKeys) -> Result<Self, Self::Error> {
+        let spec = SyntheticSpec {
+            seed: k.seed,
+            countries: k.countries,
+            sectors: k.sectors,
+            fd_categories: k.fd_categories,
+            years: k.years,
+        };
+        dims(&spec)?;
+        Ok(spec)
+    }
+}
+
 /// Why a synthetic table cannot be generated from a spec.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntheticError {
@@ -82,8 +115,19 @@ pub enum SyntheticError {
     TooFewCountries(usize),
     #[error("synthetic MRIO needs at least 1 sector and 1 final-demand category")]
     Empty,
-    #[error("synthetic MRIO: duplicate {what} code `{code}`")]
-    Duplicate { what: &'static str, code: String },
+    #[error(
+        "synthetic MRIO: duplicate {what} code `{code}` in `{key}` (items {first} and {second})"
+    )]
+    Duplicate {
+        /// `country`, `sector` or `final-demand category`.
+        what: &'static str,
+        /// The option that lists it: `countries`, `sectors`, `fd_categories`.
+        key: &'static str,
+        code: String,
+        /// 1-based positions of the two occurrences in the list.
+        first: usize,
+        second: usize,
+    },
     #[error("synthetic MRIO: year {year} is not among the spec's years {years:?}")]
     YearNotAvailable { year: i32, years: Vec<i32> },
 }
@@ -313,17 +357,20 @@ fn dims(spec: &SyntheticSpec) -> Result<Dims, SyntheticError> {
     if sectors.is_empty() || categories.is_empty() {
         return Err(SyntheticError::Empty);
     }
-    for (what, list) in [
-        ("country", &spec.countries),
-        ("sector", &sectors),
-        ("final-demand category", &categories),
+    for (what, key, list) in [
+        ("country", "countries", &spec.countries),
+        ("sector", "sectors", &sectors),
+        ("final-demand category", "fd_categories", &categories),
     ] {
-        let mut seen = std::collections::HashSet::new();
-        for c in list {
-            if !seen.insert(c) {
+        let mut seen = std::collections::HashMap::new();
+        for (i, c) in list.iter().enumerate() {
+            if let Some(first) = seen.insert(c, i) {
                 return Err(SyntheticError::Duplicate {
                     what,
+                    key,
                     code: c.clone(),
+                    first: first + 1,
+                    second: i + 1,
                 });
             }
         }
@@ -636,6 +683,31 @@ mod tests {
             generate(&s, 2000).unwrap_err(),
             SyntheticError::TooFewCountries(1)
         );
+    }
+
+    #[test]
+    fn duplicates_are_rejected_when_the_options_are_read() {
+        let json = serde_json::json!({ "countries": ["PRC", "INO", "MAL", "INO"] });
+        let e = serde_json::from_value::<SyntheticSpec>(json)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "synthetic MRIO: duplicate country code `INO` in `countries` (items 2 and 4)"
+        );
+        let json = serde_json::json!({ "countries": ["A", "B"], "sectors": ["x", "y", "x"] });
+        let e = serde_json::from_value::<SyntheticSpec>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sector code `x` in `sectors` (items 1 and 3)"),
+            "{e}"
+        );
+        let json = serde_json::json!({ "countries": ["A", "B"], "colour": 1 });
+        let e = serde_json::from_value::<SyntheticSpec>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `colour`"), "{e}");
     }
 
     #[test]

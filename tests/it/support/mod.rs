@@ -253,6 +253,20 @@ pub fn write_adb_workbook(
     adb_sheet(table, edition).save(path)
 }
 
+/// The small ADB-layout fixture table: synthetic, seed 17, 3 economies (PRC, KAZ, RoW) × 4
+/// sectors × F1..F5, year 2005 (n = 12, 15 final-demand columns, `ToT` in column 27).
+pub fn small_table() -> IoTable {
+    use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
+    let spec = SyntheticSpec {
+        seed: 17,
+        countries: vec!["PRC".into(), "KAZ".into(), "RoW".into()],
+        sectors: Names::Count(4),
+        fd_categories: Names::Count(5),
+        years: vec![],
+    };
+    generate(&spec, 2005).expect("the fixture spec is valid")
+}
+
 /// A fresh, empty temporary folder for one test (removed first if it exists).
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gvc-test-{}-{name}", std::process::id()));
