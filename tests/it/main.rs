@@ -11,6 +11,7 @@ mod countries;
 mod covariates;
 mod diff_variants;
 mod estimate_edge_cases;
+mod estimate_table;
 mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
