@@ -28,10 +28,11 @@ pub struct EstimateArgs {
     /// Regressors, comma-separated; Stata operators allowed (L.x, L2.x, F.x, D.x).
     #[arg(long)]
     pub x: String,
-    /// pooled | fe | fe2 | re | be | fd
+    /// pooled | fe | fe2 | re | be | fd (docs/estimators.md)
     #[arg(long, default_value = "fe")]
     pub estimator: String,
-    /// conventional | robust | cluster
+    /// conventional | robust | cluster; also Stata's `ols` (pooled, fd), fixest's `iid` and
+    /// `hc1` where they mean what gvc computes (docs/estimators.md#covariance-types)
     #[arg(long, default_value = "conventional")]
     pub vce: String,
     /// Cluster variable (default: the panel).
@@ -144,16 +145,13 @@ pub fn panel_data(df: &DataFrame, panel: &str, time: &str) -> Result<PanelData, 
 pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     let estimator = Estimator::parse(&a.estimator).ok_or_else(|| {
         spec_error(format!(
-            "unknown estimator `{}`; use pooled, fe, fe2, re, be or fd",
-            a.estimator
+            "--estimator: unknown estimator `{}`; use {}",
+            a.estimator,
+            Estimator::names().join(", ")
         ))
     })?;
-    let vce = Vce::parse(&a.vce).ok_or_else(|| {
-        spec_error(format!(
-            "unknown vce `{}`; use conventional, robust or cluster",
-            a.vce
-        ))
-    })?;
+    let vce = Vce::parse_for(&a.vce, estimator)
+        .map_err(|e| spec_error(format!("--vce: {e} (docs/estimators.md#covariance-types)")))?;
     let df = read_frame(&a.data)?;
     let data = panel_data(&df, &a.panel, &a.time)?;
     let mut req = QuickRequest::new(&a.dep, &a.x, estimator);

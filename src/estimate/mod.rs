@@ -14,6 +14,7 @@ mod covariance;
 pub mod design;
 pub mod dist;
 pub mod error;
+pub mod estimators;
 pub mod fit;
 pub mod hausman;
 mod linalg;
@@ -30,6 +31,10 @@ pub use design::{
     SampleAccounting, VarExpr,
 };
 pub use error::EstimateError;
+pub use estimators::{
+    DefaultR2, EffectsCorrelation, EstimatorInfo, Method, RobustMeaning, VceName, VceNameError,
+    ESTIMATORS, VCE_NAMES,
+};
 pub use fit::{covariance_for, fit, omission_note, FitOptions, FORMAT_VERSION};
 pub use hausman::{hausman, HausmanResult, HausmanVariant, NEGATIVE_CHI2_NOTE};
 pub use quick::{run_quick, QuickOutput, QuickRequest};

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use super::hausman::HausmanResult;
-use super::results::{CovarianceResult, Distribution, EstimationResult, Estimator, TestResult};
+use super::estimators::EffectsCorrelation;
+use super::results::{CovarianceResult, Distribution, EstimationResult, TestResult};
 
 /// Stata's `%w.0g` display format: as many significant digits as fit in `width` characters.
 ///
@@ -160,7 +161,8 @@ pub fn render_table(res: &EstimationResult) -> String {
     let s = &res.sample;
     let _ = writeln!(out);
     header_line(&mut out, &res.title, "Number of obs", &s.n_obs.to_string());
-    if res.estimator != Estimator::Pooled && res.estimator != Estimator::Fd {
+    let info = res.estimator.info();
+    if info.panel_header {
         header_line(
             &mut out,
             &format!("Group variable: {}", res.panel_var),
@@ -169,60 +171,10 @@ pub fn render_table(res: &EstimationResult) -> String {
         );
     }
     let _ = writeln!(out);
-    let f = &res.fit;
-    match res.estimator {
-        Estimator::Pooled | Estimator::Fd => {
-            if let Some(t) = cov.and_then(|c| c.model_test.as_ref()) {
-                let (l, v) = test_line(t);
-                header_line(&mut out, "", &l, &v);
-                header_line(&mut out, "", "Prob > F", &fmt_f(t.p_value, 4));
-            }
-            header_line(&mut out, "", "R-squared", &fmt_opt(f.r2, 4));
-            header_line(&mut out, "", "Adj R-squared", &fmt_opt(f.r2_adj, 4));
-            header_line(&mut out, "", "Root MSE", &fmt_g9(f.rmse));
-        }
-        _ => {
-            header_line(&mut out, "R-squared:", "Obs per group:", "");
-            header_line(
-                &mut out,
-                &format!("     Within  = {}", fmt_opt(f.r2_within, 4)),
-                "             min",
-                &s.t_min.to_string(),
-            );
-            header_line(
-                &mut out,
-                &format!("     Between = {}", fmt_opt(f.r2_between, 4)),
-                "             avg",
-                &format!("{:.1}", s.t_avg),
-            );
-            header_line(
-                &mut out,
-                &format!("     Overall = {}", fmt_opt(f.r2_overall, 4)),
-                "             max",
-                &s.t_max.to_string(),
-            );
-            let _ = writeln!(out);
-            let corr = match res.estimator {
-                Estimator::Fe | Estimator::Fe2 => {
-                    format!("corr(u_i, Xb) = {}", fmt_opt(f.corr_u_xb, 4))
-                }
-                Estimator::Re => "corr(u_i, X) = 0 (assumed)".to_string(),
-                _ => String::new(),
-            };
-            match cov.and_then(|c| c.model_test.as_ref()) {
-                Some(t) => {
-                    let (l, v) = test_line(t);
-                    header_line(&mut out, "", &l, &v);
-                    let pl = if t.df2.is_some() {
-                        "Prob > F"
-                    } else {
-                        "Prob > chi2"
-                    };
-                    header_line(&mut out, &corr, pl, &fmt_f(t.p_value, 4));
-                }
-                None => header_line(&mut out, &corr, "F / chi2", "."),
-            }
-        }
+    if info.panel_header {
+        panel_header(&mut out, res, cov);
+    } else {
+        regress_header(&mut out, res, cov);
     }
     let _ = writeln!(out);
     if let Some(c) = cov {
@@ -243,6 +195,65 @@ pub fn render_table(res: &EstimationResult) -> String {
         let _ = writeln!(out, "{}", super::fit::omission_note(&o.name, o.reason));
     }
     out
+}
+
+/// `regress`'s header: model F, R², adjusted R², Root MSE.
+fn regress_header(out: &mut String, res: &EstimationResult, cov: Option<&CovarianceResult>) {
+    let f = &res.fit;
+    if let Some(t) = cov.and_then(|c| c.model_test.as_ref()) {
+        let (l, v) = test_line(t);
+        header_line(out, "", &l, &v);
+        header_line(out, "", "Prob > F", &fmt_f(t.p_value, 4));
+    }
+    header_line(out, "", "R-squared", &fmt_opt(f.r2, 4));
+    header_line(out, "", "Adj R-squared", &fmt_opt(f.r2_adj, 4));
+    header_line(out, "", "Root MSE", &fmt_g9(f.rmse));
+}
+
+/// `xtreg`'s header: R² within / between / overall, observations per group, the model test
+/// and what is known about corr(u_i, X).
+fn panel_header(out: &mut String, res: &EstimationResult, cov: Option<&CovarianceResult>) {
+    let (f, s) = (&res.fit, &res.sample);
+    header_line(out, "R-squared:", "Obs per group:", "");
+    header_line(
+        out,
+        &format!("     Within  = {}", fmt_opt(f.r2_within, 4)),
+        "             min",
+        &s.t_min.to_string(),
+    );
+    header_line(
+        out,
+        &format!("     Between = {}", fmt_opt(f.r2_between, 4)),
+        "             avg",
+        &format!("{:.1}", s.t_avg),
+    );
+    header_line(
+        out,
+        &format!("     Overall = {}", fmt_opt(f.r2_overall, 4)),
+        "             max",
+        &s.t_max.to_string(),
+    );
+    let _ = writeln!(out);
+    let corr = match res.estimator.info().effects_correlation {
+        EffectsCorrelation::Estimated => {
+            format!("corr(u_i, Xb) = {}", fmt_opt(f.corr_u_xb, 4))
+        }
+        EffectsCorrelation::AssumedZero => "corr(u_i, X) = 0 (assumed)".to_string(),
+        EffectsCorrelation::NotApplicable => String::new(),
+    };
+    match cov.and_then(|c| c.model_test.as_ref()) {
+        Some(t) => {
+            let (l, v) = test_line(t);
+            header_line(out, "", &l, &v);
+            let pl = if t.df2.is_some() {
+                "Prob > F"
+            } else {
+                "Prob > chi2"
+            };
+            header_line(out, &corr, pl, &fmt_f(t.p_value, 4));
+        }
+        None => header_line(out, &corr, "F / chi2", "."),
+    }
 }
 
 /// Element i or NaN (results may come from a hand-edited JSON file).
@@ -291,40 +302,37 @@ fn coefficient_block(out: &mut String, res: &EstimationResult, c: &CovarianceRes
     }
 }
 
+/// The footer: sigma_u, sigma_e, rho (and θ) for panel models, then the F test that all
+/// u_i = 0 when there is one and the VCE is conventional (as xtreg prints it).
 fn footer(out: &mut String, res: &EstimationResult) {
     let f = &res.fit;
-    match res.estimator {
-        Estimator::Fe | Estimator::Fe2 | Estimator::Re => {
-            rule(out, '+');
-            let _ = writeln!(out, "{:>12} | {:>10}", "sigma_u", fmt_opt_g10(f.sigma_u));
-            let _ = writeln!(out, "{:>12} | {:>10}", "sigma_e", fmt_opt_g10(f.sigma_e));
-            let _ = writeln!(
-                out,
-                "{:>12} | {:>10}   (fraction of variance due to u_i)",
-                "rho",
-                fmt_opt_g10(f.rho)
-            );
-            if let Some(th) = f.theta {
-                let _ = writeln!(out, "{:>12} | {:>10}", "theta", fmt_g(th, 10));
-            }
-            let _ = writeln!(out, "{}", "-".repeat(78));
-            if let (Some(t), true) = (
-                &res.tests.u_i_zero,
-                res.primary().is_some_and(|c| c.factor.is_none()),
-            ) {
-                let _ = writeln!(
-                    out,
-                    "F test that all u_i=0: F({}, {}) = {}{:>25}",
-                    t.df1,
-                    t.df2.unwrap_or(0),
-                    fmt_f(t.stat, 2),
-                    format!("Prob > F = {}", fmt_f(t.p_value, 4))
-                );
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "{}", "-".repeat(78));
-        }
+    if !res.estimator.info().variance_footer {
+        let _ = writeln!(out, "{}", "-".repeat(78));
+        return;
+    }
+    rule(out, '+');
+    let _ = writeln!(out, "{:>12} | {:>10}", "sigma_u", fmt_opt_g10(f.sigma_u));
+    let _ = writeln!(out, "{:>12} | {:>10}", "sigma_e", fmt_opt_g10(f.sigma_e));
+    let _ = writeln!(
+        out,
+        "{:>12} | {:>10}   (fraction of variance due to u_i)",
+        "rho",
+        fmt_opt_g10(f.rho)
+    );
+    if let Some(th) = f.theta {
+        let _ = writeln!(out, "{:>12} | {:>10}", "theta", fmt_g(th, 10));
+    }
+    let _ = writeln!(out, "{}", "-".repeat(78));
+    let conventional = res.primary().is_some_and(|c| c.factor.is_none());
+    if let (Some(t), true) = (&res.tests.u_i_zero, conventional) {
+        let _ = writeln!(
+            out,
+            "F test that all u_i=0: F({}, {}) = {}{:>25}",
+            t.df1,
+            t.df2.unwrap_or(0),
+            fmt_f(t.stat, 2),
+            format!("Prob > F = {}", fmt_f(t.p_value, 4))
+        );
     }
 }
 

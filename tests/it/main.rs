@@ -10,6 +10,7 @@ mod cli_foundation;
 mod countries;
 mod covariates;
 mod diff_variants;
+mod estimate_cli;
 mod estimate_edge_cases;
 mod estimate_table;
 mod golden_decompr;
