@@ -872,11 +872,12 @@ fn theta_summary(mut v: Vec<f64>) -> Option<ThetaSummary> {
         return None;
     }
     v.sort_by(f64::total_cmp);
+    let pct = |p: f64| stata_percentile(&v, p).unwrap_or(f64::NAN);
     Some(ThetaSummary {
         min: v[0],
-        p5: stata_percentile(&v, 5.0),
-        p50: stata_percentile(&v, 50.0),
-        p95: stata_percentile(&v, 95.0),
+        p5: pct(5.0),
+        p50: pct(50.0),
+        p95: pct(95.0),
         max: v[v.len() - 1],
     })
 }

@@ -44,4 +44,5 @@ pub use results::{
     OmissionReason, OmittedTerm, PanelEffects, ReMethod, SampleInfo, Term, TestResult, Tests,
     ThetaSummary, VarianceComponents, Vce,
 };
-pub use table::{fmt_g9, render_hausman, render_table};
+pub use stats::stata_percentile;
+pub use table::{fmt_g, fmt_g9, render_hausman, render_table};
