@@ -27,7 +27,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::sources::countries::{classify_wdi, levenshtein, WdiEntity};
+use crate::sources::countries::{classify_wdi, WdiEntity};
 use crate::sources::table::{CellParser, CsvFile, Header, Observation};
 use crate::sources::SourceError;
 
@@ -179,7 +179,7 @@ pub fn nearest_indicators<'a>(
     let upper = code.to_ascii_uppercase();
     let mut scored: Vec<(usize, &str)> = available
         .into_iter()
-        .map(|c| (levenshtein(&upper, &c.to_ascii_uppercase()), c))
+        .map(|c| (strsim::levenshtein(&upper, &c.to_ascii_uppercase()), c))
         .filter(|(d, _)| *d <= limit)
         .collect();
     scored.sort();

@@ -17,6 +17,7 @@ mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
 mod golden_wwz;
+mod no_duplicates;
 mod readers_adb;
 mod readers_labelled;
 mod report;
