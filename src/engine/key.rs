@@ -65,9 +65,7 @@ impl KeyParts {
                 old.version, self.version
             ));
         }
-        let mut paths = Vec::new();
-        json_diff("", &old.spec, &self.spec, &mut paths);
-        for p in paths {
+        for p in crate::diff::changed_keys(&old.spec, &self.spec) {
             why.push(format!("spec `{p}` changed"));
         }
         for (path, hash) in &self.inputs {
@@ -89,38 +87,6 @@ impl KeyParts {
             }
         }
         why
-    }
-}
-
-/// Collects the dotted paths at which two JSON values differ.
-pub fn json_diff(
-    prefix: &str,
-    a: &serde_json::Value,
-    b: &serde_json::Value,
-    out: &mut Vec<String>,
-) {
-    use serde_json::Value as J;
-    match (a, b) {
-        (J::Object(x), J::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) => json_diff(&p, va, vb, out),
-                    _ => out.push(p),
-                }
-            }
-        }
-        _ if a != b => out.push(if prefix.is_empty() {
-            "(root)".into()
-        } else {
-            prefix.to_string()
-        }),
-        _ => {}
     }
 }
 

@@ -361,8 +361,14 @@ pub const VCE_NAMES: [VceName; 6] = [
         name: "iid",
         vce: Vce::Conventional,
         origin: "fixest vcov = \"iid\"",
-        estimators: &[Estimator::Pooled, Estimator::Fe, Estimator::Fe2, Estimator::Fd],
-        otherwise: "`iid` is fixest's name for the conventional VCE and fixest has no random-effects \
+        estimators: &[
+            Estimator::Pooled,
+            Estimator::Fe,
+            Estimator::Fe2,
+            Estimator::Fd,
+        ],
+        otherwise:
+            "`iid` is fixest's name for the conventional VCE and fixest has no random-effects \
                     or between estimator; write --vce conventional",
     },
     VceName {
@@ -443,7 +449,10 @@ mod tests {
                 assert_eq!(Estimator::parse(alias), Some(e));
             }
         }
-        assert_eq!(Estimator::names(), ["pooled", "fe", "fe2", "re", "be", "fd"]);
+        assert_eq!(
+            Estimator::names(),
+            ["pooled", "fe", "fe2", "re", "be", "fd"]
+        );
     }
 
     #[test]
@@ -468,7 +477,12 @@ mod tests {
         assert!(Vce::parse_for("cluster", Be).is_err());
         assert_eq!(Vce::parse_for(" Robust ", Fe), Ok(Vce::Robust));
         let unknown = Vce::parse_for("hc3", Pooled).expect_err("unknown");
-        assert!(unknown.to_string().contains("conventional, robust, cluster"), "{unknown}");
+        assert!(
+            unknown
+                .to_string()
+                .contains("conventional, robust, cluster"),
+            "{unknown}"
+        );
         // Every name is valid for at least one estimator, and each valid pair parses.
         for v in VCE_NAMES {
             assert!(!v.estimators.is_empty(), "{}", v.name);

@@ -11,8 +11,9 @@ use super::estimators::{Method, RobustMeaning};
 use super::linalg::{spd_inverse, OrderedQr};
 use super::ols::{ols_no_constant, ols_ssr_with_constant, ols_with_constant, within, LsFit};
 use super::results::{
-    CovarianceKind, Distribution, EstimationResult, Estimator, FitStats, OmissionReason, OmittedTerm,
-    PanelEffects, ReMethod, SampleInfo, Term, Tests, ThetaSummary, VarianceComponents, Vce,
+    CovarianceKind, Distribution, EstimationResult, Estimator, FitStats, OmissionReason,
+    OmittedTerm, PanelEffects, ReMethod, SampleInfo, Term, Tests, ThetaSummary, VarianceComponents,
+    Vce,
 };
 use super::stats::{
     correlation, finite, interleaved_sums, mean, r2_corr, stata_percentile, std_dev, Panels,

@@ -297,7 +297,10 @@ mod tests {
     #[test]
     fn stata_percentile_at_an_integer_position_up_to_rounding() {
         let x: Vec<f64> = (1..=250).map(f64::from).collect();
-        assert!(250.0 * 64.4 / 100.0 > 161.0, "the floating-point premise of the test");
+        assert!(
+            250.0 * 64.4 / 100.0 > 161.0,
+            "the floating-point premise of the test"
+        );
         assert_eq!(stata_percentile(&x, 64.4), Some(161.5));
         // Positions that are not integers stay x(⌊P⌋ + 1): P = 161.025 → x(162).
         assert_eq!(stata_percentile(&x, 64.41), Some(162.0));

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::hausman::HausmanResult;
 use super::estimators::EffectsCorrelation;
+use super::hausman::HausmanResult;
 use super::results::{CovarianceResult, Distribution, EstimationResult, TestResult};
 
 /// Stata's `%w.0g` display format: as many significant digits as fit in `width` characters.
@@ -412,7 +412,10 @@ mod tests {
         } else {
             format!("{x:.decimals$}").parse().expect("rounded")
         };
-        assert_eq!(parsed, rounded, "{x}: `{text}` is not x rounded to its digits");
+        assert_eq!(
+            parsed, rounded,
+            "{x}: `{text}` is not x rounded to its digits"
+        );
         // The last digit position the format could have shown.
         let digits = (width - 2) as i32;
         let last = if text.contains('e') {
@@ -436,10 +439,34 @@ mod tests {
     #[test]
     fn g_prints_every_magnitude_to_its_full_precision() {
         let magnitudes = [
-            0.0004, 4.0, 40.69, 40.690009, 400.5, 1234.5, 1e-7, 1e12, 9.9999999, 0.99999999,
-            9999999.7, 12345678.0, 1234567.4, 20.425201, 0.000012345678, 0.0000012345678,
-            0.11012380412071839, 58.743939396925, 3.14159265e-5, 3.14159265e-6, 1e-300, 1e300,
-            9.996e99, 123.4567891, 0.5, 1.0, 100.0, 7.0e-5,
+            0.0004,
+            4.0,
+            40.69,
+            40.690009,
+            400.5,
+            1234.5,
+            1e-7,
+            1e12,
+            9.9999999,
+            0.99999999,
+            9999999.7,
+            12345678.0,
+            1234567.4,
+            20.425201,
+            0.000012345678,
+            0.0000012345678,
+            0.11012380412071839,
+            58.743939396925,
+            3.14159265e-5,
+            3.14159265e-6,
+            1e-300,
+            1e300,
+            9.996e99,
+            123.4567891,
+            0.5,
+            1.0,
+            100.0,
+            7.0e-5,
         ];
         for &m in &magnitudes {
             for x in [m, -m] {

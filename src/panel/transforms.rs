@@ -35,8 +35,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::panel::series::{Bilateral, Series};
 use crate::estimate::stata_percentile;
+use crate::panel::series::{Bilateral, Series};
 use crate::panel::summary::mean_sd;
 
 /// One transform of a country-year series (see the module documentation for the formulas).

@@ -726,7 +726,10 @@ mod tests {
             nearest_codes("chn", ["CAN", "CHE", "CHN", "USA", "CHL"]),
             vec!["CHN", "CAN", "CHE", "CHL"]
         );
-        assert_eq!(nearest_codes("ROM", ["ROU", "RUS", "DEU"]), vec!["ROU", "RUS"]);
+        assert_eq!(
+            nearest_codes("ROM", ["ROU", "RUS", "DEU"]),
+            vec!["ROU", "RUS"]
+        );
     }
 
     #[test]

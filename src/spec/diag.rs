@@ -178,7 +178,10 @@ mod tests {
             nearest("kitten", ["sitting", "mitten", "bitten", "kit"]),
             vec!["bitten", "mitten"]
         );
-        assert_eq!(nearest("Tariff", ["tarif", "tariffs"]), vec!["tarif", "tariffs"]);
+        assert_eq!(
+            nearest("Tariff", ["tarif", "tariffs"]),
+            vec!["tarif", "tariffs"]
+        );
     }
 
     #[test]

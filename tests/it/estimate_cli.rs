@@ -76,7 +76,12 @@ fn hc1_with_panel_estimators_is_refused_with_the_fix() {
             "{estimator}: {err}"
         );
     }
-    for (estimator, vce) in [("fe", "ols"), ("re", "iid"), ("be", "robust"), ("fe", "hc3")] {
+    for (estimator, vce) in [
+        ("fe", "ols"),
+        ("re", "iid"),
+        ("be", "robust"),
+        ("fe", "hc3"),
+    ] {
         let (code, _, err) = estimate(&dir, &data, &["--estimator", estimator, "--vce", vce]);
         assert_eq!(code, 2, "{estimator} {vce}: {err}");
         assert!(err.contains("--vce"), "{estimator} {vce}: {err}");

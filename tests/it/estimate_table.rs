@@ -32,7 +32,10 @@ fn decimals(text: &str) -> usize {
 /// The printed text is the JSON value rounded to the printed digits.
 fn check_number(text: &str, value: &Value, what: &str) {
     let Some(v) = value.as_f64() else {
-        assert_eq!(text, ".", "{what}: printed `{text}` but the JSON has {value}");
+        assert_eq!(
+            text, ".",
+            "{what}: printed `{text}` but the JSON has {value}"
+        );
         return;
     };
     let printed: f64 = text
@@ -230,7 +233,9 @@ fn check_table(table: &str, json: &Value) -> usize {
             checked += 2;
         } else if let Some(rest) = trimmed.strip_prefix("chi2(") {
             let h = &json["tests"]["hausman"];
-            let (df, chi2) = rest.split_once(") = (b-B)'[(V_b-V_B)^(-1)](b-B) = ").expect("chi2");
+            let (df, chi2) = rest
+                .split_once(") = (b-B)'[(V_b-V_B)^(-1)](b-B) = ")
+                .expect("chi2");
             assert_eq!(df, h["df"].to_string(), "{line}");
             check_number(chi2.trim(), &h["chi2"], line);
             checked += 1;

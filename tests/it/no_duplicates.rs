@@ -42,3 +42,12 @@ fn levenshtein_comes_from_strsim() {
     }
     assert!(files_with("strsim::levenshtein").len() >= 2);
 }
+
+#[test]
+fn one_json_diff_in_the_diff_module() {
+    assert_eq!(files_with("fn json_diff("), Vec::<String>::new());
+    assert_eq!(
+        files_with("crate::diff::changed_keys"),
+        vec!["src/engine/key.rs"]
+    );
+}

@@ -223,7 +223,11 @@ fn read_csv(path: &Path) -> Result<DataTable, DataError> {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { h };
+            let h = if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            };
             h.to_string()
         })
         .collect::<Vec<_>>();
@@ -236,7 +240,12 @@ fn read_csv(path: &Path) -> Result<DataTable, DataError> {
             Ok(true) => {}
             Err(e) => return Err(csv_error(path, &e)),
         }
-        records.push(record.position().cloned().unwrap_or_else(csv::Position::new));
+        records.push(
+            record
+                .position()
+                .cloned()
+                .unwrap_or_else(csv::Position::new),
+        );
         for (j, column) in cells.iter_mut().enumerate() {
             let cell = record.get(j).unwrap_or("");
             column.push((!cell.is_empty()).then(|| cell.to_string()));
@@ -293,13 +302,25 @@ fn read_parquet(path: &Path) -> Result<DataTable, DataError> {
     for (index, col) in df.columns().iter().enumerate() {
         let dtype = col.dtype();
         let cells = if dtype.is_integer() {
-            let c = col.cast(&DataType::Int64).map_err(|e| unreadable(e.to_string()))?;
-            Cells::Int(c.i64().map_err(|e| unreadable(e.to_string()))?.iter().collect())
+            let c = col
+                .cast(&DataType::Int64)
+                .map_err(|e| unreadable(e.to_string()))?;
+            Cells::Int(
+                c.i64()
+                    .map_err(|e| unreadable(e.to_string()))?
+                    .iter()
+                    .collect(),
+            )
         } else if dtype.is_primitive_numeric() {
             let c = col
                 .cast(&DataType::Float64)
                 .map_err(|e| unreadable(e.to_string()))?;
-            Cells::Float(c.f64().map_err(|e| unreadable(e.to_string()))?.iter().collect())
+            Cells::Float(
+                c.f64()
+                    .map_err(|e| unreadable(e.to_string()))?
+                    .iter()
+                    .collect(),
+            )
         } else {
             // Strings, booleans, categoricals: as text (a column that cannot be cast is skipped).
             let Ok(c) = col.cast(&DataType::String) else {
@@ -447,14 +468,16 @@ impl DataTable {
                 .map(|(row, cell)| match cell {
                     None => Ok(None),
                     Some(text) if markers.is_missing(text) => Ok(None),
-                    Some(text) => parse_number(text).map(Some).ok_or_else(|| {
-                        DataError::NotANumber {
-                            place: self.place(column, row),
-                            text: text.clone(),
-                            name: column.name.clone(),
-                            markers: markers.listed(),
-                        }
-                    }),
+                    Some(text) => {
+                        parse_number(text)
+                            .map(Some)
+                            .ok_or_else(|| DataError::NotANumber {
+                                place: self.place(column, row),
+                                text: text.clone(),
+                                name: column.name.clone(),
+                                markers: markers.listed(),
+                            })
+                    }
                 })
                 .collect(),
         }
@@ -504,7 +527,6 @@ impl DataTable {
             })
             .collect()
     }
-
 }
 
 /// A finite decimal number (`12`, `-3.5`, `1e-4`); `inf`, `NaN` and other text are not.
@@ -532,11 +554,7 @@ fn identifiers(cells: &Cells) -> Identifiers {
                 .collect();
             match ints {
                 Some(ints) => Identifiers::Int(ints),
-                None => Identifiers::Str(
-                    v.iter()
-                        .map(|x| x.map(|f| format!("{f:?}")))
-                        .collect(),
-                ),
+                None => Identifiers::Str(v.iter().map(|x| x.map(|f| format!("{f:?}"))).collect()),
             }
         }
         Cells::Text(v) => {
@@ -636,7 +654,10 @@ mod tests {
         let err = t
             .panel_data(&roles(&["y", "x"]), &MissingMarkers::parse(""))
             .expect_err("NA is text without markers");
-        assert!(err.to_string().contains("markers.csv:3:8 (column `y`)"), "{err}");
+        assert!(
+            err.to_string().contains("markers.csv:3:8 (column `y`)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -660,7 +681,10 @@ mod tests {
         let p = write("time.csv", "id,year,y\n1,1935,1\n1,1935.5,2\n");
         let t = read_table(&p).expect("read");
         let err = t
-            .panel_data(&roles(&["y"]), &MissingMarkers::parse(MissingMarkers::DEFAULT))
+            .panel_data(
+                &roles(&["y"]),
+                &MissingMarkers::parse(MissingMarkers::DEFAULT),
+            )
             .expect_err("fraction");
         let msg = err.to_string();
         assert!(msg.contains("time.csv:3:3 (column `year`)"), "{msg}");
