@@ -19,6 +19,7 @@ pub mod fit;
 pub mod hausman;
 mod linalg;
 mod ols;
+pub mod operators;
 pub mod quick;
 pub mod quick_json;
 pub mod results;

@@ -51,3 +51,14 @@ fn one_json_diff_in_the_diff_module() {
         vec!["src/engine/key.rs"]
     );
 }
+
+#[test]
+fn one_stata_percentile_and_one_operator_parser() {
+    assert_eq!(
+        files_with("fn stata_percentile("),
+        vec!["src/estimate/stats.rs"]
+    );
+    // The operator letters are matched in one place only.
+    assert_eq!(files_with("'L' =>"), vec!["src/estimate/operators.rs"]);
+    assert_eq!(files_with("\"LFD\""), Vec::<String>::new());
+}
