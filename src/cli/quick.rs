@@ -30,8 +30,8 @@ pub struct EstimateArgs {
     /// Regressors, comma-separated; Stata operators allowed (L.x, L2.x, F.x, D.x).
     #[arg(long)]
     pub x: String,
-    /// pooled | fe | fe2 | re | be | fd (docs/estimators.md)
-    #[arg(long, default_value = "fe")]
+    /// The estimator (docs/estimators.md); names and aliases from the estimator table.
+    #[arg(long, default_value = "fe", ignore_case = true, value_parser = estimator_names())]
     pub estimator: String,
     /// conventional | robust | cluster; also Stata's `ols` (pooled, fd), fixest's `iid` and
     /// `hc1` where they mean what gvc computes (docs/estimators.md#covariance-types)
@@ -51,6 +51,15 @@ pub struct EstimateArgs {
     pub missing: String,
 }
 
+/// `--estimator` values for clap (its help lists them, with the aliases as hidden aliases).
+fn estimator_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::estimate::ESTIMATORS
+            .iter()
+            .map(|e| clap::builder::PossibleValue::new(e.name).aliases(e.aliases.iter().copied())),
+    )
+}
+
 fn spec_error(msg: impl Into<String>) -> Failure {
     Failure::Spec(format!("error: {}", msg.into()))
 }
@@ -60,7 +69,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
         spec_error(format!(
             "--estimator: unknown estimator `{}`; use {}",
             a.estimator,
-            Estimator::names().join(", ")
+            Estimator::NAMES.join(", ")
         ))
     })?;
     let vce = Vce::parse_for(&a.vce, estimator)

@@ -113,8 +113,8 @@ pub struct EstimatorInfo {
     pub default_r2: DefaultR2,
 }
 
-/// One row per estimator, in [`Estimator::ALL`] order.
-pub const ESTIMATORS: [EstimatorInfo; 6] = [
+/// One row per estimator (their order is [`Estimator::ALL`]).
+pub const ESTIMATORS: &[EstimatorInfo] = &[
     EstimatorInfo {
         estimator: Estimator::Pooled,
         name: "pooled",
@@ -273,28 +273,52 @@ pub const ESTIMATORS: [EstimatorInfo; 6] = [
     },
 ];
 
+/// Number of estimators (rows of [`ESTIMATORS`]).
+pub const COUNT: usize = ESTIMATORS.len();
+
 impl Estimator {
     /// Every estimator, in table order.
-    pub const ALL: [Estimator; 6] = [
-        Estimator::Pooled,
-        Estimator::Fe,
-        Estimator::Fe2,
-        Estimator::Re,
-        Estimator::Be,
-        Estimator::Fd,
-    ];
+    pub const ALL: [Estimator; COUNT] = {
+        let mut all = [Estimator::Pooled; COUNT];
+        let mut i = 0;
+        while i < COUNT {
+            all[i] = ESTIMATORS[i].estimator;
+            i += 1;
+        }
+        all
+    };
 
-    /// The estimator's row of [`ESTIMATORS`].
-    pub fn info(self) -> &'static EstimatorInfo {
-        // ALL and ESTIMATORS share their order (checked by a test), so the position is the row.
-        let row = Self::ALL.iter().position(|&e| e == self).unwrap_or(0);
+    /// The names specs and the command line accept (aliases excluded), in table order: the
+    /// spec validator's allowed list.
+    pub const NAMES: [&'static str; COUNT] = {
+        let mut names = [""; COUNT];
+        let mut i = 0;
+        while i < COUNT {
+            names[i] = ESTIMATORS[i].name;
+            i += 1;
+        }
+        names
+    };
+
+    /// The estimator's row of [`ESTIMATORS`]. The match is exhaustive, so a new variant does
+    /// not compile until it has a row.
+    pub const fn info(self) -> &'static EstimatorInfo {
+        let row = match self {
+            Estimator::Pooled => 0,
+            Estimator::Fe => 1,
+            Estimator::Fe2 => 2,
+            Estimator::Re => 3,
+            Estimator::Be => 4,
+            Estimator::Fd => 5,
+        };
         &ESTIMATORS[row]
     }
+}
 
-    /// The names specs and the command line accept (aliases excluded), in table order.
-    pub fn names() -> Vec<&'static str> {
-        ESTIMATORS.iter().map(|e| e.name).collect()
-    }
+impl Vce {
+    /// The three names a spec's `vce` takes (the aliases of [`VCE_NAMES`] are for
+    /// `gvc estimate`, where the estimator is known when the name is read).
+    pub const NAMES: [&'static str; 3] = ["conventional", "robust", "cluster"];
 }
 
 /// Where a `vce` name is valid and what it then computes.
@@ -441,6 +465,7 @@ mod tests {
 
     #[test]
     fn table_rows_follow_all() {
+        assert_eq!(Estimator::ALL.len(), ESTIMATORS.len());
         for (row, e) in ESTIMATORS.iter().zip(Estimator::ALL) {
             assert_eq!(row.estimator, e);
             assert_eq!(e.info().estimator, e);
@@ -449,10 +474,85 @@ mod tests {
                 assert_eq!(Estimator::parse(alias), Some(e));
             }
         }
-        assert_eq!(
-            Estimator::names(),
-            ["pooled", "fe", "fe2", "re", "be", "fd"]
-        );
+        assert_eq!(Estimator::NAMES, ["pooled", "fe", "fe2", "re", "be", "fd"]);
+        for name in Vce::NAMES {
+            assert_eq!(Vce::parse(name).map(Vce::as_str), Some(name));
+        }
+    }
+
+    /// Each fit shows the facts of its row: title, Stata command, t or z, the u_i test, year
+    /// dummies, what robust computes, which covariances exist, what the table prints.
+    #[test]
+    fn fits_follow_their_rows() {
+        use crate::estimate::{
+            build_design, fit, render_table, CovarianceKind, DesignSpec, FitOptions, IdColumn,
+            PanelData,
+        };
+        let (panels, years) = (5usize, 6usize);
+        let n = panels * years;
+        let ids: Vec<Option<i64>> = (0..n).map(|i| Some((i / years) as i64)).collect();
+        let t: Vec<Option<i64>> = (0..n).map(|i| Some(2000 + (i % years) as i64)).collect();
+        let x: Vec<f64> = (0..n)
+            .map(|i| ((i * 7 % 11) as f64).sin() + i as f64 / 9.0)
+            .collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 1.0 + 0.5 * x[i] + (i / years) as f64 + ((i * 5 % 7) as f64 - 3.0) / 10.0)
+            .collect();
+        let mut data = PanelData::new("id", IdColumn::Int(&ids), "year", &t).expect("ids");
+        data.add_f64_column("x", &x).expect("x");
+        data.add_f64_column("y", &y).expect("y");
+        for e in Estimator::ALL {
+            let info = e.info();
+            let spec = DesignSpec {
+                transform: info.transform,
+                ..DesignSpec::new("y", &["x"])
+            };
+            let design = build_design(&data, &spec).expect("design");
+            let res = fit(&design, e, &FitOptions::default()).expect("fit");
+            assert_eq!(res.title, info.title, "{e:?}");
+            assert!(res.stata_command.starts_with(info.stata_command), "{e:?}");
+            let primary = res.primary().expect("primary");
+            assert_eq!(primary.distribution, info.inference, "{e:?}");
+            assert_eq!(res.tests.u_i_zero.is_some(), info.panel_effects, "{e:?}");
+            let dummies = res.coef_names.iter().any(|c| c.ends_with(".year"));
+            assert_eq!(dummies, info.time_effects, "{e:?}");
+            let robust = fit(&design, e, &FitOptions::with_vce(Vce::Robust));
+            match info.robust {
+                RobustMeaning::Hc1 => assert_eq!(
+                    robust.expect("robust").primary().map(|c| c.kind),
+                    Some(CovarianceKind::RobustHc1)
+                ),
+                RobustMeaning::ClusterOnPanel => assert_eq!(
+                    robust.expect("robust").primary().map(|c| c.kind),
+                    Some(CovarianceKind::ClusterPanel)
+                ),
+                RobustMeaning::NotAvailable => assert!(robust.is_err(), "{e:?}"),
+            }
+            let cluster = fit(&design, e, &FitOptions::with_vce(Vce::Cluster));
+            assert_eq!(cluster.is_ok(), info.clusters, "{e:?}");
+            let dk = FitOptions {
+                extra_covariances: vec![CovarianceKind::DriscollKraay { lags: None }],
+                ..FitOptions::default()
+            };
+            assert_eq!(fit(&design, e, &dk).is_ok(), info.driscoll_kraay, "{e:?}");
+            let areg = FitOptions {
+                extra_covariances: vec![CovarianceKind::Hc1AregStyle],
+                ..FitOptions::default()
+            };
+            assert_eq!(fit(&design, e, &areg).is_ok(), info.panel_effects, "{e:?}");
+            let table = render_table(&res);
+            assert_eq!(
+                table.contains("Number of groups"),
+                info.panel_header,
+                "{e:?}"
+            );
+            assert_eq!(table.contains("sigma_u"), info.variance_footer, "{e:?}");
+            assert_eq!(
+                table.contains("corr(u_i, Xb)"),
+                info.effects_correlation == EffectsCorrelation::Estimated,
+                "{e:?}"
+            );
+        }
     }
 
     #[test]
