@@ -128,7 +128,7 @@ pub enum DataError {
     )]
     NotANumber {
         /// Where.
-        place: CellPlace,
+        place: Box<CellPlace>,
         /// The cell.
         text: String,
         /// The column.
@@ -143,7 +143,7 @@ pub enum DataError {
     )]
     NonIntegerTime {
         /// Where.
-        place: CellPlace,
+        place: Box<CellPlace>,
         /// The cell.
         text: String,
         /// The time variable.
@@ -472,7 +472,7 @@ impl DataTable {
                         parse_number(text)
                             .map(Some)
                             .ok_or_else(|| DataError::NotANumber {
-                                place: self.place(column, row),
+                                place: Box::new(self.place(column, row)),
                                 text: text.clone(),
                                 name: column.name.clone(),
                                 markers: markers.listed(),
@@ -502,7 +502,7 @@ impl DataTable {
             Cells::Int(_) => String::new(),
         };
         let bad = |row: usize| DataError::NonIntegerTime {
-            place: self.place(column, row),
+            place: Box::new(self.place(column, row)),
             text: text_of(row),
             name: column.name.clone(),
         };
