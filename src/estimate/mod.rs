@@ -6,9 +6,13 @@
 //!
 //! Pure numerics: no files, terminal, cache or spec types.
 //!
-//! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.,
-//! listwise deletion, duplicate check, singletons) → [`fit`] with an [`Estimator`] and
-//! [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman`], [`render_table`], [`quick_json`].
+//! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.
+//! parsed by [`operators`], listwise deletion, duplicate check, singletons) → [`fit()`] with an
+//! [`Estimator`] and [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman()`],
+//! [`render_table`], [`quick_json()`].
+//!
+//! What differs between estimators besides the algorithm is one row of [`ESTIMATORS`]
+//! ([`Estimator::info`]); the `vce` names and their meaning per estimator are [`VCE_NAMES`].
 
 mod covariance;
 pub mod design;

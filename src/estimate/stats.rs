@@ -226,7 +226,7 @@ pub fn std_dev(v: &[f64]) -> Option<f64> {
 /// order statistics x₍ₖ₎, the percentile is x₍ᵢ₎ for the first i with i > P, except that when
 /// P is an integer it is (x₍ₚ₎ + x₍ₚ₊₁₎)/2. Equivalently: x₍⌊P⌋+1₎ if P is not an integer, the
 /// mean of x₍P₎ and x₍P+1₎ if it is; p ≤ 0 gives the minimum and p ≥ 100 the maximum. None
-/// for an empty slice. Sources: Stata [R] summarize and [D] pctile, Methods and formulas
+/// for an empty slice. Sources: Stata \[R\] summarize and \[D\] pctile, Methods and formulas
 /// (W = Σw = n, "find the first index i such that W₍ᵢ₎ > P"); Stata FAQ "Calculate percentiles
 /// with survey data" (N. Zang, StataCorp, 2008), which states the same rule.
 ///
