@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use polars::prelude::*;
 
+mod data;
+
 use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
-use crate::estimate::{run_quick, Estimator, IdColumn, PanelData, QuickRequest, Vce};
+use crate::estimate::{run_quick, Estimator, QuickRequest, Vce};
 use crate::iot::Leontief;
 use crate::sources::mrio::{self, MrioFormat, MrioOptions};
 
@@ -28,10 +30,11 @@ pub struct EstimateArgs {
     /// Regressors, comma-separated; Stata operators allowed (L.x, L2.x, F.x, D.x).
     #[arg(long)]
     pub x: String,
-    /// pooled | fe | fe2 | re | be | fd
-    #[arg(long, default_value = "fe")]
+    /// The estimator (docs/estimators.md); names and aliases from the estimator table.
+    #[arg(long, default_value = "fe", ignore_case = true, value_parser = estimator_names())]
     pub estimator: String,
-    /// conventional | robust | cluster
+    /// conventional | robust | cluster; also Stata's `ols` (pooled, fd), fixest's `iid` and
+    /// `hc1` where they mean what gvc computes (docs/estimators.md#covariance-types)
     #[arg(long, default_value = "conventional")]
     pub vce: String,
     /// Cluster variable (default: the panel).
@@ -43,119 +46,46 @@ pub struct EstimateArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Cells that mean "missing" in numeric columns, comma-separated (empty cells always are).
+    #[arg(long, value_name = "LIST", default_value = data::MissingMarkers::DEFAULT)]
+    pub missing: String,
+}
+
+/// `--estimator` values for clap (its help lists them, with the aliases as hidden aliases).
+fn estimator_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::estimate::ESTIMATORS
+            .iter()
+            .map(|e| clap::builder::PossibleValue::new(e.name).aliases(e.aliases.iter().copied())),
+    )
 }
 
 fn spec_error(msg: impl Into<String>) -> Failure {
     Failure::Spec(format!("error: {}", msg.into()))
 }
 
-/// Reads a CSV or Parquet file into a frame.
-pub fn read_frame(path: &Path) -> Result<DataFrame, Failure> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let result = match ext.as_str() {
-        "parquet" | "pq" => crate::engine::frames::read_parquet(path).map_err(|e| e.to_string()),
-        "csv" => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(None)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(|e| format!("{}: {e}", path.display())),
-        _ => {
-            return Err(spec_error(format!(
-                "{}: unknown data file type; use .csv or .parquet",
-                path.display()
-            )))
-        }
-    };
-    result.map_err(|e| Failure::Spec(format!("error: {e}")))
-}
-
-/// Converts a frame into the estimator's panel data: the panel column (integers or strings),
-/// the time column (integers), and every numeric column.
-pub fn panel_data(df: &DataFrame, panel: &str, time: &str) -> Result<PanelData, Failure> {
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let missing = |what: &str, name: &str| {
-        spec_error(format!(
-            "no column `{name}` for {what}; columns are: {}",
-            names.join(", ")
-        ))
-    };
-    let pcol = df.column(panel).map_err(|_| missing("--panel", panel))?;
-    let tcol = df.column(time).map_err(|_| missing("--time", time))?;
-    let tcast = tcol
-        .cast(&DataType::Int64)
-        .map_err(|e| spec_error(format!("time column `{time}` is not integer: {e}")))?;
-    let tvals: Vec<Option<i64>> = tcast
-        .i64()
-        .map_err(|e| spec_error(e.to_string()))?
-        .iter()
-        .collect();
-    let mut data = if pcol.dtype().is_integer() {
-        let p: Vec<Option<i64>> = pcol
-            .cast(&DataType::Int64)
-            .and_then(|c| c.i64().map(|ca| ca.iter().collect()))
-            .map_err(|e| spec_error(e.to_string()))?;
-        PanelData::new(panel, IdColumn::Int(&p), time, &tvals)
-    } else {
-        let p: Vec<Option<String>> = pcol
-            .cast(&DataType::String)
-            .and_then(|c| {
-                c.str()
-                    .map(|ca| ca.iter().map(|v| v.map(str::to_string)).collect())
-            })
-            .map_err(|e| spec_error(e.to_string()))?;
-        let refs: Vec<Option<&str>> = p.iter().map(|v| v.as_deref()).collect();
-        PanelData::new(panel, IdColumn::Str(&refs), time, &tvals)
-    }
-    .map_err(|e| Failure::Run(e.to_string()))?;
-    for col in df.columns() {
-        let name = col.name().as_str();
-        if name == panel || name == time {
-            continue;
-        }
-        if col.dtype().is_primitive_numeric() {
-            let v: Vec<Option<f64>> = col
-                .cast(&DataType::Float64)
-                .and_then(|c| c.f64().map(|ca| ca.iter().collect()))
-                .map_err(|e| spec_error(e.to_string()))?;
-            data.add_column(name, &v)
-                .map_err(|e| Failure::Run(e.to_string()))?;
-        } else if col.dtype() == &DataType::String {
-            let v: Vec<Option<String>> = col
-                .str()
-                .map(|ca| ca.iter().map(|x| x.map(str::to_string)).collect())
-                .map_err(|e| spec_error(e.to_string()))?;
-            let refs: Vec<Option<&str>> = v.iter().map(|x| x.as_deref()).collect();
-            data.add_id_column(name, IdColumn::Str(&refs))
-                .map_err(|e| Failure::Run(e.to_string()))?;
-        }
-    }
-    Ok(data)
-}
-
 pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     let estimator = Estimator::parse(&a.estimator).ok_or_else(|| {
         spec_error(format!(
-            "unknown estimator `{}`; use pooled, fe, fe2, re, be or fd",
-            a.estimator
+            "--estimator: unknown estimator `{}`; use {}",
+            a.estimator,
+            Estimator::NAMES.join(", ")
         ))
     })?;
-    let vce = Vce::parse(&a.vce).ok_or_else(|| {
-        spec_error(format!(
-            "unknown vce `{}`; use conventional, robust or cluster",
-            a.vce
-        ))
-    })?;
-    let df = read_frame(&a.data)?;
-    let data = panel_data(&df, &a.panel, &a.time)?;
+    let vce = Vce::parse_for(&a.vce, estimator)
+        .map_err(|e| spec_error(format!("--vce: {e} (docs/estimators.md#covariance-types)")))?;
+    let table = data::read_table(&a.data).map_err(|e| spec_error(e.to_string()))?;
+    let mut expressions = vec![a.dep.as_str()];
+    expressions.extend(a.x.split(',').map(str::trim).filter(|s| !s.is_empty()));
+    let roles = data::Roles {
+        panel: &a.panel,
+        time: &a.time,
+        expressions,
+    };
+    let markers = data::MissingMarkers::parse(&a.missing);
+    let data = table
+        .panel_data(&roles, &markers)
+        .map_err(|e| spec_error(e.to_string()))?;
     let mut req = QuickRequest::new(&a.dep, &a.x, estimator);
     req.vce = vce;
     req.cluster = a.cluster.clone();

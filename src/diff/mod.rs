@@ -146,12 +146,43 @@ pub fn spec_changes(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Spe
     flatten("", old, &mut a);
     flatten("", new, &mut b);
     let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    keys.into_iter()
+    let differing: Vec<&String> = keys
+        .into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    // An empty table on one side (`{}`, flattened as a value) against keys below it on the
+    // other: the keys below say what changed.
+    let parent_of_another = |k: &str| {
+        differing.iter().any(|o| {
+            o.len() > k.len() && o.starts_with(k) && (k.is_empty() || o[k.len()..].starts_with('.'))
+        })
+    };
+    differing
+        .iter()
+        .copied()
+        .filter(|k| !parent_of_another(k))
         .map(|k| SpecChange {
             key: k.clone(),
             old: a.get(k).cloned(),
             new: b.get(k).cloned(),
+        })
+        .collect()
+}
+
+/// The dotted keys at which two JSON values differ, in key order: the one JSON diff of gvc
+/// (`gvc diff`'s spec section and `gvc status --explain`'s "spec `…` changed"). Objects are
+/// descended key by key, arrays of tables element by element (by their `name`, else their
+/// position), so a changed `[[models]]` option reads `models.position.vce`; other values are
+/// compared whole. Two different non-object roots give the key `(root)`.
+pub fn changed_keys(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    spec_changes(old, new)
+        .into_iter()
+        .map(|c| {
+            if c.key.is_empty() {
+                "(root)".to_string()
+            } else {
+                c.key
+            }
         })
         .collect()
 }
@@ -679,6 +710,24 @@ mod tests {
         let c = spec_changes(&a, &b);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].key, "sample.exclude_years");
+    }
+
+    #[test]
+    fn changed_keys_descend_into_tables_and_lists_of_tables() {
+        let a = json!({"variables": {"rd_share": {"transform": [{"ratio": "gdp"}, {"scale": 100}]}},
+                       "models": [{"name": "position", "vce": "cluster"}], "seed": 1});
+        let b = json!({"variables": {"rd_share": {"transform": [{"ratio": "gdp"}, {"scale": 1000}]}},
+                       "models": [{"name": "position", "vce": "robust"}], "seed": 1});
+        assert_eq!(
+            changed_keys(&a, &b),
+            vec![
+                "models.position.vce",
+                "variables.rd_share.transform.1.scale"
+            ]
+        );
+        assert!(changed_keys(&a, &a).is_empty());
+        assert_eq!(changed_keys(&json!(1), &json!(2)), vec!["(root)"]);
+        assert_eq!(changed_keys(&json!({"x": 1}), &json!({})), vec!["x"]);
     }
 
     #[test]

@@ -70,13 +70,18 @@ pub fn explain_change(
     let mut files_new = BTreeMap::new();
     input_files(&old["params"], &mut files_old);
     input_files(&new["params"], &mut files_new);
-    let mut paths = Vec::new();
-    json_diff("", &old["params"], &new["params"], &mut paths);
-    for p in paths {
+    for p in crate::diff::changed_keys(&old["params"], &new["params"]) {
         let value = lookup(&new["params"], &p).or_else(|| lookup(&old["params"], &p));
-        let is_dep = value
-            .and_then(|v| v.as_str())
-            .is_some_and(|s| dep_keys.contains(s));
+        // An upstream key (or a list of them) is reported as the upstream instance below.
+        let is_dep = value.is_some_and(|v| match v {
+            serde_json::Value::String(s) => dep_keys.contains(s.as_str()),
+            serde_json::Value::Array(a) => {
+                !a.is_empty()
+                    && a.iter()
+                        .all(|x| x.as_str().is_some_and(|s| dep_keys.contains(s)))
+            }
+            _ => false,
+        });
         let is_file = p.ends_with("blake3") || p.ends_with("path") || p.contains("files");
         if !is_dep && !is_file {
             why.push(format!("spec `{p}` changed"));
@@ -125,52 +130,17 @@ fn input_files(v: &serde_json::Value, out: &mut BTreeMap<String, String>) {
     }
 }
 
-/// The value at a dotted path (array entries by index).
+/// The value at a dotted path as [`crate::diff::changed_keys`] names it: array entries by
+/// their `name` field, else by index.
 fn lookup<'a>(v: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
     path.split('.').try_fold(v, |cur, seg| match cur {
         serde_json::Value::Object(m) => m.get(seg),
-        serde_json::Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .find(|x| x.get("name").and_then(|n| n.as_str()) == Some(seg))
+            .or_else(|| seg.parse::<usize>().ok().and_then(|i| a.get(i))),
         _ => None,
     })
-}
-
-/// Collects the dotted paths at which two JSON values differ.
-pub fn json_diff(
-    prefix: &str,
-    a: &serde_json::Value,
-    b: &serde_json::Value,
-    out: &mut Vec<String>,
-) {
-    use serde_json::Value as J;
-    let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match (a, b) {
-        (J::Object(x), J::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) => json_diff(&join(k), va, vb, out),
-                    _ => out.push(join(k)),
-                }
-            }
-        }
-        (J::Array(x), J::Array(y)) if x.len() == y.len() => {
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                json_diff(&join(&i.to_string()), va, vb, out);
-            }
-        }
-        _ if a != b => out.push(if prefix.is_empty() {
-            "(root)".into()
-        } else {
-            prefix.to_string()
-        }),
-        _ => {}
-    }
 }
 
 /// How one instance of either plan relates to the other plan.

@@ -7,6 +7,7 @@ use faer::Mat;
 use super::design::ClusterIds;
 use super::dist;
 use super::error::EstimateError;
+use super::estimators::RobustMeaning;
 use super::linalg::{cross_product, sandwich, wald_statistic};
 use super::results::{CovarianceKind, CovarianceResult, Distribution, Estimator, TestResult};
 
@@ -49,10 +50,7 @@ impl Core<'_> {
     }
 
     fn requires_nesting(&self) -> bool {
-        matches!(
-            self.estimator,
-            Estimator::Fe | Estimator::Fe2 | Estimator::Re
-        )
+        self.estimator.info().clusters_nest_panels
     }
 }
 
@@ -287,9 +285,10 @@ fn clustered(
 
 fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, EstimateError> {
     let est = core.estimator;
+    let info = est.info();
     let n = core.n();
     let k_total = core.k_total();
-    let fe_like = matches!(est, Estimator::Fe | Estimator::Fe2);
+    let fe_like = info.panel_effects;
     match kind {
         CovarianceKind::Conventional => Ok(Sandwiched {
             v: Mat::from_fn(k_total, k_total, |i, j| core.s2 * core.bread[(i, j)]),
@@ -303,7 +302,7 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
             label: "Conventional".to_string(),
         }),
         CovarianceKind::RobustHc1 => {
-            if !matches!(est, Estimator::Pooled | Estimator::Fd) {
+            if info.robust != RobustMeaning::Hc1 {
                 return Err(unsupported(
                     kind,
                     est,
@@ -330,7 +329,8 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
                 return Err(unsupported(
                     kind,
                     est,
-                    "defined for fe and fe2 only; use RobustHc1 for pooled/fd",
+                    "defined only for estimators that absorb panel fixed effects; use RobustHc1 \
+                     after regress",
                 ));
             }
             let slopes = core.slope_idx.len();
@@ -349,22 +349,14 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
             })
         }
         CovarianceKind::ClusterPanel => {
-            if est == Estimator::Be {
-                return Err(unsupported(
-                    kind,
-                    est,
-                    "xtreg, be has only the conventional VCE",
-                ));
+            if !info.clusters {
+                return Err(unsupported(kind, est, "it has only the conventional VCE"));
             }
             clustered(core, kind, &Clusters::panels(core), k_total)
         }
         CovarianceKind::Cluster => {
-            if est == Estimator::Be {
-                return Err(unsupported(
-                    kind,
-                    est,
-                    "xtreg, be has only the conventional VCE",
-                ));
+            if !info.clusters {
+                return Err(unsupported(kind, est, "it has only the conventional VCE"));
             }
             let cl = core.cluster.ok_or(EstimateError::MissingClusterVariable)?;
             if core.requires_nesting() {
@@ -374,7 +366,11 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
         }
         CovarianceKind::ClusterAregStyle => {
             if !fe_like {
-                return Err(unsupported(kind, est, "defined for fe and fe2 only"));
+                return Err(unsupported(
+                    kind,
+                    est,
+                    "defined only for estimators that absorb panel fixed effects",
+                ));
             }
             let cl = match core.cluster {
                 Some(c) => {
@@ -386,11 +382,16 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
             clustered(core, kind, &cl, core.slope_idx.len() + core.n_absorbed)
         }
         CovarianceKind::DriscollKraay { lags } => {
-            if matches!(est, Estimator::Re | Estimator::Be) {
+            if !info.driscoll_kraay {
+                let with: Vec<&str> = super::estimators::ESTIMATORS
+                    .iter()
+                    .filter(|e| e.driscoll_kraay)
+                    .map(|e| e.name)
+                    .collect();
                 return Err(unsupported(
                     kind,
                     est,
-                    "Driscoll–Kraay is implemented for pooled, fd, fe and fe2",
+                    &format!("Driscoll–Kraay is implemented for {}", with.join(", ")),
                 ));
             }
             let t_min = core.time.iter().copied().min().unwrap_or(0);

@@ -8,6 +8,7 @@ use faer::Mat;
 use serde::{Deserialize, Serialize};
 
 use super::error::EstimateError;
+use super::operators::parse_operators;
 
 /// An identifier column (panel or cluster): integer or string codes; `None` is missing.
 #[derive(Debug, Clone, Copy)]
@@ -294,54 +295,8 @@ impl VarExpr {
         if base.contains('.') && !is_column(base) {
             return Err(bad("only one operator prefix is allowed, e.g. L2D.x"));
         }
-        let mut shift = 0i64;
-        let mut diffs = 0u32;
-        let mut seasonal = Vec::new();
-        let chars: Vec<char> = ops.chars().collect();
-        let mut i = 0;
-        if chars.is_empty() {
-            return Err(bad("empty operator before '.'"));
-        }
-        while i < chars.len() {
-            let op = chars[i].to_ascii_uppercase();
-            i += 1;
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            let digits: String = chars[start..i].iter().collect();
-            let count: u32 = if digits.is_empty() {
-                1
-            } else {
-                digits
-                    .parse()
-                    .map_err(|_| bad("operator order is not a small number"))?
-            };
-            if count > 1000 {
-                return Err(bad("operator order above 1000"));
-            }
-            match op {
-                'L' => shift += i64::from(count),
-                'F' => shift -= i64::from(count),
-                'D' => diffs += count,
-                'S' => {
-                    if count > 0 {
-                        seasonal.push(count)
-                    }
-                }
-                '(' => {
-                    return Err(bad(
-                        "operator ranges such as L(1/2).x are not supported; list L.x L2.x",
-                    ))
-                }
-                other => {
-                    return Err(bad(&format!(
-                        "unknown operator `{other}` (use L, F, D or S)"
-                    )))
-                }
-            }
-        }
-        Ok(Self::from_parts(base, shift, diffs, seasonal))
+        let ops = parse_operators(ops).map_err(|reason| bad(&reason))?;
+        Ok(Self::from_parts(base, ops.shift, ops.diffs, ops.seasonal))
     }
 
     fn from_parts(base: &str, shift: i64, diffs: u32, seasonal: Vec<u32>) -> Self {

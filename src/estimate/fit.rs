@@ -7,11 +7,13 @@ use faer::Mat;
 use super::covariance::{covariance, f_test, Core};
 use super::design::{Design, DesignTransform};
 use super::error::EstimateError;
+use super::estimators::{Method, RobustMeaning};
 use super::linalg::{spd_inverse, OrderedQr};
 use super::ols::{ols_no_constant, ols_ssr_with_constant, ols_with_constant, within, LsFit};
 use super::results::{
-    CovarianceKind, EstimationResult, Estimator, FitStats, OmissionReason, OmittedTerm,
-    PanelEffects, ReMethod, SampleInfo, Term, Tests, ThetaSummary, VarianceComponents, Vce,
+    CovarianceKind, Distribution, EstimationResult, Estimator, FitStats, OmissionReason,
+    OmittedTerm, PanelEffects, ReMethod, SampleInfo, Term, Tests, ThetaSummary, VarianceComponents,
+    Vce,
 };
 use super::stats::{
     correlation, finite, interleaved_sums, mean, r2_corr, stata_percentile, std_dev, Panels,
@@ -57,31 +59,34 @@ impl FitOptions {
     }
 }
 
-/// The covariance kind that Stata's `vce()` option means for an estimator: regress/fd robust =
-/// HC1, xtreg fe/re robust = cluster on the panel; cluster = the design's cluster variable, else
-/// the panel variable; `xtreg, be` has only the conventional VCE.
+/// The covariance kind that Stata's `vce()` option means for an estimator (its row of the
+/// estimator table): robust = HC1 after `regress`, cluster on the panel after `xtreg, fe|re`;
+/// cluster = the design's cluster variable, else the panel variable; `xtreg, be` has only the
+/// conventional VCE.
 pub fn covariance_for(
     estimator: Estimator,
     vce: Vce,
     has_cluster_var: bool,
 ) -> Result<CovarianceKind, EstimateError> {
-    let cluster = if has_cluster_var {
-        CovarianceKind::Cluster
-    } else {
-        CovarianceKind::ClusterPanel
+    let info = estimator.info();
+    let unsupported = || EstimateError::UnsupportedCovariance {
+        covariance: vce.as_str().to_string(),
+        estimator: info.name.to_string(),
+        hint: format!(
+            "{} {} reports only the conventional VCE",
+            info.stata_command, info.stata_options
+        ),
     };
-    match (estimator, vce) {
-        (_, Vce::Conventional) => Ok(CovarianceKind::Conventional),
-        (Estimator::Be, _) => Err(EstimateError::UnsupportedCovariance {
-            covariance: vce.as_str().to_string(),
-            estimator: "be".to_string(),
-            hint: "xtreg, be reports only the conventional VCE".to_string(),
-        }),
-        (Estimator::Pooled | Estimator::Fd, Vce::Robust) => Ok(CovarianceKind::RobustHc1),
-        (Estimator::Fe | Estimator::Fe2 | Estimator::Re, Vce::Robust) => {
-            Ok(CovarianceKind::ClusterPanel)
-        }
-        (_, Vce::Cluster) => Ok(cluster),
+    match vce {
+        Vce::Conventional => Ok(CovarianceKind::Conventional),
+        Vce::Robust => match info.robust {
+            RobustMeaning::Hc1 => Ok(CovarianceKind::RobustHc1),
+            RobustMeaning::ClusterOnPanel => Ok(CovarianceKind::ClusterPanel),
+            RobustMeaning::NotAvailable => Err(unsupported()),
+        },
+        Vce::Cluster if !info.clusters => Err(unsupported()),
+        Vce::Cluster if has_cluster_var => Ok(CovarianceKind::Cluster),
+        Vce::Cluster => Ok(CovarianceKind::ClusterPanel),
     }
 }
 
@@ -110,11 +115,11 @@ pub fn fit(
         }
     }
     let panels = Panels::new(&design.panel, design.n_groups());
-    let (mut result, core) = match estimator {
-        Estimator::Pooled | Estimator::Fd => fit_ols(design, estimator, opts, &panels)?,
-        Estimator::Fe | Estimator::Fe2 => fit_fe(design, estimator, &panels)?,
-        Estimator::Re => fit_re(design, opts.re_method, &panels)?,
-        Estimator::Be => fit_be(design, &panels)?,
+    let (mut result, core) = match estimator.info().method {
+        Method::Ols => fit_ols(design, estimator, opts, &panels)?,
+        Method::Within => fit_fe(design, estimator, &panels)?,
+        Method::RandomEffectsGls => fit_re(design, estimator, opts.re_method, &panels)?,
+        Method::Between => fit_be(design, estimator, &panels)?,
     };
     for kind in &kinds {
         result
@@ -191,11 +196,10 @@ fn validate_design(design: &Design) -> Result<(), EstimateError> {
 }
 
 fn check_transform(design: &Design, estimator: Estimator) -> Result<(), EstimateError> {
-    let needs_fd = estimator == Estimator::Fd;
-    let is_fd = design.transform == DesignTransform::FirstDifference;
-    if needs_fd == is_fd {
+    if design.transform == estimator.info().transform {
         return Ok(());
     }
+    let is_fd = design.transform == DesignTransform::FirstDifference;
     let (built, needed, variant) = if is_fd {
         ("in first differences", "levels", "Levels")
     } else {
@@ -241,22 +245,23 @@ fn stata_command(
             format!(",{}", s.trim_end())
         }
     };
-    match estimator {
-        Estimator::Pooled | Estimator::Fd => {
-            let nc = if opts.constant { "" } else { " noconstant" };
-            format!("regress {vars}{}", join(nc))
-        }
-        Estimator::Fe => format!("xtreg {vars}{}", join(" fe")),
-        Estimator::Fe2 => format!("xtreg {vars} i.{}{}", design.time_var, join(" fe")),
-        Estimator::Re => {
-            let sa = match opts.re_method {
-                ReMethod::SwamyArora => "",
-                _ => " sa",
-            };
-            format!("xtreg {vars}{}", join(&format!(" re{sa}")))
-        }
-        Estimator::Be => format!("xtreg {vars}{}", join(" be")),
+    let info = estimator.info();
+    let mut options = String::new();
+    if !info.stata_options.is_empty() {
+        options = format!(" {}", info.stata_options);
     }
+    if info.method == Method::Ols && !opts.constant {
+        options.push_str(" noconstant");
+    }
+    if info.method == Method::RandomEffectsGls && opts.re_method != ReMethod::SwamyArora {
+        options.push_str(" sa");
+    }
+    let dummies = if info.time_effects {
+        format!(" i.{}", design.time_var)
+    } else {
+        String::new()
+    };
+    format!("{} {vars}{dummies}{}", info.stata_command, join(&options))
 }
 
 fn sample_info(design: &Design, panels: &Panels<'_>) -> SampleInfo {
@@ -464,15 +469,10 @@ fn fit_ols<'a>(
     if n <= big_k {
         return Err(insufficient(estimator, n, "observations", big_k));
     }
-    let title = if estimator == Estimator::Fd {
-        "Linear regression in first differences"
-    } else {
-        "Linear regression (pooled OLS)"
-    };
     let mut res = skeleton(
         design,
         estimator,
-        title,
+        estimator.info().title,
         &design.regressor_names,
         &ls,
         constant,
@@ -516,7 +516,7 @@ fn fit_ols<'a>(
         df_r,
         slope_idx: slope_indices(k),
         n_absorbed: 0,
-        normal: false,
+        normal: estimator.info().inference == Distribution::Normal,
         classical_f,
         panel: &design.panel,
         panel_var: &design.panel_var,
@@ -551,7 +551,7 @@ fn fit_fe<'a>(
     let n = panels.n();
     let k_user = design.x.ncols();
     let (x_all, names, priority): (std::borrow::Cow<'_, Mat<f64>>, Vec<String>, Vec<usize>) =
-        if estimator == Estimator::Fe2 {
+        if estimator.info().time_effects {
             let (years, dnames) = time_dummies(design);
             let kd = years.len();
             let x = Mat::from_fn(n_obs, k_user + kd, |i, j| {
@@ -584,11 +584,7 @@ fn fit_fe<'a>(
     if df_r <= 0 {
         return Err(insufficient(estimator, n_obs, "observations", n + k));
     }
-    let title = if estimator == Estimator::Fe2 {
-        "Fixed-effects (within) regression with time effects"
-    } else {
-        "Fixed-effects (within) regression"
-    };
+    let title = estimator.info().title;
     let mut res = skeleton(design, estimator, title, &names, ls, true, panels);
     let ybar = wf.ybar;
     // SSR, TSS and within TSS in one pass (each summed in row order).
@@ -670,7 +666,7 @@ fn fit_fe<'a>(
         df_r,
         slope_idx: slope_indices(k),
         n_absorbed: n,
-        normal: false,
+        normal: estimator.info().inference == Distribution::Normal,
         classical_f: None,
         panel: &design.panel,
         panel_var: &design.panel_var,
@@ -690,6 +686,7 @@ fn panel_means(design: &Design, panels: &Panels<'_>) -> (Vec<f64>, Mat<f64>) {
 
 fn fit_be<'a>(
     design: &'a Design,
+    estimator: Estimator,
     panels: &Panels<'_>,
 ) -> Result<(EstimationResult, Core<'a>), EstimateError> {
     let n = panels.n();
@@ -698,12 +695,12 @@ fn fit_be<'a>(
     let k = ls.kept.len();
     let df_r = n as i64 - (k + 1) as i64;
     if df_r <= 0 {
-        return Err(insufficient(Estimator::Be, n, "panels", k + 1));
+        return Err(insufficient(estimator, n, "panels", k + 1));
     }
     let mut res = skeleton(
         design,
-        Estimator::Be,
-        "Between regression (regression on group means)",
+        estimator,
+        estimator.info().title,
         &design.regressor_names,
         &ls,
         true,
@@ -747,7 +744,7 @@ fn fit_be<'a>(
     );
     let classical_f = (k > 0).then(|| ((tss - ssr) / k as f64) / s2);
     let core = Core {
-        estimator: Estimator::Be,
+        estimator,
         b: ls.coefficients(true),
         bread: ls.bread.clone(),
         z,
@@ -756,7 +753,7 @@ fn fit_be<'a>(
         df_r,
         slope_idx: slope_indices(k),
         n_absorbed: 0,
-        normal: false,
+        normal: estimator.info().inference == Distribution::Normal,
         classical_f,
         panel: &design.panel,
         panel_var: &design.panel_var,
@@ -776,6 +773,7 @@ struct Components {
 /// Swamy–Arora variance components (Stata default, §7.1) or Baltagi–Chang (§7.2) on the
 /// regressors `kept` (indices into design.x).
 fn variance_components(
+    estimator: Estimator,
     design: &Design,
     kept: &[usize],
     method: ReMethod,
@@ -789,7 +787,7 @@ fn variance_components(
     let k_w = wf.ls.kept.len();
     let df_within = n_obs as i64 - n as i64 - k_w as i64;
     if df_within <= 0 {
-        return Err(insufficient(Estimator::Re, n_obs, "observations", n + k_w));
+        return Err(insufficient(estimator, n_obs, "observations", n + k_w));
     }
     let sigma2_e = wf.ls.ssr() / df_within as f64;
     // Between step (unweighted) on panel means.
@@ -799,7 +797,7 @@ fn variance_components(
     let k_b = between.kept.len() + 1;
     let df_between = n as i64 - k_b as i64;
     if df_between <= 0 {
-        return Err(insufficient(Estimator::Re, n, "panels", k_b));
+        return Err(insufficient(estimator, n, "panels", k_b));
     }
     let vc = match method {
         ReMethod::SwamyArora => {
@@ -875,17 +873,19 @@ fn theta_summary(mut v: Vec<f64>) -> Option<ThetaSummary> {
         return None;
     }
     v.sort_by(f64::total_cmp);
+    let pct = |p: f64| stata_percentile(&v, p).unwrap_or(f64::NAN);
     Some(ThetaSummary {
         min: v[0],
-        p5: stata_percentile(&v, 5.0),
-        p50: stata_percentile(&v, 50.0),
-        p95: stata_percentile(&v, 95.0),
+        p5: pct(5.0),
+        p50: pct(50.0),
+        p95: pct(95.0),
         max: v[v.len() - 1],
     })
 }
 
 fn fit_re<'a>(
     design: &'a Design,
+    estimator: Estimator,
     method: ReMethod,
     panels: &Panels<'_>,
 ) -> Result<(EstimationResult, Core<'a>), EstimateError> {
@@ -898,9 +898,9 @@ fn fit_re<'a>(
     let k = kept.len();
     let big_k = k + 1;
     if n_obs <= big_k {
-        return Err(insufficient(Estimator::Re, n_obs, "observations", big_k));
+        return Err(insufficient(estimator, n_obs, "observations", big_k));
     }
-    let comps = variance_components(design, &kept, method, panels)?;
+    let comps = variance_components(estimator, design, &kept, method, panels)?;
     let (s2e, s2u) = (comps.vc.sigma2_e, comps.vc.sigma2_u);
     let theta_p: Vec<f64> = panels
         .counts
@@ -952,8 +952,8 @@ fn fit_re<'a>(
     };
     let mut res = skeleton(
         design,
-        Estimator::Re,
-        "Random-effects GLS regression",
+        estimator,
+        estimator.info().title,
         &design.regressor_names,
         &ls,
         true,
@@ -987,10 +987,10 @@ fn fit_re<'a>(
     };
     res.variance_components = Some(comps.vc);
     if n < 2 {
-        return Err(insufficient(Estimator::Re, n, "panels", 2));
+        return Err(insufficient(estimator, n, "panels", 2));
     }
     let core = Core {
-        estimator: Estimator::Re,
+        estimator,
         b,
         bread: ls.bread,
         z: zstar,
@@ -999,7 +999,7 @@ fn fit_re<'a>(
         df_r,
         slope_idx: slope_indices(k),
         n_absorbed: 0,
-        normal: true,
+        normal: estimator.info().inference == Distribution::Normal,
         classical_f: None,
         panel: &design.panel,
         panel_var: &design.panel_var,

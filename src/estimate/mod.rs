@@ -6,18 +6,24 @@
 //!
 //! Pure numerics: no files, terminal, cache or spec types.
 //!
-//! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.,
-//! listwise deletion, duplicate check, singletons) → [`fit`] with an [`Estimator`] and
-//! [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman`], [`render_table`], [`quick_json`].
+//! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.
+//! parsed by [`operators`], listwise deletion, duplicate check, singletons) → [`fit()`] with an
+//! [`Estimator`] and [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman()`],
+//! [`render_table`], [`quick_json()`].
+//!
+//! What differs between estimators besides the algorithm is one row of [`ESTIMATORS`]
+//! ([`Estimator::info`]); the `vce` names and their meaning per estimator are [`VCE_NAMES`].
 
 mod covariance;
 pub mod design;
 pub mod dist;
 pub mod error;
+pub mod estimators;
 pub mod fit;
 pub mod hausman;
 mod linalg;
 mod ols;
+pub mod operators;
 pub mod quick;
 pub mod quick_json;
 pub mod results;
@@ -30,6 +36,10 @@ pub use design::{
     SampleAccounting, VarExpr,
 };
 pub use error::EstimateError;
+pub use estimators::{
+    DefaultR2, EffectsCorrelation, EstimatorInfo, Method, RobustMeaning, VceName, VceNameError,
+    ESTIMATORS, VCE_NAMES,
+};
 pub use fit::{covariance_for, fit, omission_note, FitOptions, FORMAT_VERSION};
 pub use hausman::{hausman, HausmanResult, HausmanVariant, NEGATIVE_CHI2_NOTE};
 pub use quick::{run_quick, QuickOutput, QuickRequest};
@@ -39,4 +49,5 @@ pub use results::{
     OmissionReason, OmittedTerm, PanelEffects, ReMethod, SampleInfo, Term, TestResult, Tests,
     ThetaSummary, VarianceComponents, Vce,
 };
-pub use table::{fmt_g9, render_hausman, render_table};
+pub use stats::stata_percentile;
+pub use table::{fmt_g, fmt_g9, render_hausman, render_table};

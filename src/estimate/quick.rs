@@ -80,11 +80,7 @@ impl QuickOutput {
 
 /// Build, fit and (optionally) test; the integrator prints `table()` or the JSON of `json()`.
 pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
-    let transform = if req.estimator == Estimator::Fd {
-        DesignTransform::FirstDifference
-    } else {
-        DesignTransform::Levels
-    };
+    let transform = req.estimator.info().transform;
     let spec = DesignSpec {
         dependent: req.dependent.clone(),
         regressors: req.regressors.clone(),

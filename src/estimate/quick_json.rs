@@ -28,11 +28,26 @@ pub struct QuickCoefficient {
     pub omitted: bool,
 }
 
+/// T_i over the panels of the estimation sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuickObsPerGroup {
+    /// Smallest T_i.
+    pub min: usize,
+    /// N/n.
+    pub avg: f64,
+    /// Largest T_i.
+    pub max: usize,
+}
+
 /// Fit statistics (null where not defined for the estimator).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuickFit {
     /// R² (pooled, fd, be).
     pub r2: Option<f64>,
+    /// Adjusted R² (pooled, fd, be).
+    pub r2_adj: Option<f64>,
+    /// Root MSE, √(residual variance of the conventional VCE) (Stata `e(rmse)`).
+    pub rmse: Option<f64>,
     /// R² within.
     pub r2_within: Option<f64>,
     /// R² between.
@@ -45,6 +60,8 @@ pub struct QuickFit {
     pub sigma_e: Option<f64>,
     /// ρ.
     pub rho: Option<f64>,
+    /// corr(u_i, Xb) (FE).
+    pub corr_u_xb: Option<f64>,
     /// θ (RE, balanced panels).
     pub theta: Option<f64>,
 }
@@ -62,9 +79,26 @@ pub struct QuickTest {
     pub p_value: Option<f64>,
 }
 
+/// One coefficient of the Hausman comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuickHausmanRow {
+    /// Coefficient name.
+    pub name: String,
+    /// b, the FE (consistent) estimate.
+    pub b_fe: Option<f64>,
+    /// B, the RE (efficient) estimate.
+    pub b_re: Option<f64>,
+    /// b − B.
+    pub difference: Option<f64>,
+    /// √diag(V_b − V_B); null where the diagonal is negative.
+    pub se_difference: Option<f64>,
+}
+
 /// Hausman block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuickHausman {
+    /// The coefficients compared, in FE order.
+    pub coefficients: Vec<QuickHausmanRow>,
     /// χ² (may be negative).
     pub chi2: f64,
     /// Degrees of freedom.
@@ -99,6 +133,10 @@ pub struct QuickJson {
     pub n_obs: usize,
     /// n.
     pub n_groups: usize,
+    /// Observations per group: min, average, max of T_i.
+    pub obs_per_group: QuickObsPerGroup,
+    /// Number of clusters G of a clustered VCE (null otherwise).
+    pub n_clusters: Option<usize>,
     /// Coefficients in display order.
     pub coefficients: Vec<QuickCoefficient>,
     /// Fit statistics.
@@ -156,15 +194,24 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
         vce: res.vce.as_str().to_string(),
         n_obs: res.sample.n_obs,
         n_groups: res.sample.n_groups,
+        obs_per_group: QuickObsPerGroup {
+            min: res.sample.t_min,
+            avg: res.sample.t_avg,
+            max: res.sample.t_max,
+        },
+        n_clusters: cov.and_then(|c| c.n_clusters),
         coefficients,
         fit: QuickFit {
             r2: f.r2,
+            r2_adj: f.r2_adj,
+            rmse: fin(f.rmse),
             r2_within: f.r2_within,
             r2_between: f.r2_between,
             r2_overall: f.r2_overall,
             sigma_u: f.sigma_u,
             sigma_e: f.sigma_e,
             rho: f.rho,
+            corr_u_xb: f.corr_u_xb,
             theta: f.theta,
         },
         tests: QuickTests {
@@ -172,6 +219,7 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
             f_u_i: res.tests.u_i_zero.as_ref().map(quick_test),
             wald: model.filter(|t| t.df2.is_none()).map(quick_test),
             hausman: hausman.map(|h| QuickHausman {
+                coefficients: hausman_rows(h),
                 chi2: h.chi2,
                 df: h.df,
                 p_value: h.p_value,
@@ -179,6 +227,22 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
             }),
         },
     }
+}
+
+/// The per-coefficient rows of a Hausman test (non-finite numbers as null).
+fn hausman_rows(h: &HausmanResult) -> Vec<QuickHausmanRow> {
+    let at = |v: &[f64], i: usize| v.get(i).copied().and_then(fin);
+    h.coefficients
+        .iter()
+        .enumerate()
+        .map(|(i, name)| QuickHausmanRow {
+            name: name.clone(),
+            b_fe: at(&h.b_consistent, i),
+            b_re: at(&h.b_efficient, i),
+            difference: at(&h.difference, i),
+            se_difference: h.se_difference.get(i).copied().flatten().and_then(fin),
+        })
+        .collect()
 }
 
 /// The `--json` object serialized as one line of JSON.

@@ -24,27 +24,16 @@ pub enum Estimator {
 impl Estimator {
     /// Short name as used on the command line (`pooled`, `fe`, `fe2`, `re`, `be`, `fd`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Estimator::Pooled => "pooled",
-            Estimator::Fe => "fe",
-            Estimator::Fe2 => "fe2",
-            Estimator::Re => "re",
-            Estimator::Be => "be",
-            Estimator::Fd => "fd",
-        }
+        self.info().name
     }
 
-    /// Parse the command-line name.
+    /// Parse a name or alias of the estimator table (case-insensitive).
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "pooled" | "ols" => Some(Estimator::Pooled),
-            "fe" => Some(Estimator::Fe),
-            "fe2" | "twoway" => Some(Estimator::Fe2),
-            "re" => Some(Estimator::Re),
-            "be" => Some(Estimator::Be),
-            "fd" => Some(Estimator::Fd),
-            _ => None,
-        }
+        let key = s.trim().to_ascii_lowercase();
+        super::estimators::ESTIMATORS
+            .iter()
+            .find(|e| e.name == key || e.aliases.contains(&key.as_str()))
+            .map(|e| e.estimator)
     }
 }
 
@@ -71,14 +60,14 @@ impl Vce {
         }
     }
 
-    /// Parse the command-line name.
+    /// Parse one of the three names (`conventional`, `robust`, `cluster`, case-insensitive).
+    /// Aliases such as `hc1` or `iid` mean something only for some estimators: parse them
+    /// with [`Vce::parse_for`].
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "conventional" | "ols" | "iid" => Some(Vce::Conventional),
-            "robust" | "hc1" => Some(Vce::Robust),
-            "cluster" => Some(Vce::Cluster),
-            _ => None,
-        }
+        let key = s.trim().to_ascii_lowercase();
+        [Vce::Conventional, Vce::Robust, Vce::Cluster]
+            .into_iter()
+            .find(|v| v.as_str() == key)
     }
 }
 
@@ -511,14 +500,7 @@ pub(crate) mod finite_or_null_matrix {
 
 impl crate::choice::Choice for Estimator {
     const WHAT: &'static str = "estimator";
-    const ALL: &'static [Self] = &[
-        Estimator::Pooled,
-        Estimator::Fe,
-        Estimator::Fe2,
-        Estimator::Re,
-        Estimator::Be,
-        Estimator::Fd,
-    ];
+    const ALL: &'static [Self] = &Estimator::ALL;
     fn name(self) -> &'static str {
         self.as_str()
     }

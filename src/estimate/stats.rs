@@ -221,26 +221,47 @@ pub fn std_dev(v: &[f64]) -> Option<f64> {
     Some((ss / (v.len() - 1) as f64).sqrt())
 }
 
-/// Percentile as Stata's `summarize, detail` (unweighted): with P = n·p/100, x_(⌊P⌋+1) if P is
-/// not an integer, else the mean of x_(P) and x_(P+1) (econometrics.md §7.3).
-pub fn stata_percentile(sorted: &[f64], p: f64) -> f64 {
+/// The p-th percentile (0 ≤ p ≤ 100) of ascending `sorted` values by Stata's rule for
+/// `summarize, detail`, `_pctile` and `pctile` without weights: with P = n·p/100 and 1-based
+/// order statistics x₍ₖ₎, the percentile is x₍ᵢ₎ for the first i with i > P, except that when
+/// P is an integer it is (x₍ₚ₎ + x₍ₚ₊₁₎)/2. Equivalently: x₍⌊P⌋+1₎ if P is not an integer, the
+/// mean of x₍P₎ and x₍P+1₎ if it is; p ≤ 0 gives the minimum and p ≥ 100 the maximum. None
+/// for an empty slice. Sources: Stata \[R\] summarize and \[D\] pctile, Methods and formulas
+/// (W = Σw = n, "find the first index i such that W₍ᵢ₎ > P"); Stata FAQ "Calculate percentiles
+/// with survey data" (N. Zang, StataCorp, 2008), which states the same rule.
+///
+/// "P is an integer" is decided on the exact product, not its binary rounding: p is written in
+/// decimal (64.4 means 644/10), so n = 250, p = 64.4 gives P = 161 exactly and the average of
+/// x₍₁₆₁₎ and x₍₁₆₂₎, although 250 · 64.4 / 100 evaluates to 161.00000000000003 in doubles.
+/// A computed P within 8 units in the last place of an integer is taken as that integer; a P
+/// that is not an integer by more than that comes from a p with more than ~13 significant
+/// digits, which no one writes. (Stata itself compares W₍ᵢ₎ with P exactly — a p passed as
+/// 7.000000000000001 is not an integer percentile, Stata Statalist 2003-06 "pctile, xtile
+/// methods" — so gvc matches Stata for the decimal p the user typed; whether Stata's own double
+/// arithmetic rounds 250·64.4/100 to 161 is not documented and was not checked against Stata.)
+pub fn stata_percentile(sorted: &[f64], p: f64) -> Option<f64> {
     let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
+    let first = *sorted.first()?;
+    let last = *sorted.last()?;
+    if p.is_nan() {
+        return None;
     }
-    let pos = n as f64 * p / 100.0;
-    let rounded = pos.round();
-    if (pos - rounded).abs() < 1e-12 {
-        let k = rounded as usize;
-        if k == 0 {
-            return sorted[0];
-        }
-        if k >= n {
-            return sorted[n - 1];
-        }
-        return 0.5 * (sorted[k - 1] + sorted[k]);
+    if p <= 0.0 {
+        return Some(first);
     }
-    sorted[(pos.floor() as usize).min(n - 1)]
+    if p >= 100.0 {
+        return Some(last);
+    }
+    let position = n as f64 * p / 100.0;
+    let nearest = position.round();
+    let is_integer = (position - nearest).abs() <= 8.0 * f64::EPSILON * nearest.max(1.0);
+    // 1-based order statistic k, clamped to the sample.
+    let at = |k: f64| sorted[(k as usize).clamp(1, n) - 1];
+    if is_integer {
+        Some(0.5 * (at(nearest) + at(nearest + 1.0)))
+    } else {
+        Some(at(position.floor() + 1.0))
+    }
 }
 
 /// `Some(x)` when finite.
@@ -256,11 +277,46 @@ mod tests {
     fn stata_percentile_rule() {
         let x = [1.0, 2.0, 3.0, 4.0];
         // P = 4·50/100 = 2 (integer) → mean of x(2), x(3).
-        assert_eq!(stata_percentile(&x, 50.0), 2.5);
+        assert_eq!(stata_percentile(&x, 50.0), Some(2.5));
+        // P = 4·25/100 = 1 → (x1 + x2)/2.
+        assert_eq!(stata_percentile(&x, 25.0), Some(1.5));
         // P = 4·5/100 = 0.2 → x(1).
-        assert_eq!(stata_percentile(&x, 5.0), 1.0);
+        assert_eq!(stata_percentile(&x, 5.0), Some(1.0));
         // P = 3.8 → x(4).
-        assert_eq!(stata_percentile(&x, 95.0), 4.0);
+        assert_eq!(stata_percentile(&x, 95.0), Some(4.0));
+        assert_eq!(stata_percentile(&x, 0.0), Some(1.0));
+        assert_eq!(stata_percentile(&x, 100.0), Some(4.0));
+        assert_eq!(stata_percentile(&[], 50.0), None);
+        assert_eq!(stata_percentile(&[1.0, 3.0, 7.0], 50.0), Some(3.0));
+    }
+
+    /// n = 250, p = 64.4: P = 250 · 64.4 / 100 = 161 exactly, so Stata's documented rule
+    /// averages x(161) and x(162). In doubles the product is 161.00000000000003, which a
+    /// literal comparison reads as "not an integer" and answers x(162); the two functions gvc
+    /// had disagreed exactly here (issue #14).
+    #[test]
+    fn stata_percentile_at_an_integer_position_up_to_rounding() {
+        let x: Vec<f64> = (1..=250).map(f64::from).collect();
+        let n = x.len() as f64;
+        assert!(
+            n * 64.4 / 100.0 > 161.0,
+            "the floating-point premise of the test"
+        );
+        assert_eq!(stata_percentile(&x, 64.4), Some(161.5));
+        // Positions that are not integers stay x(⌊P⌋ + 1): P = 161.025 → x(162).
+        assert_eq!(stata_percentile(&x, 64.41), Some(162.0));
+        // P = 160.975 → x(161).
+        assert_eq!(stata_percentile(&x, 64.39), Some(161.0));
+        // Other decimal p with an integer n·p/100: n = 1000, p = 0.7, 57.3, 99.9.
+        let y: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(stata_percentile(&y, 0.7), Some(7.5));
+        assert_eq!(stata_percentile(&y, 57.3), Some(573.5));
+        assert_eq!(stata_percentile(&y, 99.9), Some(999.5));
+        // A tolerance must be relative: at n = 10⁶ the rounding error of P = 644000 is
+        // 1.2e-10, far above a fixed 1e-12.
+        let z: Vec<f64> = (1..=1_000_000).map(f64::from).collect();
+        assert_eq!(stata_percentile(&z, 64.4), Some(644_000.5));
+        assert_eq!(stata_percentile(&z, 33.3), Some(333_000.5));
     }
 
     #[test]

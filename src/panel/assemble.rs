@@ -52,6 +52,7 @@ pub struct VariableDef {
     /// Where the values come from (see [`VariableSpec::from`]).
     pub from: String,
     /// Transforms, applied in order.
+    #[serde(rename = "transform")]
     pub transforms: Vec<Transform>,
     /// Label for tables.
     pub label: Option<String>,

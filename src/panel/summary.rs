@@ -1,6 +1,9 @@
-//! Descriptive statistics of panel columns and the percentile rule shared with `winsorize`.
+//! Descriptive statistics of panel columns. Percentiles (the median here, the bounds of
+//! `winsorize`) use the estimator layer's [`stata_percentile`], Stata's `_pctile` rule.
 
 use serde::{Deserialize, Serialize};
+
+use crate::estimate::stata_percentile;
 
 /// Descriptives of one variable over its non-missing panel cells (each variable on its own
 /// cells, not listwise).
@@ -57,49 +60,9 @@ pub fn mean_sd(xs: &[f64]) -> Option<(f64, Option<f64>)> {
     Some((mean, sd))
 }
 
-/// The p-th percentile (0 ≤ p ≤ 100) of ascending `sorted` values by Stata's `_pctile` /
-/// `summarize, detail` rule (Stata [R] summarize, Methods and formulas): with P = n·p/100,
-/// i = ⌊P⌋ and 1-based order statistics x₍ₖ₎, the percentile is x₍ᵢ₊₁₎ if P is not an integer
-/// and (x₍ᵢ₎ + x₍ᵢ₊₁₎)/2 if it is; p = 0 gives the minimum and p = 100 the maximum.
-/// None for an empty slice.
-pub fn stata_percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    let n = sorted.len();
-    let first = *sorted.first()?;
-    let last = *sorted.last()?;
-    if p <= 0.0 {
-        return Some(first);
-    }
-    if p >= 100.0 {
-        return Some(last);
-    }
-    let position = n as f64 * p / 100.0;
-    let i = position.floor() as usize;
-    let at = |k: usize| sorted.get(k.clamp(1, n) - 1).copied();
-    if position > position.floor() {
-        at(i + 1)
-    } else {
-        Some((at(i)? + at(i + 1)?) / 2.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentile_rule() {
-        let xs = [1.0, 2.0, 3.0, 4.0];
-        // P = 4·0.5 = 2 (integer) → (x2 + x3)/2 = 2.5
-        assert_eq!(stata_percentile(&xs, 50.0), Some(2.5));
-        // P = 4·0.25 = 1 → (x1 + x2)/2 = 1.5
-        assert_eq!(stata_percentile(&xs, 25.0), Some(1.5));
-        // P = 4·0.1 = 0.4 → x1
-        assert_eq!(stata_percentile(&xs, 10.0), Some(1.0));
-        // P = 4·0.9 = 3.6 → x4
-        assert_eq!(stata_percentile(&xs, 90.0), Some(4.0));
-        assert_eq!(stata_percentile(&[7.0, 1.0, 3.0][..0], 50.0), None);
-        assert_eq!(stata_percentile(&[1.0, 3.0, 7.0], 50.0), Some(3.0));
-    }
 
     #[test]
     fn descriptives_by_hand() {

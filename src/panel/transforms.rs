@@ -35,8 +35,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
+use crate::estimate::stata_percentile;
 use crate::panel::series::{Bilateral, Series};
-use crate::panel::summary::{mean_sd, stata_percentile};
+use crate::panel::summary::mean_sd;
 
 /// One transform of a country-year series (see the module documentation for the formulas).
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
@@ -756,6 +757,25 @@ mod tests {
         assert_eq!(w.notes[0].cases, vec![("A".to_string(), 3)]); // only sample cells noted
         let constant = series(&[("A", 1, 1.0), ("A", 2, 1.0)]);
         assert!(standardize(&constant, &|_: &str, _| true).is_err());
+    }
+
+    /// The winsorize bound is Stata's `_pctile` percentile, with n·p/100 an integer decided on
+    /// the decimal p: n = 250, upper = 64.4 → P = 161, bound (x(161) + x(162))/2 = 161.5
+    /// (issue #14: the panel's own percentile function answered x(162) = 162).
+    #[test]
+    fn winsorize_bound_at_an_integer_position() {
+        let s = Series::from_triples((1..=250).map(|y| ("A", 1000 + y, f64::from(y)))).unwrap();
+        let w = winsorize(
+            &s,
+            WinsorizeSpec {
+                lower: 0.0,
+                upper: 64.4,
+            },
+            &|_: &str, _| true,
+        )
+        .unwrap();
+        assert_eq!(w.series.get("A", 1250), Some(161.5));
+        assert_eq!(w.series.get("A", 1161), Some(161.0));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::estimate::operators::parse_operators;
+
 /// Which form of generated text a format shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Form {
@@ -155,48 +157,6 @@ pub(crate) fn plural(s: &str) -> String {
     }
 }
 
-/// Time-series operators of a term name: `L2D.x` → (shift 2, differences 1, seasonal []).
-struct Operators {
-    shift: i64,
-    diffs: u32,
-    seasonal: Vec<u32>,
-}
-
-fn parse_operators(prefix: &str) -> Option<Operators> {
-    let chars: Vec<char> = prefix.chars().collect();
-    if chars.is_empty() {
-        return None;
-    }
-    let mut ops = Operators {
-        shift: 0,
-        diffs: 0,
-        seasonal: Vec::new(),
-    };
-    let mut i = 0;
-    while i < chars.len() {
-        let op = chars[i].to_ascii_uppercase();
-        i += 1;
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            i += 1;
-        }
-        let digits: String = chars[start..i].iter().collect();
-        let n: u32 = if digits.is_empty() {
-            1
-        } else {
-            digits.parse().ok()?
-        };
-        match op {
-            'L' => ops.shift += i64::from(n),
-            'F' => ops.shift -= i64::from(n),
-            'D' => ops.diffs += n,
-            'S' => ops.seasonal.push(n),
-            _ => return None,
-        }
-    }
-    Some(ops)
-}
-
 fn superscript(n: u32) -> String {
     const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     n.to_string()
@@ -228,7 +188,7 @@ pub(crate) fn term_label(term: &str, time_var: &str, labels: &BTreeMap<String, S
     if base == time_var && !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_digit()) {
         return Text::plain(format!("{} = {prefix}", id_label(time_var, labels)));
     }
-    let Some(ops) = parse_operators(prefix) else {
+    let Ok(ops) = parse_operators(prefix) else {
         return Text::plain(term);
     };
     let mut text = Text::default();

@@ -244,15 +244,10 @@ pub(crate) fn coefficient_rows(
         .collect())
 }
 
+/// (long, short) name of an estimator, from its row of `estimate::ESTIMATORS`.
 fn estimator_name(e: Estimator) -> (&'static str, &'static str) {
-    match e {
-        Estimator::Pooled => ("Pooled OLS", "OLS"),
-        Estimator::Fe => ("Fixed effects", "FE"),
-        Estimator::Fe2 => ("Two-way fixed effects", "TWFE"),
-        Estimator::Re => ("Random effects", "RE"),
-        Estimator::Be => ("Between", "BE"),
-        Estimator::Fd => ("First differences", "FD"),
-    }
+    let info = e.info();
+    (info.long_name, info.short_name)
 }
 
 /// Short estimator name for column labels ("FE", "RE", ...).
@@ -262,11 +257,12 @@ pub(crate) fn estimator_short(e: Estimator) -> &'static str {
 
 fn r2_of(res: &EstimationResult, kind: R2Choice) -> (R2Choice, Option<f64>) {
     let f = &res.fit;
-    let auto = match res.estimator {
-        Estimator::Fe | Estimator::Fe2 => R2Choice::Within,
-        Estimator::Re => R2Choice::Overall,
-        Estimator::Be => R2Choice::Between,
-        Estimator::Pooled | Estimator::Fd => R2Choice::Auto,
+    use crate::estimate::estimators::DefaultR2;
+    let auto = match res.estimator.info().default_r2 {
+        DefaultR2::Within => R2Choice::Within,
+        DefaultR2::Overall => R2Choice::Overall,
+        DefaultR2::Between => R2Choice::Between,
+        DefaultR2::Plain => R2Choice::Auto,
     };
     let kind = if kind == R2Choice::Auto { auto } else { kind };
     let value = match kind {
@@ -541,26 +537,19 @@ pub(crate) fn regression_table(
     let first = results[0];
     let mut fe_rows = Vec::new();
     let yes_no = |b: bool| text_cell(if b { "Yes" } else { "No" });
-    if results
-        .iter()
-        .any(|r| matches!(r.estimator, Estimator::Fe | Estimator::Fe2))
-    {
+    let panel_fe = |r: &&EstimationResult| r.estimator.info().panel_effects;
+    let time_fe = |r: &&EstimationResult| r.estimator.info().time_effects;
+    if results.iter().any(panel_fe) {
         fe_rows.push(Row {
             label: Text::plain(format!("{} FE", id_label(&first.panel_var, &input.labels))),
-            cells: results
-                .iter()
-                .map(|r| yes_no(matches!(r.estimator, Estimator::Fe | Estimator::Fe2)))
-                .collect(),
+            cells: results.iter().map(|r| yes_no(panel_fe(r))).collect(),
             space_after: false,
         });
     }
-    if results.iter().any(|r| r.estimator == Estimator::Fe2) {
+    if results.iter().any(time_fe) {
         fe_rows.push(Row {
             label: Text::plain(format!("{} FE", id_label(&first.time_var, &input.labels))),
-            cells: results
-                .iter()
-                .map(|r| yes_no(r.estimator == Estimator::Fe2))
-                .collect(),
+            cells: results.iter().map(|r| yes_no(time_fe(r))).collect(),
             space_after: false,
         });
     }

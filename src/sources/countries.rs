@@ -415,7 +415,7 @@ pub fn nearest_codes<'a>(code: &str, candidates: impl IntoIterator<Item = &'a st
         .into_iter()
         .map(|c| {
             (
-                levenshtein(&code.to_ascii_uppercase(), &c.to_ascii_uppercase()),
+                strsim::levenshtein(&code.to_ascii_uppercase(), &c.to_ascii_uppercase()),
                 c,
             )
         })
@@ -428,23 +428,6 @@ pub fn nearest_codes<'a>(code: &str, candidates: impl IntoIterator<Item = &'a st
         .take(5)
         .map(|(_, c)| c.to_string())
         .collect()
-}
-
-/// Levenshtein edit distance (insertions, deletions, substitutions of one character).
-pub fn levenshtein(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -753,12 +736,16 @@ mod tests {
     }
 
     #[test]
-    fn levenshtein_distances() {
-        assert_eq!(levenshtein("CHN", "CHN"), 0);
-        assert_eq!(levenshtein("CHN", "CAN"), 1);
-        assert_eq!(levenshtein("ROM", "ROU"), 1);
-        assert_eq!(levenshtein("", "ABC"), 3);
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    fn nearest_codes_by_edit_distance() {
+        // CHN itself (0), then CAN, CHE and CHL (1 each, alphabetical); case-insensitive.
+        assert_eq!(
+            nearest_codes("chn", ["CAN", "CHE", "CHN", "USA", "CHL"]),
+            vec!["CHN", "CAN", "CHE", "CHL"]
+        );
+        assert_eq!(
+            nearest_codes("ROM", ["ROU", "RUS", "DEU"]),
+            vec!["ROU", "RUS"]
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::sources::countries::{classify_wdi, levenshtein, WdiEntity};
+use crate::sources::countries::{classify_wdi, WdiEntity};
 use crate::sources::error::NotFound;
 use crate::sources::table::{
     check_field_count, did_you_mean, no_data_rows, whole_year, CellParser, CsvFile, Header,
@@ -189,7 +189,7 @@ pub fn nearest_indicators<'a>(
     let upper = code.to_ascii_uppercase();
     let mut scored: Vec<(usize, &str)> = available
         .into_iter()
-        .map(|c| (levenshtein(&upper, &c.to_ascii_uppercase()), c))
+        .map(|c| (strsim::levenshtein(&upper, &c.to_ascii_uppercase()), c))
         .filter(|(d, _)| *d <= limit)
         .collect();
     scored.sort();

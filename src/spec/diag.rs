@@ -133,31 +133,14 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-/// Levenshtein edit distance between two strings (by characters), used for "did you mean".
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
-/// The candidates closest to `word` (case-insensitive edit distance within a third of its
-/// length, at least 2), best first, at most three.
+/// The candidates closest to `word` (case-insensitive Levenshtein distance, `strsim`, within a
+/// third of its length, at least 2), best first, at most three.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let lower = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
-        .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .collect();
     scored.sort();
@@ -189,10 +172,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn distance() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
+    fn nearest_ranks_by_edit_distance() {
+        // kitten → sitting is 3 edits, mitten 1, bitten 1: ties in name order, limit 2.
+        assert_eq!(
+            nearest("kitten", ["sitting", "mitten", "bitten", "kit"]),
+            vec!["bitten", "mitten"]
+        );
+        assert_eq!(
+            nearest("Tariff", ["tarif", "tariffs"]),
+            vec!["tarif", "tariffs"]
+        );
     }
 
     #[test]

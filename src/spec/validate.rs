@@ -251,18 +251,10 @@ fn check_decomposition(spec: &Spec, d: &mut Diagnostics) {
     }
 }
 
-/// Strips Stata time-series operators (`L.`, `L2.`, `F.`, `D.`, `LD.`) from a model term.
+/// Strips Stata time-series operators (`L.`, `L2.`, `F.`, `D.`, `LD.`, `S4.`, any case) from a
+/// model term, with the estimator's own parser ([`crate::estimate::operators`]).
 pub fn base_variable(term: &str) -> &str {
-    match term.split_once('.') {
-        Some((op, rest))
-            if !op.is_empty()
-                && op.chars().next().is_some_and(|c| "LFD".contains(c))
-                && op.chars().all(|c| "LFD".contains(c) || c.is_ascii_digit()) =>
-        {
-            rest
-        }
-        _ => term,
-    }
+    crate::estimate::operators::split_term(term).map_or(term, |(_, base)| base)
 }
 
 fn check_variables(spec: &Spec, d: &mut Diagnostics) {
@@ -752,5 +744,9 @@ mod tests {
         assert_eq!(base_variable("LD.x"), "x");
         assert_eq!(base_variable("tariff"), "tariff");
         assert_eq!(base_variable("wdi.NY"), "wdi.NY");
+        // What the estimator accepts, the validator accepts (issue #14: it missed these).
+        assert_eq!(base_variable("l.tariff"), "tariff");
+        assert_eq!(base_variable("S4.x"), "x");
+        assert_eq!(base_variable("F2D.x"), "x");
     }
 }

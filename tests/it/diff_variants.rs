@@ -474,3 +474,21 @@ fn clean_unused_keeps_what_any_named_spec_uses() {
     let (_, status, _) = gvc(&dir, &["status", &demo(), "--cache", "cache"]);
     assert!(!status.contains("stale"), "{status}");
 }
+
+/// `gvc status --explain` names the changed key inside a list of transforms, as `gvc diff`
+/// does (one JSON diff since issue #14; the engine's own said only `…transform changed`).
+#[test]
+fn status_explain_names_the_key_inside_a_transform_list() {
+    let dir = fresh_dir("status-transform-key");
+    let other = variant(
+        &dir,
+        "rd_share_permille",
+        "[variables]\nrd_share = { from = \"cov.rd_expenditure\", transform = [{ ratio = \"cov.gdp\" }, { scale = 1000 }], label = \"R&D / GDP (per mille)\" }\n",
+    );
+    let (code, out, err) = gvc(&dir, &["status", &demo(), &other, "--explain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("spec `variables.rd_share.transform.1.scale` changed"),
+        "{out}"
+    );
+}

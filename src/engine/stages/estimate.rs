@@ -13,8 +13,8 @@ use crate::engine::stage::{Dep, RunContext, Stage};
 use crate::engine::stages::StageKind;
 use crate::engine::StageError;
 use crate::estimate::{
-    build_design, fit, DesignSpec, DesignTransform, EstimationResult, Estimator, FitOptions,
-    IdColumn, PanelData, Vce,
+    build_design, fit, DesignSpec, EstimationResult, Estimator, FitOptions, IdColumn, PanelData,
+    Vce,
 };
 
 /// Parameters of one regression.
@@ -46,11 +46,7 @@ impl Stage for EstimateStage {
             dependent: self.dependent.clone(),
             regressors: self.regressors.clone(),
             cluster: self.cluster.clone(),
-            transform: if self.estimator == Estimator::Fd {
-                DesignTransform::FirstDifference
-            } else {
-                DesignTransform::Levels
-            },
+            transform: self.estimator.info().transform,
             drop_singletons: false,
         };
         let d = build_design(&data, &design)?;
