@@ -324,6 +324,7 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
         order: plain("order", diags),
         drop: plain("drop", diags),
         figures: s.bool_or("figures", true, diags),
+        hausman_details: s.bool_or("hausman_details", false, diags),
     }
 }
 
