@@ -66,8 +66,9 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
             )
             .with_help("remove `extends` from one of these specs")]));
         }
-        let text = std::fs::read_to_string(&current)
+        let bytes = std::fs::read(&current)
             .map_err(|e| Diagnostics(vec![unreadable_spec(&current, from.as_ref(), &e)]))?;
+        let text = spec_text(bytes, &current).map_err(|d| Diagnostics(vec![d]))?;
         let mut doc = parse_toml(&text, &current).map_err(|d| Diagnostics(vec![d]))?;
         let parent = match &mut doc.value {
             Value::Table(t) => t.remove("extends"),
@@ -103,6 +104,29 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
         merge(&mut merged, child);
     }
     Ok((merged, chain))
+}
+
+/// The text of a spec file, or an error at the line and column of its first byte that is not
+/// UTF-8 (TOML files are UTF-8; a spec saved as Latin-1 or UTF-16 breaks at its first accent).
+fn spec_text(bytes: Vec<u8>, file: &Path) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let loc = Loc::File {
+            file: std::sync::Arc::new(file.to_path_buf()),
+            line,
+            column,
+        };
+        Diagnostic::at(
+            &loc,
+            format!("byte 0x{:02X} is not UTF-8: the spec must be saved as UTF-8", bytes[at]),
+        )
+        .with_help("save the file as UTF-8 in your editor (TOML files are UTF-8; Latin-1 or Windows-1252 accents break here)")
+    })
 }
 
 /// A spec file that cannot be read: located at the `extends` that names it, or, for the spec
@@ -523,6 +547,50 @@ pub fn expand_env(raw: &str) -> String {
     out
 }
 
+/// What is wrong with the `${…}` references of a path, as (message, fix): a `${` without its
+/// `}`, or a variable that is unset (or empty) and has no `:-default`. [`expand_env`] would
+/// otherwise put nothing in its place, and the message would name a path the user never wrote.
+pub fn env_problem(raw: &str) -> Option<(String, String)> {
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Some((
+                format!("`{raw}` has a `${{` without its closing `}}`"),
+                "write `${NAME}` or `${NAME:-default}`".into(),
+            ));
+        };
+        let inner = &after[..end];
+        if !inner.contains(":-") && std::env::var(inner).map_or(true, |v| v.is_empty()) {
+            return Some((
+                format!("environment variable `{inner}` (in `{raw}`) is not set"),
+                format!("set it before running gvc, or give a default: `${{{inner}:-folder}}`"),
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
+/// A path value of a spec section (`sources.<name>.path`, `report.templates`), resolved by
+/// [`resolve_path`]; an empty path or a `${…}` that cannot be expanded is a located error.
+fn path_value(s: &Section, key: &str, diags: &mut Diagnostics) -> Option<At<PathBuf>> {
+    let p = s.string(key, diags)?;
+    let problem = if p.value.trim().is_empty() {
+        Some((
+            format!("`{}.{key}` is empty", s.name),
+            "write the file or folder to read, e.g. `path = \"data/tables\"`".into(),
+        ))
+    } else {
+        env_problem(&p.value)
+    };
+    if let Some((message, fix)) = problem {
+        diags.push(Diagnostic::at(&p.loc, message).with_help(fix));
+        return None;
+    }
+    Some(At::new(resolve_path(&p.value, &p.loc), p.loc))
+}
+
 /// Resolves a path written in a spec (after expanding `${VAR:-default}`): a relative path
 /// written in a spec file is relative to the folder of that file; one given on the command
 /// line (`--set key=path`) is relative to the current folder, as a shell user expects.
@@ -607,9 +675,7 @@ fn extract_sources(node: Option<&Node>, diags: &mut Diagnostics) -> BTreeMap<Str
             )
         };
         let Some(format) = format else { continue };
-        let path = s
-            .string("path", diags)
-            .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
+        let path = path_value(&s, "path", diags);
         let files = s.string("files", diags);
         let download = s.string("download", diags).map(|a| a.value);
         if format.value == crate::sources::SourceFormat::Synthetic {
@@ -949,7 +1015,11 @@ fn extract_model(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<Model
         s.strings(key, diags).map(|a| a.value).unwrap_or_default()
     };
     let regressors = list("regressors", diags);
-    if regressors.is_empty() {
+    // A `regressors` of the wrong type has its own message; "has no regressors" would mislead.
+    let wrong_type = s
+        .node("regressors")
+        .is_some_and(|n| !matches!(n.value, Value::Array(_) | Value::Str(_)));
+    if regressors.is_empty() && !wrong_type {
         diags.push(
             Diagnostic::at(&s.loc, format!("`{}` has no `regressors`", s.name))
                 .with_help("add `regressors = [\"tariff\"]`"),
@@ -1078,9 +1148,7 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
             st
         },
         digits,
-        templates: s
-            .string("templates", diags)
-            .map(|t| At::new(resolve_path(&t.value, &t.loc), t.loc)),
+        templates: path_value(s, "templates", diags),
         r2,
         order: plain("order", diags),
         drop: plain("drop", diags),
@@ -1123,12 +1191,51 @@ fn parse_transforms(
     match serde_json::from_value::<One>(doc) {
         Ok(one) => one.transform,
         Err(e) => {
+            let (loc, message) =
+                transform_shape_problem(node).unwrap_or_else(|| (node.loc.clone(), e.to_string()));
             diags.push(
-                Diagnostic::at(&node.loc, format!("`{label}.transform`: {e}"))
+                Diagnostic::at(&loc, format!("`{label}.transform`: {message}"))
                     .with_help(crate::panel::transforms::transform_help()),
             );
             Vec::new()
         }
+    }
+}
+
+/// The shape mistakes serde words in its own terms ("invalid length 2, expected fewer elements
+/// in map", "expected u32"), said in the spec's: two transforms in one table, and a shift
+/// that is not a whole number of years.
+fn transform_shape_problem(node: &Node) -> Option<(Loc, String)> {
+    match &node.value {
+        Value::Array(items) => items.iter().find_map(transform_shape_problem),
+        Value::Table(t) if t.len() > 1 => {
+            let keys: Vec<String> = t.keys().map(|k| format!("{{ {k} = … }}")).collect();
+            Some((
+                node.loc.clone(),
+                format!(
+                    "one table holds {} transforms ({}); each table is one transform: write them as a list applied in order, `transform = [{}]`",
+                    t.len(),
+                    t.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                    keys.join(", ")
+                ),
+            ))
+        }
+        Value::Table(t) => t.iter().find_map(|(k, v)| {
+            let shift = matches!(k.as_str(), "lag" | "lead");
+            let whole = matches!(v.value, Value::Int(i) if i >= 1 && i <= i64::from(u32::MAX));
+            (shift && !whole).then(|| {
+                let found = match &v.value {
+                    Value::Int(i) => i.to_string(),
+                    Value::Float(f) => f.to_string(),
+                    other => other.type_name().to_string(),
+                };
+                (
+                    v.loc.clone(),
+                    format!("`{k}` shifts by a whole number of years, 1 or more; found {found}"),
+                )
+            })
+        }),
+        _ => None,
     }
 }
 
