@@ -212,7 +212,7 @@ impl PanelInputs {
 }
 
 fn check_year(series: &str, year: i32) -> Result<(), PanelError> {
-    if (1000..=9999).contains(&year) {
+    if crate::sources::table::PLAUSIBLE_YEARS.contains(&year) {
         Ok(())
     } else {
         Err(PanelError::ImplausibleYear {
