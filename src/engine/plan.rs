@@ -260,7 +260,12 @@ pub fn check_country_codes(spec: &Spec) -> Diagnostics {
         let is_code = crate::sources::countries::map(&m.value, system, system).is_ok();
         if sample_is_a_set_name
             && !is_code
-            && spec.sample.countries.value.first().is_some_and(|f| std::ptr::eq(m, f))
+            && spec
+                .sample
+                .countries
+                .value
+                .first()
+                .is_some_and(|f| std::ptr::eq(m, f))
         {
             // `countries = "name"` names a set: say so rather than "unknown country code".
             let mut sets: Vec<&str> = spec.countries.sets.keys().map(String::as_str).collect();

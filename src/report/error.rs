@@ -20,7 +20,9 @@ pub enum ReportError {
         chain: Vec<String>,
     },
     /// A user template is not UTF-8 text.
-    #[error("template {location}: byte 0x{byte:02X} is not UTF-8 (fix: save the template as UTF-8)")]
+    #[error(
+        "template {location}: byte 0x{byte:02X} is not UTF-8 (fix: save the template as UTF-8)"
+    )]
     NotUtf8 {
         /// `file:line:column` of the first byte that is not UTF-8.
         location: String,

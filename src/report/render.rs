@@ -126,18 +126,20 @@ fn template_set(user_dir: Option<&Path>) -> Result<Vec<Loaded>, ReportError> {
         .collect();
     if let Some(dir) = user_dir {
         for f in template_files(dir)? {
-            let bytes = std::fs::read(&f.path_resolved).map_err(|source| {
-                ReportError::ReadTemplate {
+            let bytes =
+                std::fs::read(&f.path_resolved).map_err(|source| ReportError::ReadTemplate {
                     path: dir.join(&f.name),
                     source,
-                }
-            })?;
+                })?;
             let origin = dir.join(&f.name).display().to_string();
             let text = String::from_utf8(bytes).map_err(|e| {
                 let at = e.utf8_error().valid_up_to();
                 let before = &e.as_bytes()[..at];
                 let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                let start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
                 let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
                 ReportError::NotUtf8 {
                     location: format!("{origin}:{line}:{column}"),
@@ -294,7 +296,9 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Templates, Repor
                 })
                 .cloned()
                 .unwrap_or_else(|| "templates".to_string());
-            let origin = sources.get(&template).map_or(template.as_str(), |s| s.0.as_str());
+            let origin = sources
+                .get(&template)
+                .map_or(template.as_str(), |s| s.0.as_str());
             syntax_error(&chain, origin).unwrap_or(ReportError::Template {
                 template,
                 location: None,
@@ -445,7 +449,10 @@ mod tests {
     fn unknown_filter_is_located() {
         let t = one_template("# x\n{{ 1 | shout }}");
         let err = render_template(&t, "t.md.tera", &tera::Context::new()).unwrap_err();
-        assert!(err.to_string().starts_with("template t/t.md.tera:2:"), "{err}");
+        assert!(
+            err.to_string().starts_with("template t/t.md.tera:2:"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -454,7 +461,12 @@ mod tests {
             "Failed to parse 'a.tera'".to_string(),
             " --> 3:1\n  |\n3 | {% iff x %}\n  | ^---\n  |\n  = unexpected tag; expected end of input".to_string(),
         ];
-        let e = syntax_error(&chain, "tpl/a.tera").expect("located").to_string();
-        assert!(e.starts_with("template tpl/a.tera:3:1: syntax error: unexpected tag"), "{e}");
+        let e = syntax_error(&chain, "tpl/a.tera")
+            .expect("located")
+            .to_string();
+        assert!(
+            e.starts_with("template tpl/a.tera:3:1: syntax error: unexpected tag"),
+            "{e}"
+        );
     }
 }

@@ -294,8 +294,7 @@ pub(crate) fn line_of_word(text: &str, word: &str, after_pipe: bool) -> Option<u
     tags(text).into_iter().find_map(|tag| {
         let body = tag.body;
         let found = body.match_indices(word).any(|(start, _)| {
-            at_boundary(body, start)
-                && (!after_pipe || body[..start].trim_end().ends_with('|'))
+            at_boundary(body, start) && (!after_pipe || body[..start].trim_end().ends_with('|'))
         });
         found.then_some(tag.line)
     })
@@ -848,7 +847,11 @@ mod tests {
     fn missing_templates_and_disabled_functions_are_located() {
         let p = problem(&[("a", "x\n{% include \"parts/h.tera\" %}")]);
         assert_eq!(p.location, "t/a:2", "{p:?}");
-        assert!(p.problem.contains("includes `parts/h.tera`, which is neither"), "{p:?}");
+        assert!(
+            p.problem
+                .contains("includes `parts/h.tera`, which is neither"),
+            "{p:?}"
+        );
         assert!(check_set(&[("a".into(), "{% include \"b\" ignore missing %}".into())]).is_ok());
         let p = problem(&[("a", "{% extends \"base\" %}")]);
         assert!(p.problem.contains("extends `base`"), "{p:?}");

@@ -209,7 +209,9 @@ fn sample_countries_written(spec: &Spec) -> bool {
 fn check_sample(spec: &Spec, d: &mut Diagnostics) {
     let members = sample_members(spec);
     let codes = expand_members(&members, &spec.countries.sets, &builtin_marker, d);
-    if codes.is_empty() && (!spec.sample.countries.value.is_empty() || sample_countries_written(spec)) {
+    if codes.is_empty()
+        && (!spec.sample.countries.value.is_empty() || sample_countries_written(spec))
+    {
         d.push(
             Diagnostic::at(&spec.sample.countries.loc, "the sample has no countries")
                 .with_help("list country codes, or name a `[countries]` set that has members"),
@@ -371,8 +373,9 @@ fn operand_is_known(spec: &Spec, op: &str) -> bool {
     if spec.variables.contains_key(op) || op.starts_with("decomposition.") {
         return true;
     }
-    op.split_once('.')
-        .is_some_and(|(source, _)| spec.sources.contains_key(source) || declared_source(spec, source))
+    op.split_once('.').is_some_and(|(source, _)| {
+        spec.sources.contains_key(source) || declared_source(spec, source)
+    })
 }
 
 /// A variable reading `decomposition.<family>.<measure>`: the family must be computed

@@ -237,10 +237,7 @@ fn adb_workbook(variant: &str, work: &Path) -> Result<(), String> {
 /// intact (`ok`) or with one defect.
 fn parquet_table(variant: &str, work: &Path) -> Result<(), String> {
     use polars::prelude::*;
-    let iso3: Vec<&str> = ["AUS", "BRA", "CHN"]
-        .iter()
-        .flat_map(|c| [*c; 3])
-        .collect();
+    let iso3: Vec<&str> = ["AUS", "BRA", "CHN"].iter().flat_map(|c| [*c; 3]).collect();
     let mut year: Vec<f64> = (0..9).map(|i| f64::from(2010 + i % 3)).collect();
     let x1: Vec<f64> = (0..9).map(|i| 1.0 + f64::from(i) * 0.25).collect();
     let x1_column = match variant {
@@ -304,7 +301,9 @@ fn setup_step(step: &[String], work: &Path) -> Result<(), String> {
             let file = setup_target(&path)?;
             let mut bytes = std::fs::read(&file).map_err(io)?;
             let mid = bytes.len() / 2;
-            let byte = bytes.get_mut(mid).ok_or("cannot flip a byte of an empty file")?;
+            let byte = bytes
+                .get_mut(mid)
+                .ok_or("cannot flip a byte of an empty file")?;
             *byte ^= 0x01;
             std::fs::write(&file, bytes).map_err(io)
         }
@@ -318,15 +317,25 @@ fn setup_step(step: &[String], work: &Path) -> Result<(), String> {
         // in place as `cp -p` or `rsync -t` leaves it.
         ("replace_keep_mtime", [from, to]) => {
             if from.len() != to.len() {
-                return Err(format!("replace_keep_mtime: `{from}` and `{to}` differ in length"));
+                return Err(format!(
+                    "replace_keep_mtime: `{from}` and `{to}` differ in length"
+                ));
             }
-            let mtime = std::fs::metadata(&path).and_then(|m| m.modified()).map_err(io)?;
+            let mtime = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map_err(io)?;
             let text = std::fs::read_to_string(&path).map_err(io)?;
             if !text.contains(from.as_str()) {
-                return Err(format!("replace_keep_mtime: `{from}` not in {}", path.display()));
+                return Err(format!(
+                    "replace_keep_mtime: `{from}` not in {}",
+                    path.display()
+                ));
             }
             std::fs::write(&path, text.replacen(from.as_str(), to, 1)).map_err(io)?;
-            let file = std::fs::File::options().write(true).open(&path).map_err(io)?;
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .map_err(io)?;
             file.set_modified(mtime).map_err(io)
         }
         ("write", [text]) => {

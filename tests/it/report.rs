@@ -676,7 +676,9 @@ fn user_template_overrides_builtin() {
         }) => {
             assert_eq!(template, "report.md.tera");
             assert!(
-                location.as_deref().is_some_and(|l| l.ends_with("report.md.tera:2")),
+                location
+                    .as_deref()
+                    .is_some_and(|l| l.ends_with("report.md.tera:2")),
                 "{location:?}"
             );
             assert_eq!(variable.as_deref(), Some("no_such.thing"));

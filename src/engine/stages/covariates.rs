@@ -278,7 +278,10 @@ fn table_options(
     let mut options = src.options.clone();
     if let Some(map) = options.as_object_mut() {
         if src.format.value != SourceFormat::Csv && src.format.value != SourceFormat::Parquet {
-            map.insert("layout".into(), serde_json::to_value(layout_name(layout)).unwrap_or_default());
+            map.insert(
+                "layout".into(),
+                serde_json::to_value(layout_name(layout)).unwrap_or_default(),
+            );
         }
     }
     let tspec = serde_json::from_value(options.clone()).map_err(|e| {
@@ -298,7 +301,11 @@ fn option_error(src: &Source, message: &str, help: &str) -> Diagnostic {
         .option_locs
         .iter()
         .find(|(k, _)| message.contains(&format!("`{k}`")))
-        .or_else(|| (src.option_locs.len() == 1).then(|| src.option_locs.iter().next()).flatten());
+        .or_else(|| {
+            (src.option_locs.len() == 1)
+                .then(|| src.option_locs.iter().next())
+                .flatten()
+        });
     let (loc, key) = match named {
         Some((k, l)) => (l, format!(".{k}")),
         None => (&src.loc, String::new()),
@@ -308,7 +315,11 @@ fn option_error(src: &Source, message: &str, help: &str) -> Diagnostic {
 
 /// The format-specific keys of a covariate source, checked without reading data.
 fn check_options(src: &Source) -> Result<(), Diagnostic> {
-    let keys: Vec<&String> = src.options.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+    let keys: Vec<&String> = src
+        .options
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
     match src.format.value.facts().reader {
         Reader::Table { layout, .. } => table_options(src, layout).map(|_| ()),
         Reader::Wdi => match keys.first() {

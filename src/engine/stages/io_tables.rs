@@ -109,7 +109,12 @@ pub fn table_source(spec: &Spec) -> Result<(&Source, MrioFormat, serde_json::Val
 /// Problems of a table source that concern all its years at once, found before any year is
 /// planned: a synthetic source that does not offer every sample year, and a `files` pattern
 /// without `{year}` when the sample spans several years (every year would read one file).
-pub fn years_problem(src: &Source, format: MrioFormat, options: &serde_json::Value, years: &[i32]) -> Option<Diagnostic> {
+pub fn years_problem(
+    src: &Source,
+    format: MrioFormat,
+    options: &serde_json::Value,
+    years: &[i32],
+) -> Option<Diagnostic> {
     if format == MrioFormat::Synthetic {
         let offered: Vec<i64> = options
             .get("years")
