@@ -92,8 +92,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Worker threads for independent stage instances, 1 to 1024 (default: number of cores).
-    #[arg(long, short = 'j', default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS as i64))]
-    pub jobs: u16,
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS as i64))]
+    pub jobs: Option<u16>,
     /// No progress bars or summary lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -226,11 +226,14 @@ impl From<RunError> for Failure {
     fn from(e: RunError) -> Self {
         match e {
             RunError::Spec(d) => Failure::Spec(d.to_string()),
-            RunError::Cache(e @ crate::engine::cache::CacheError::NotACache { .. }) => {
-                Failure::Spec(format!("error: {e}"))
-            }
+            RunError::Cache(
+                e @ (crate::engine::cache::CacheError::NotACache { .. }
+                | crate::engine::cache::CacheError::ForeignMarker { .. }
+                | crate::engine::cache::CacheError::NotAFolder { .. }),
+            ) => Failure::Spec(format!("error: {e}")),
             RunError::Publish(
                 e @ (crate::engine::publish::PublishError::NotOurs { .. }
+                | crate::engine::publish::PublishError::NotAFolder { .. }
                 | crate::engine::publish::PublishError::WouldOverwrite { .. }),
             ) => Failure::Spec(format!("error: {e}")),
             other => Failure::Run(error_chain(&other)),
@@ -359,7 +362,8 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
             } else {
                 a.output.as_ref().map(|o| o.join(&spec.name))
             },
-            jobs: usize::from(a.jobs),
+            // 0: the number of cores.
+            jobs: a.jobs.map_or(0, usize::from),
             quiet: a.quiet,
         };
         let summary = run::run(&spec, &opts)?;
@@ -392,11 +396,8 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
                     summary.seconds
                 );
             }
-            for t in &summary.instances {
-                if let Some(w) = &t.warning {
-                    eprintln!("{w}");
-                }
-            }
+            // Damaged-artifact warnings were printed when the damage was found
+            // (`engine::exec::execute`); they are not repeated here.
         }
         let warnings: std::collections::BTreeSet<&String> = summary
             .instances

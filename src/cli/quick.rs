@@ -47,7 +47,8 @@ pub struct EstimateArgs {
     #[arg(long)]
     pub json: bool,
     /// Cells that mean "missing" in numeric columns, comma-separated (empty cells always are).
-    #[arg(long, value_name = "LIST", default_value = data::MissingMarkers::DEFAULT)]
+    // `allow_hyphen_values`: `--missing -999` is a value, not an unknown flag `-9`.
+    #[arg(long, value_name = "LIST", default_value = data::MissingMarkers::DEFAULT, allow_hyphen_values = true)]
     pub missing: String,
 }
 
@@ -90,7 +91,19 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     req.vce = vce;
     req.cluster = a.cluster.clone();
     req.hausman = a.hausman;
-    let out = run_quick(&data, &req).map_err(|e| Failure::Run(e.to_string()))?;
+    let out = run_quick(&data, &req).map_err(|e| match e {
+        // The command line names something the data do not have: a usage error.
+        crate::estimate::EstimateError::UnknownVariable { .. }
+        | crate::estimate::EstimateError::BadExpression { .. } => spec_error(e.to_string()),
+        // --hausman fits FE and RE besides the asked estimator: say which flag asked for
+        // the fit that failed.
+        other if a.hausman => Failure::Run(format!(
+            "{other} (--hausman also fits fe and re on the same sample; drop --hausman to fit \
+             only {})",
+            estimator.as_str()
+        )),
+        other => Failure::Run(other.to_string()),
+    })?;
     if a.json {
         let s =
             serde_json::to_string_pretty(&out.json()).map_err(|e| Failure::Run(e.to_string()))?;
@@ -172,6 +185,15 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
     }
     let options = reader_options(format, &a.options)?;
     let families = parse_families(&a.measures)?;
+    if let Some(out) = &a.out {
+        if writes_into_input(out, &a.table) {
+            return Err(spec_error(format!(
+                "--out {} would overwrite the input table {}: name another output file",
+                out.display(),
+                a.table.display()
+            )));
+        }
+    }
     if a.layout != "long" || a.level == "bilateral_sector" {
         return decompose_wwz_streamed(a, &options, &families);
     }
@@ -213,6 +235,30 @@ pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {
         Some(path) => write_long(path, &mut frame, &d.rows)?,
     }
     Ok(())
+}
+
+/// Whether writing `out` would replace the input `table` (the file itself, or a file inside
+/// the folder of a `matrices` table), links resolved.
+fn writes_into_input(out: &Path, table: &Path) -> bool {
+    let Ok(input) = std::fs::canonicalize(table) else {
+        return false;
+    };
+    let out = std::fs::canonicalize(out).unwrap_or_else(|_| {
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+        let dir = parent.map_or_else(
+            || std::env::current_dir().ok(),
+            |p| std::fs::canonicalize(p).ok(),
+        );
+        match (dir, out.file_name()) {
+            (Some(d), Some(name)) => d.join(name),
+            _ => out.to_path_buf(),
+        }
+    });
+    if input.is_dir() {
+        out.starts_with(&input)
+    } else {
+        out == input
+    }
 }
 
 /// Reader options from `--option KEY=VALUE`, parsed as `--set` parses spec overrides (TOML
@@ -392,15 +438,29 @@ pub fn peak_memory_bytes() -> Option<u64> {
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
-    let g = a
-        .countries
-        .unwrap_or(if a.size.is_multiple_of(63) { 63 } else { 1 });
-    if g < 2 || !a.size.is_multiple_of(g) {
+    let max = mrio::synthetic::MAX_SIZE;
+    if a.size == 0 || a.size > max {
         return Err(spec_error(format!(
-            "--size {} is not a multiple of --countries {g} (at least 2 countries)",
+            "--size {} is outside 1..={max}: the benchmark table is dense, n × n (ADB MRIO has n = 2205 or 2555; a {max} × {max} matrix already takes 800 MB)",
             a.size
         )));
     }
+    let g = match a.countries {
+        Some(g) if g >= 2 && a.size.is_multiple_of(g) => g,
+        Some(g) => {
+            return Err(spec_error(format!(
+                "--countries {g} does not fit --size {}: it needs at least 2 countries and must divide the size",
+                a.size
+            )))
+        }
+        None if a.size.is_multiple_of(63) => 63,
+        None => {
+            return Err(spec_error(format!(
+                "--size {} is not a multiple of 63 (the ADB economies, the default country count); give --countries G with G ≥ 2 dividing it",
+                a.size
+            )))
+        }
+    };
     let families = parse_families(&a.measures)?;
     let n_sectors = a.size / g;
     let table = mrio::synthetic::bench_table(g, n_sectors, 1);
@@ -486,7 +546,9 @@ pub struct DiffArgs {
     #[arg(long)]
     pub all: bool,
     /// Numbers closer than this (relative) count as equal.
-    #[arg(long, default_value_t = 1e-9)]
+    // `allow_negative_numbers`: `--tolerance -1` reaches the check in `diff`, not clap's
+    // "unexpected argument".
+    #[arg(long, default_value_t = 1e-9, allow_negative_numbers = true)]
     pub tolerance: f64,
     /// text | markdown | json | latex
     #[arg(long, default_value = "text")]
@@ -498,6 +560,12 @@ pub struct DiffArgs {
 
 /// Loads one side of a diff: runs a spec (quietly, re-using the cache) or reads an output folder.
 fn diff_side(path: &Path, cache: &Option<PathBuf>) -> Result<crate::diff::RunResults, Failure> {
+    if !path.exists() {
+        return Err(spec_error(format!(
+            "{} does not exist; gvc diff compares two specs (.toml files) or two output folders of gvc runs",
+            path.display()
+        )));
+    }
     let out = if path.is_dir() {
         // Only a complete folder: one a run finished (its manifest lists every file).
         crate::engine::publish::verify(path).map_err(|e| Failure::Spec(format!("error: {e}")))?;
@@ -541,6 +609,12 @@ fn diff_side(path: &Path, cache: &Option<PathBuf>) -> Result<crate::diff::RunRes
 
 /// `gvc diff`: exit 0 when the results are equal within the tolerance, 1 when they differ.
 pub fn diff_cmd(a: &DiffArgs) -> Result<bool, Failure> {
+    if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+        return Err(spec_error(format!(
+            "--tolerance {}: a tolerance is a number ≥ 0 (e.g. --tolerance 1e-6)",
+            a.tolerance
+        )));
+    }
     let old = diff_side(&a.a, &a.cache)?;
     let new = diff_side(&a.b, &a.cache)?;
     let stars = old

@@ -68,6 +68,20 @@ pub enum CacheError {
         root.display()
     )]
     NotACache { root: PathBuf, marker: &'static str },
+    #[error(
+        "{} is not a gvc cache: its {marker} was written by another program (gvc's marker \
+         says `created by gvc`), so the folder is another tool's cache, and gvc neither writes \
+         into it nor deletes from it; name an empty or new folder with --cache, or the cache \
+         gvc made",
+        root.display()
+    )]
+    ForeignMarker { root: PathBuf, marker: &'static str },
+    #[error(
+        "{} is a file, not a folder: a cache is a folder (fix: name a new or empty folder with \
+         --cache, or the cache gvc made)",
+        root.display()
+    )]
+    NotAFolder { root: PathBuf },
     #[error("{}: {message}", path.display())]
     Damaged { path: PathBuf, message: String },
 }
@@ -122,6 +136,12 @@ pub struct Cache {
     pub root: PathBuf,
 }
 
+/// Whether a `CACHEDIR.TAG` is gvc's: the tag convention is shared by many tools (cargo's
+/// `target/`, backup programs), and gvc's own says it was created by gvc.
+fn marker_is_gvcs(marker: &Path) -> bool {
+    std::fs::read_to_string(marker).is_ok_and(|t| t.contains("created by gvc"))
+}
+
 fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     hasher.update_reader(std::fs::File::open(path)?)?;
@@ -144,6 +164,18 @@ impl Cache {
         let cache = Cache {
             root: root.to_path_buf(),
         };
+        if root.exists() && !root.is_dir() {
+            return Err(CacheError::NotAFolder {
+                root: root.to_path_buf(),
+            });
+        }
+        let marker = root.join(MARKER);
+        if marker.is_file() && !marker_is_gvcs(&marker) {
+            return Err(CacheError::ForeignMarker {
+                root: root.to_path_buf(),
+                marker: MARKER,
+            });
+        }
         if !root.join(MARKER).is_file() {
             match std::fs::read_dir(root) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

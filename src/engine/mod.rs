@@ -88,7 +88,10 @@ pub enum StageError {
          --cache DIR`, or `gvc run SPEC`)"
     )]
     NotPlanned { key: Key },
-    #[error("the plan entry of {key} is unusable: {message}")]
+    #[error(
+        "the plan entry plans/{key}.json is unusable: {message} (fix: write the plan again, \
+         `gvc plan SPEC --write --cache DIR`)"
+    )]
     BadPlanEntry { key: Key, message: String },
     #[error(
         "the template folder {} changed while gvc was running (templates added or removed); run \

@@ -246,8 +246,40 @@ pub fn check_country_codes(spec: &Spec) -> Diagnostics {
         .values()
         .flat_map(|set| set.value.iter())
         .chain(spec.sample.countries.value.iter());
+    let sample_is_a_set_name = spec
+        .root
+        .table()
+        .and_then(|t| t.get("sample"))
+        .and_then(|s| s.table())
+        .and_then(|s| s.get("countries"))
+        .is_some_and(|c| c.as_str().is_some());
     for m in members {
         if m.value.starts_with('@') || spec.countries.sets.contains_key(&m.value) {
+            continue;
+        }
+        let is_code = crate::sources::countries::map(&m.value, system, system).is_ok();
+        if sample_is_a_set_name
+            && !is_code
+            && spec
+                .sample
+                .countries
+                .value
+                .first()
+                .is_some_and(|f| std::ptr::eq(m, f))
+        {
+            // `countries = "name"` names a set: say so rather than "unknown country code".
+            let mut sets: Vec<&str> = spec.countries.sets.keys().map(String::as_str).collect();
+            sets.extend(crate::spec::validate::BUILTIN_SETS);
+            d.push(
+                Diagnostic::at(
+                    &m.loc,
+                    format!("`sample.countries` names the set `{}`, which `[countries]` does not define", m.value),
+                )
+                .with_help(format!(
+                    "{}; or list country codes, `countries = [\"CHN\", \"@asean\"]`",
+                    crate::spec::diag::did_you_mean(&m.value, &sets)
+                )),
+            );
             continue;
         }
         if let Err(e) = crate::sources::countries::map(&m.value, system, system) {
@@ -424,6 +456,9 @@ fn plan_tables(
     hasher: &FileHasher,
 ) -> Result<Vec<Decompose>, Diagnostics> {
     let (src, format, options) = io_tables::table_source(spec)?;
+    if let Some(problem) = io_tables::years_problem(src, format, &options, &study_years(spec)) {
+        return Err(Diagnostics(vec![problem]));
+    }
     let mut d = Diagnostics::default();
     let mut out = Vec::new();
     for year in study_years(spec) {

@@ -75,12 +75,18 @@ pub enum PublishError {
         source: std::io::Error,
     },
     #[error(
-        "{} holds files gvc did not write (it has no {MANIFEST}); gvc writes outputs only into a \
+        "{} holds files gvc did not write ({why}); gvc writes outputs only into a \
          new or empty folder or one it wrote before: choose another `--output` or `[study] output`, \
          or move the folder away",
         dir.display()
     )]
-    NotOurs { dir: PathBuf },
+    NotOurs { dir: PathBuf, why: String },
+    #[error(
+        "{} is a file, not a folder: outputs are a folder (fix: choose another `--output` or \
+         `[study] output`, or move the file away)",
+        dir.display()
+    )]
+    NotAFolder { dir: PathBuf },
     #[error(
         "{} exists and was not written by gvc; gvc does not overwrite it: move it away or \
          choose another output folder",
@@ -127,6 +133,18 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
         .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
+/// Why a folder's manifest does not make it gvc's: it has none, or the file is not a manifest
+/// gvc wrote.
+fn manifest_problem(path: &Path) -> String {
+    match std::fs::read(path) {
+        Err(_) => format!("it has no {MANIFEST}"),
+        Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
+            Err(e) => format!("its {MANIFEST} is not one gvc wrote: {e}"),
+            Ok(_) => format!("its {MANIFEST} cannot be used"),
+        },
+    }
+}
+
 fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut h = blake3::Hasher::new();
     h.update_reader(std::fs::File::open(path)?)?;
@@ -157,6 +175,11 @@ fn owned_files(dir: &Path, new: &BTreeSet<String>) -> Result<BTreeSet<String>, P
     if !dir.exists() {
         return Ok(BTreeSet::new());
     }
+    if !dir.is_dir() {
+        return Err(PublishError::NotAFolder {
+            dir: dir.to_path_buf(),
+        });
+    }
     let mut owned = BTreeSet::new();
     let manifest: Option<Manifest> = read_json(&dir.join(MANIFEST));
     let journal: Option<Journal> = read_json(&dir.join(JOURNAL));
@@ -178,6 +201,7 @@ fn owned_files(dir: &Path, new: &BTreeSet<String>) -> Result<BTreeSet<String>, P
         } else if !present.is_empty() {
             return Err(PublishError::NotOurs {
                 dir: dir.to_path_buf(),
+                why: manifest_problem(&dir.join(MANIFEST)),
             });
         }
     }
@@ -264,7 +288,14 @@ pub fn publish(dir: &Path, files: &[OutputFile]) -> Result<Manifest, PublishErro
 /// Checks that an output folder is complete: its manifest exists and every file it lists is
 /// present with its recorded hash.
 pub fn verify(dir: &Path) -> Result<Manifest, PublishError> {
-    let Some(m) = read_json::<Manifest>(&dir.join(MANIFEST)) else {
+    let mpath = dir.join(MANIFEST);
+    if mpath.is_file() && read_json::<Manifest>(&mpath).is_none() {
+        return Err(PublishError::Damaged {
+            message: manifest_problem(&mpath),
+            path: mpath,
+        });
+    }
+    let Some(m) = read_json::<Manifest>(&mpath) else {
         return Err(PublishError::Incomplete {
             dir: dir.to_path_buf(),
         });

@@ -8,14 +8,26 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A template failed to parse or render.
-    #[error("template `{template}`{}: {} (fix: correct the template; `gvc report --context` prints every variable a template can use)", variable.as_ref().map(|v| format!(", variable `{v}`")).unwrap_or_default(), chain.join(": "))]
+    #[error("template {}{}: {} (fix: correct the template; `gvc report --context` prints every variable a template can use)", location.clone().unwrap_or_else(|| format!("`{template}`")), variable.as_ref().map(|v| format!(", variable `{v}`")).unwrap_or_default(), chain.join(": "))]
     Template {
         /// Template name (relative path), with the included template if the error is there.
         template: String,
+        /// `file:line` of the tag concerned, when it can be found in the template's text.
+        location: Option<String>,
         /// The variable concerned, when tera names one.
         variable: Option<String>,
         /// tera's error and all its sources, outermost first.
         chain: Vec<String>,
+    },
+    /// A user template is not UTF-8 text.
+    #[error(
+        "template {location}: byte 0x{byte:02X} is not UTF-8 (fix: save the template as UTF-8)"
+    )]
+    NotUtf8 {
+        /// `file:line:column` of the first byte that is not UTF-8.
+        location: String,
+        /// That byte.
+        byte: u8,
     },
     /// A user template could not be read.
     #[error("cannot read user template {}: {source} (fix: check the templates folder and its permissions)", path.display())]

@@ -54,7 +54,7 @@ pub use input::{
     DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow, ModelBlock,
     ModelColumn, R2Choice, ReportInput, ReportSettings,
 };
-pub use render::{template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
+pub use render::{check_templates, template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
 
 use indicators::IndicatorData;
 use kinds::{Arity, Sources, TABLE_KINDS};
@@ -212,6 +212,7 @@ fn render_files(
         let ctx = built.context(input, format);
         let base = tera::Context::from_serialize(&ctx).map_err(|e| ReportError::Template {
             template: facts.report_template.0.to_string(),
+            location: None,
             variable: None,
             chain: vec![e.to_string()],
         })?;

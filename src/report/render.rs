@@ -126,13 +126,26 @@ fn template_set(user_dir: Option<&Path>) -> Result<Vec<Loaded>, ReportError> {
         .collect();
     if let Some(dir) = user_dir {
         for f in template_files(dir)? {
-            let text = std::fs::read_to_string(&f.path_resolved).map_err(|source| {
-                ReportError::ReadTemplate {
+            let bytes =
+                std::fs::read(&f.path_resolved).map_err(|source| ReportError::ReadTemplate {
                     path: dir.join(&f.name),
                     source,
+                })?;
+            let origin = dir.join(&f.name).display().to_string();
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                let before = &e.as_bytes()[..at];
+                let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                let start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1);
+                let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+                ReportError::NotUtf8 {
+                    location: format!("{origin}:{line}:{column}"),
+                    byte: e.as_bytes()[at],
                 }
             })?;
-            let origin = dir.join(&f.name).display().to_string();
             all.insert(
                 f.name.clone(),
                 Loaded {
@@ -210,10 +223,42 @@ fn bounded_range(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Valu
     )?)
 }
 
+/// A loaded template set: the parsed templates, and each template's file (for errors) and
+/// text (to find the line a render error concerns).
+pub(crate) struct Templates {
+    tera: Tera,
+    /// Name → (how errors name its file, text).
+    sources: BTreeMap<String, (String, String)>,
+}
+
+/// Checks a template set without rendering it: what [`load_templates`] refuses (cycles,
+/// recursion, depth, templates that are missing, disabled functions, syntax errors) is found
+/// when the plan is made, so `gvc check` reports it before any stage runs.
+pub fn check_templates(user_dir: Option<&Path>) -> Result<(), ReportError> {
+    load_templates(user_dir).map(|_| ())
+}
+
+/// A tera syntax error (pest's ` --> line:col` and `= message`) as a located problem.
+fn syntax_error(chain: &[String], origin: &str) -> Option<ReportError> {
+    let text = chain.iter().find(|m| m.contains(" --> "))?;
+    let pos = text.split(" --> ").nth(1)?.lines().next()?.trim();
+    let (line, column) = pos.split_once(':')?;
+    let message = text
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .unwrap_or("syntax error");
+    Some(ReportError::TemplateStructure {
+        location: format!("{origin}:{}:{}", line.trim(), column.trim()),
+        problem: format!("syntax error: {message}"),
+        fix: "correct the tag (Tera syntax: https://keats.github.io/tera/docs/)".into(),
+    })
+}
+
 /// Load and check the template set: built-ins shadowed by the user's files, refused when it
 /// could never finish rendering or nests too deeply (`template_check`), parsed by tera with
 /// the machine-reading functions disabled and `range` bounded.
-pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportError> {
+pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Templates, ReportError> {
     let set = template_set(user_dir)?;
     let sources: Vec<Source> = set
         .iter()
@@ -235,12 +280,15 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportErro
         disable(&mut tera, name);
     }
     tera.register_function("range", bounded_range);
-    let names: Vec<String> = set.iter().map(|t| t.name.clone()).collect();
+    let sources: BTreeMap<String, (String, String)> = set
+        .iter()
+        .map(|t| (t.name.clone(), (t.origin.clone(), t.text.clone())))
+        .collect();
     tera.add_raw_templates(set.into_iter().map(|t| (t.name, t.text)))
         .map_err(|e| {
             let chain = error_chain(&e);
-            let template = names
-                .iter()
+            let template = sources
+                .keys()
                 .find(|n| {
                     chain
                         .iter()
@@ -248,13 +296,17 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Tera, ReportErro
                 })
                 .cloned()
                 .unwrap_or_else(|| "templates".to_string());
-            ReportError::Template {
+            let origin = sources
+                .get(&template)
+                .map_or(template.as_str(), |s| s.0.as_str());
+            syntax_error(&chain, origin).unwrap_or(ReportError::Template {
                 template,
+                location: None,
                 variable: None,
                 chain,
-            }
+            })
         })?;
-    Ok(tera)
+    Ok(Templates { tera, sources })
 }
 
 /// Stack of the thread that parses and renders templates. Tera recurses once per nesting
@@ -308,20 +360,46 @@ fn innermost_template(chain: &[String]) -> Option<String> {
     })
 }
 
+/// What a render error names that its template's text shows: the variable (its first
+/// segment), the filter or the function.
+fn culprit(chain: &[String]) -> Option<(String, bool)> {
+    if let Some(v) = variable_in(chain) {
+        return Some((v, false));
+    }
+    let quoted = |key: &str| {
+        chain.iter().find_map(|m| {
+            let start = m.find(key)? + key.len();
+            let len = m[start..].find('\'')?;
+            Some(m[start..start + len].to_string())
+        })
+    };
+    quoted("Filter '")
+        .map(|f| (f, true))
+        .or_else(|| quoted("Function call '").map(|f| (f, false)))
+}
+
 /// Render one template with a context.
 pub(crate) fn render_template(
-    tera: &Tera,
+    t: &Templates,
     name: &str,
     context: &tera::Context,
 ) -> Result<String, ReportError> {
-    tera.render(name, context).map_err(|e| {
+    t.tera.render(name, context).map_err(|e| {
         let chain = error_chain(&e);
-        let template = match innermost_template(&chain) {
-            Some(inner) if inner != name => format!("{name} (in {inner})"),
-            _ => name.to_string(),
+        let inner = innermost_template(&chain).unwrap_or_else(|| name.to_string());
+        let template = if inner != name {
+            format!("{name} (in {inner})")
+        } else {
+            name.to_string()
         };
+        let location = culprit(&chain).and_then(|(word, after_pipe)| {
+            let (origin, text) = t.sources.get(&inner)?;
+            let line = template_check::line_of_word(text, &word, after_pipe)?;
+            Some(format!("{origin}:{line}"))
+        });
         ReportError::Template {
             template,
+            location,
             variable: variable_in(&chain),
             chain,
         }
@@ -337,23 +415,58 @@ mod tests {
         assert!(load_templates(None).is_ok());
     }
 
-    #[test]
-    fn missing_variable_names_template_and_variable() {
+    fn one_template(text: &str) -> Templates {
         let mut tera = Tera::default();
-        tera.add_raw_template("t.md.tera", "{{ nothing.here }}")
-            .ok();
-        let err = render_template(&tera, "t.md.tera", &tera::Context::new());
+        tera.add_raw_template("t.md.tera", text).ok();
+        let sources = BTreeMap::from([(
+            "t.md.tera".to_string(),
+            ("t/t.md.tera".to_string(), text.to_string()),
+        )]);
+        Templates { tera, sources }
+    }
+
+    #[test]
+    fn missing_variable_names_template_variable_and_line() {
+        let t = one_template("# x\n\n{{ nothing.here }}");
+        let err = render_template(&t, "t.md.tera", &tera::Context::new());
         match err {
             Err(ReportError::Template {
                 template,
+                location,
                 variable,
                 chain,
             }) => {
                 assert_eq!(template, "t.md.tera");
+                assert_eq!(location.as_deref(), Some("t/t.md.tera:3"));
                 assert_eq!(variable.as_deref(), Some("nothing.here"));
                 assert!(chain.len() >= 2, "{chain:?}");
             }
             other => panic!("expected a template error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn unknown_filter_is_located() {
+        let t = one_template("# x\n{{ 1 | shout }}");
+        let err = render_template(&t, "t.md.tera", &tera::Context::new()).unwrap_err();
+        assert!(
+            err.to_string().starts_with("template t/t.md.tera:2:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let chain = vec![
+            "Failed to parse 'a.tera'".to_string(),
+            " --> 3:1\n  |\n3 | {% iff x %}\n  | ^---\n  |\n  = unexpected tag; expected end of input".to_string(),
+        ];
+        let e = syntax_error(&chain, "tpl/a.tera")
+            .expect("located")
+            .to_string();
+        assert!(
+            e.starts_with("template tpl/a.tera:3:1: syntax error: unexpected tag"),
+            "{e}"
+        );
     }
 }

@@ -17,6 +17,8 @@
 
 use std::collections::BTreeMap;
 
+use super::render::DISABLED_FUNCTIONS;
+
 /// Deepest nesting a template set may reach, counted along the deepest rendering path: one
 /// unit per open block (`if`, `for`, `macro`, `block`, `filter`), per include, per macro call
 /// and per bracket or operator inside a tag. Measured on tera 1.20.1 (release build, 2 MiB
@@ -138,8 +140,12 @@ fn expression_cost(tokens: &[Token]) -> usize {
 /// What a template or a macro body reaches while it renders.
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
-    /// `{% include "a" %}` / `{% include ["a", "b"] %}` (Tera renders the first that exists).
-    Include(Vec<String>),
+    /// `{% include "a" %}` / `{% include ["a", "b"] %}` (Tera renders the first that exists);
+    /// `ignore_missing` with `{% include "a" ignore missing %}`.
+    Include {
+        names: Vec<String>,
+        ignore_missing: bool,
+    },
     /// `{% extends "a" %}`.
     Extends(String),
     /// `ns::name(...)`.
@@ -178,6 +184,8 @@ struct Scanned {
     macros: BTreeMap<String, (usize, Scope)>,
     /// (imported template, namespace, line).
     imports: Vec<(String, String, usize)>,
+    /// Calls of functions gvc disables (`get_env`, …): (function, line).
+    disabled_calls: Vec<(String, usize)>,
 }
 
 /// Where each tag of a template starts and what it holds.
@@ -270,6 +278,28 @@ fn tags(text: &str) -> Vec<Tag<'_>> {
     out
 }
 
+/// The line of the first tag of `text` that writes `word` as a whole word (a variable path
+/// such as `table.rows`, a function name), or with `after_pipe` as a filter (`| word`): where
+/// a render error that names it most likely comes from.
+pub(crate) fn line_of_word(text: &str, word: &str, after_pipe: bool) -> Option<usize> {
+    if word.is_empty() {
+        return None;
+    }
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let at_boundary = |body: &str, start: usize| {
+        let before = body[..start].chars().next_back();
+        let after = body[start + word.len()..].chars().next();
+        !before.is_some_and(|c| ident(c) || c == '.') && !after.is_some_and(ident)
+    };
+    tags(text).into_iter().find_map(|tag| {
+        let body = tag.body;
+        let found = body.match_indices(word).any(|(start, _)| {
+            at_boundary(body, start) && (!after_pipe || body[..start].trim_end().ends_with('|'))
+        });
+        found.then_some(tag.line)
+    })
+}
+
 /// Scan one template: its references and the nesting it reaches.
 fn scan(text: &str) -> Scanned {
     let mut s = Scanned::default();
@@ -318,8 +348,14 @@ fn scan(text: &str) -> Scanned {
                         _ => None,
                     })
                     .collect();
+                let ignore_missing = toks.windows(2).any(|w| {
+                    matches!(w, [Token::Ident(a), Token::Ident(b)] if a == "ignore" && b == "missing")
+                });
                 scope.edges.push(Edge {
-                    target: Target::Include(names),
+                    target: Target::Include {
+                        names,
+                        ignore_missing,
+                    },
                     line: tag.line,
                     nesting,
                 });
@@ -342,6 +378,14 @@ fn scan(text: &str) -> Scanned {
             _ => {}
         }
         scope.reach(nesting + expression_cost(&toks) + 1, tag.line);
+        for (k, w) in toks.windows(2).enumerate() {
+            if let [Token::Ident(f), Token::Open] = w {
+                let in_namespace = k > 0 && toks[k - 1] == Token::Path;
+                if !in_namespace && DISABLED_FUNCTIONS.contains(&f.as_str()) {
+                    s.disabled_calls.push((f.clone(), tag.line));
+                }
+            }
+        }
         for w in toks.windows(4) {
             if let [Token::Ident(ns), Token::Path, Token::Ident(name), Token::Open] = w {
                 scope.edges.push(Edge {
@@ -463,7 +507,7 @@ impl<'a> Graph<'a> {
         let mut out = Vec::new();
         for e in &scope.edges {
             match &e.target {
-                Target::Include(names) => {
+                Target::Include { names, .. } => {
                     if let Some(&t) = names.iter().find_map(|x| self.index.get(x.as_str())) {
                         out.push(Step {
                             to: Node::Template(t),
@@ -692,9 +736,76 @@ fn depth_problem(g: &Graph, order: &[Node]) -> Option<Problem> {
     })
 }
 
+/// A template that includes, extends or imports a template the set does not have (Tera says
+/// only "Template 'x' not found", without the file or line, and only when it renders).
+fn missing_template(g: &Graph) -> Option<Problem> {
+    let fix = "create the template in the templates folder (names are paths relative to it, with `/`), correct the name, or for an include write `ignore missing`";
+    for (t, scanned) in g.scanned.iter().enumerate() {
+        let scopes = std::iter::once(&scanned.body).chain(scanned.macros.values().map(|(_, s)| s));
+        for scope in scopes {
+            for e in &scope.edges {
+                let (verb, wanted) = match &e.target {
+                    Target::Include {
+                        names,
+                        ignore_missing: false,
+                    } if !names.is_empty()
+                        && names.iter().all(|n| !g.index.contains_key(n.as_str())) =>
+                    {
+                        ("includes", names.join("` or `"))
+                    }
+                    Target::Extends(p) if !g.index.contains_key(p.as_str()) => {
+                        ("extends", p.clone())
+                    }
+                    _ => continue,
+                };
+                return Some(Problem {
+                    location: g.location(t, e.line),
+                    problem: format!(
+                        "`{}` {verb} `{wanted}`, which is neither in the templates folder nor a built-in template",
+                        g.name(t)
+                    ),
+                    fix: fix.into(),
+                });
+            }
+        }
+        for (file, _, line) in &scanned.imports {
+            if !g.index.contains_key(file.as_str()) {
+                return Some(Problem {
+                    location: g.location(t, *line),
+                    problem: format!(
+                        "`{}` imports `{file}`, which is neither in the templates folder nor a built-in template",
+                        g.name(t)
+                    ),
+                    fix: fix.into(),
+                });
+            }
+        }
+    }
+    None
+}
+
+/// A call of a function gvc disables (reads the environment, clock or random numbers).
+fn disabled_call(g: &Graph) -> Option<Problem> {
+    g.scanned.iter().enumerate().find_map(|(t, s)| {
+        s.disabled_calls.first().map(|(f, line)| Problem {
+            location: g.location(t, *line),
+            problem: format!(
+                "`{f}()` is disabled in gvc templates for reproducibility: a report depends only on the spec and its data, never on the environment, clock or random numbers of the machine that renders it"
+            ),
+            fix: "put the value in the spec, e.g. in [study] description".into(),
+        })
+    })
+}
+
 /// Check a template set (see the module doc); `sources` hold every template of the set.
 pub(crate) fn check(sources: &[Source<'_>]) -> Result<(), Problem> {
     let g = Graph::new(sources);
+    if let Some(p) = missing_template(&g) {
+        return Err(p);
+    }
+    if let Some(p) = disabled_call(&g) {
+        return Err(p);
+    }
     if let Some(p) = import_cycle(&g) {
         return Err(p);
     }
@@ -733,6 +844,31 @@ mod tests {
     }
 
     #[test]
+    fn missing_templates_and_disabled_functions_are_located() {
+        let p = problem(&[("a", "x\n{% include \"parts/h.tera\" %}")]);
+        assert_eq!(p.location, "t/a:2", "{p:?}");
+        assert!(
+            p.problem
+                .contains("includes `parts/h.tera`, which is neither"),
+            "{p:?}"
+        );
+        assert!(check_set(&[("a".into(), "{% include \"b\" ignore missing %}".into())]).is_ok());
+        let p = problem(&[("a", "{% extends \"base\" %}")]);
+        assert!(p.problem.contains("extends `base`"), "{p:?}");
+        let p = problem(&[("a", "{% import \"m\" as m %}")]);
+        assert!(p.problem.contains("imports `m`"), "{p:?}");
+        let p = problem(&[("a", "\n\n{{ get_env(name=\"HOME\") }}")]);
+        assert_eq!(p.location, "t/a:3", "{p:?}");
+        assert!(p.problem.contains("`get_env()` is disabled"), "{p:?}");
+        // A macro of that name in a namespace is not the disabled function.
+        assert!(check_set(&[
+            ("a".into(), "{% import \"m\" as m %}{{ m::now() }}".into()),
+            ("m".into(), "{% macro now() %}x{% endmacro now %}".into()),
+        ])
+        .is_ok());
+    }
+
+    #[test]
     fn scanner_skips_comments_raw_and_strings() {
         let s = scan(
             "{# {% include \"x\" %} #}{%- raw -%}{{ {% include \"y\" %}{% endraw %}\n{{ \"a::b()\" }}\n{% include \"z\" %}",
@@ -740,7 +876,10 @@ mod tests {
         assert_eq!(
             s.body.edges,
             vec![Edge {
-                target: Target::Include(vec!["z".into()]),
+                target: Target::Include {
+                    names: vec!["z".into()],
+                    ignore_missing: false
+                },
                 line: 3,
                 nesting: 0
             }]
@@ -863,9 +1002,12 @@ mod tests {
         // A chain of templates adds up.
         let chain: Vec<(String, String)> = (0..150)
             .map(|i| (format!("t{i}"), format!("{{% include \"t{}\" %}}", i + 1)))
+            .chain(std::iter::once(("t150".to_string(), "end".to_string())))
             .collect();
         let p = check_set(&chain).expect_err("too deep");
         assert_eq!(p.location, "t/t0:1", "{p:?}");
-        assert!(check_set(&chain[..100]).is_ok());
+        let mut short = chain[..100].to_vec();
+        short.push(("t100".into(), "end".into()));
+        assert!(check_set(&short).is_ok());
     }
 }

@@ -500,6 +500,12 @@ fn year_of_header(name: &str) -> Result<Option<i32>, String> {
     }
 }
 
+/// Years a data row may carry: four-digit calendar years. Covariate tables may reach far
+/// back (historical series), so the bound is wider than the spec's 1900–2100; a year outside
+/// it is a typo (`20110`) and an error at its cell. The panel applies the same bound to every
+/// series it joins.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
 /// How a cell reads as a year.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum YearText {
@@ -522,6 +528,30 @@ pub(crate) fn whole_year(cell: &str) -> YearText {
         Ok(v) if v.is_finite() && v.fract() != 0.0 => YearText::Fraction(v),
         Ok(v) if v.is_finite() && v.abs() < 1e6 => YearText::Year(v as i32),
         _ => YearText::NotANumber,
+    }
+}
+
+/// `path` of a one-file table format names a folder: say so, with the files it holds.
+fn folder_not_file(path: &Path) -> SourceError {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let listed = match names.len() {
+        0 => "it holds no files".to_string(),
+        n if n <= 5 => format!("it holds {}", names.join(", ")),
+        n => format!("it holds {}, … ({n} files)", names[..5].join(", ")),
+    };
+    SourceError::Layout {
+        path: path.to_path_buf(),
+        message: "is a folder, but this format reads one table file".into(),
+        fix: Some(format!(
+            "point the source's `path` at the file itself; {listed}"
+        )),
     }
 }
 
@@ -725,6 +755,9 @@ struct TableFile<'a> {
 
 impl<'a> TableFile<'a> {
     fn open(path: &'a Path, parquet: bool) -> Result<TableFile<'a>, SourceError> {
+        if path.is_dir() {
+            return Err(folder_not_file(path));
+        }
         let mut records = Records::open(path, parquet)?;
         let Some((header_line, header)) = records.next_record()? else {
             return Err(empty_file(path));
@@ -958,6 +991,15 @@ impl<'a> CellParser<'a> {
         }
         match cell.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Some(v)),
+            // A number written out (`1e400`) that overflows, not the text `inf`.
+            Ok(_) if !cell.to_ascii_lowercase().contains("inf") && !cell.to_ascii_lowercase().contains("nan") => {
+                Err(self.error(
+                    line,
+                    col,
+                    format!("`{cell}` in column `{header}` is too large for a 64-bit number (the largest is about 1.8e308)"),
+                    "check the cell for a unit or exponent typo",
+                ))
+            }
             _ => Err(self.error(
                 line,
                 col,
@@ -978,7 +1020,17 @@ impl<'a> CellParser<'a> {
         let cell = record.get(col).unwrap_or("").trim();
         let fix = "write the calendar year as a whole number such as 2010";
         match whole_year(cell) {
-            YearText::Year(y) => Ok(y),
+            YearText::Year(y) if PLAUSIBLE_YEARS.contains(&y) => Ok(y),
+            YearText::Year(y) => Err(self.error(
+                line,
+                col,
+                format!(
+                    "year {y} is not a calendar year in {}–{}",
+                    PLAUSIBLE_YEARS.start(),
+                    PLAUSIBLE_YEARS.end()
+                ),
+                "correct the year (a typo such as 20110 for 2011?)",
+            )),
             YearText::Fraction(v) => {
                 Err(self.error(line, col, format!("year {v} is not a whole number"), fix))
             }

@@ -63,17 +63,27 @@ fn check_sources(spec: &Spec, d: &mut Diagnostics) {
                     ),
                 )
                 .with_help(format!(
-                    "{}; put it at {} (a relative path is resolved against {}: {})",
+                    "{}; put it at {} (a relative path is resolved against {}: {}){}",
                     src.download
                         .clone()
                         .unwrap_or_else(|| default_download(f).to_string()),
                     absolute(&p.value).display(),
                     path_base(&p.loc).1,
-                    absolute(&path_base(&p.loc).0).display()
+                    absolute(&path_base(&p.loc).0).display(),
+                    tilde_note(&p.value)
                 )),
             ),
             _ => {}
         }
+    }
+}
+
+/// A note for a path with a `~` folder: shells expand `~` to the home folder, a spec does not.
+fn tilde_note(path: &Path) -> &'static str {
+    if path.components().any(|c| c.as_os_str() == "~") {
+        "; `~` is not expanded in a spec: write the full path, or `${HOME}/…`"
+    } else {
+        ""
     }
 }
 
@@ -186,10 +196,22 @@ pub fn sample_members(spec: &Spec) -> Vec<At<String>> {
         .collect()
 }
 
+/// Whether the spec document writes `sample.countries` (a missing key is reported where the
+/// sample is read; an empty list written out is an empty sample).
+fn sample_countries_written(spec: &Spec) -> bool {
+    spec.root
+        .table()
+        .and_then(|t| t.get("sample"))
+        .and_then(|s| s.table())
+        .is_some_and(|s| s.contains_key("countries"))
+}
+
 fn check_sample(spec: &Spec, d: &mut Diagnostics) {
     let members = sample_members(spec);
     let codes = expand_members(&members, &spec.countries.sets, &builtin_marker, d);
-    if codes.is_empty() && !spec.sample.countries.value.is_empty() {
+    if codes.is_empty()
+        && (!spec.sample.countries.value.is_empty() || sample_countries_written(spec))
+    {
         d.push(
             Diagnostic::at(&spec.sample.countries.loc, "the sample has no countries")
                 .with_help("list country codes, or name a `[countries]` set that has members"),
@@ -297,7 +319,63 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
             );
         }
     }
+    check_transforms(spec, d);
     check_variable_cycles(spec, d);
+}
+
+/// Each transform's parameters ([`crate::panel::Transform::validate`]) and the variables or
+/// series its operands name (`ratio`, `interaction`, `lp_spillover`), so `gvc check` finds what
+/// the panel stage would fail on, at the `transform` key.
+fn check_transforms(spec: &Spec, d: &mut Diagnostics) {
+    let mut known: Vec<String> = spec.variables.keys().cloned().collect();
+    known.extend(spec.sources.keys().map(|s| format!("{s}.")));
+    let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+    for v in spec.variables.values() {
+        for t in &v.transforms.value {
+            if let Err(why) = t.validate() {
+                d.push(
+                    Diagnostic::at(
+                        &v.transforms.loc,
+                        format!("variable `{}`: invalid transform `{t}`: {why}", v.name),
+                    )
+                    .with_help(crate::panel::transforms::transform_help()),
+                );
+            }
+            let mut operands = t.operands();
+            if let crate::panel::Transform::LpSpillover(s) = t {
+                operands.push(s.ofdi.as_str());
+            }
+            for op in operands {
+                if operand_is_known(spec, op) {
+                    continue;
+                }
+                d.push(
+                    Diagnostic::at(
+                        &v.transforms.loc,
+                        format!(
+                            "variable `{}`: `{t}` refers to `{op}`, which is no variable and no `<source>.<column>` of `[sources]`",
+                            v.name
+                        ),
+                    )
+                    .with_help(format!(
+                        "name a variable of `[variables]` or a source column; {}",
+                        did_you_mean(op, &refs)
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// Whether a transform operand names a variable, a decomposition measure or a column of a
+/// declared source (the column itself is checked against the data when the plan is made).
+fn operand_is_known(spec: &Spec, op: &str) -> bool {
+    if spec.variables.contains_key(op) || op.starts_with("decomposition.") {
+        return true;
+    }
+    op.split_once('.').is_some_and(|(source, _)| {
+        spec.sources.contains_key(source) || declared_source(spec, source)
+    })
 }
 
 /// A variable reading `decomposition.<family>.<measure>`: the family must be computed
@@ -618,6 +696,19 @@ fn study_folder(spec: &Spec) -> PathBuf {
 /// `[report] templates` must exist; outside the study folder it is used only when the spec
 /// itself (or the command line) names it, not when it comes from an `extends` parent.
 fn check_named_templates(spec: &Spec, t: &At<PathBuf>, d: &mut Diagnostics) {
+    if t.value.exists() && !t.value.is_dir() {
+        d.push(
+            Diagnostic::at(
+                &t.loc,
+                format!(
+                    "`report.templates` names {}, a file; it must be a folder of `.tera` templates",
+                    absolute(&t.value).display()
+                ),
+            )
+            .with_help("name the folder that holds the templates (`gvc init` writes one), or remove `report.templates`"),
+        );
+        return;
+    }
     if !t.value.is_dir() {
         d.push(
             Diagnostic::at(

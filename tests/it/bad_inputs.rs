@@ -15,16 +15,28 @@
 //! changes = ["output/"]              # pre-existing files the command may change (optional)
 //! links = [["templates/x.tera", "/etc/passwd"]]   # symlinks to create: [link, target] (optional)
 //! run_first = [["run", "spec.toml"]] # commands that must succeed before the case (optional)
+//! setup = [["flip", ".gvc-cache/objects/leontief"]]  # edits after run_first (optional)
 //! generate = "labelled_tables"       # a fixture generator of this file (optional)
 //! ```
 //!
-//! One test runs them all and prints a table (case, exit code, verdict).
+//! `setup` steps damage or add files after `run_first`, before the files are recorded: `flip`
+//! (XOR one byte in the middle), `truncate` (cut to half its length) and `delete` take a file,
+//! or a folder meaning the first `.parquet` file under it in name order; `write` takes a file
+//! and its new text; `replace_keep_mtime` takes a file, a text and its same-length replacement,
+//! and restores the file's modification time (an edit as `cp -p` leaves it). Generators (`generate`) write fixtures a text file cannot hold:
+//! `labelled_tables`, `adb:<variant>` (an ADB MRIO workbook, `tables/ADB-MRIO-2005.xlsx`) and
+//! `parquet:<variant>` (`cov.parquet`); see [`generate`].
+//!
+//! One test runs them all and prints a table (case, exit code, verdict). A case without a
+//! message fragment fails. `GVC_BAD_INPUTS_DUMP=DIR` writes every case's output to `DIR` (see
+//! [`dump_output`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::common::{self, fresh_dir};
+use crate::support;
 
 /// How long a case may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -47,6 +59,8 @@ struct Case {
     links: Vec<(String, String)>,
     #[serde(default)]
     run_first: Vec<Vec<String>>,
+    #[serde(default)]
+    setup: Vec<Vec<String>>,
     #[serde(default)]
     generate: Option<String>,
 }
@@ -154,6 +168,12 @@ fn run_gvc(work: &Path, args: &[String]) -> (Option<i32>, String) {
 /// Fixture generators a case may ask for (`generate = "…"`), writing into its work folder.
 fn generate(name: &str, work: &Path) -> Result<(), String> {
     use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
+    if let Some(variant) = name.strip_prefix("adb:") {
+        return adb_workbook(variant, work);
+    }
+    if let Some(variant) = name.strip_prefix("parquet:") {
+        return parquet_table(variant, work);
+    }
     match name {
         // tables/io_2010.csv … io_2012.csv: a 3-country, 3-sector labelled-csv table per year.
         "labelled_tables" => {
@@ -172,6 +192,159 @@ fn generate(name: &str, work: &Path) -> Result<(), String> {
             Ok(())
         }
         other => Err(format!("unknown generator `{other}`")),
+    }
+}
+
+/// `tables/ADB-MRIO-2005.xlsx`: the small ADB-layout fixture ([`support::small_table`]: PRC,
+/// KAZ, RoW × 4 sectors, year 2005, data from E8), intact (`ok`) or with one defect.
+fn adb_workbook(variant: &str, work: &Path) -> Result<(), String> {
+    use support::{adb_sheet, small_table, AdbEdition, XCell, FIRST_COL, FIRST_ROW};
+    let table = small_table();
+    let mut sheet = adb_sheet(&table, AdbEdition::Mrio62);
+    let n = table.n();
+    let tot = FIRST_COL + n + table.g() * table.f();
+    let r69 = FIRST_ROW + n + 7;
+    match variant {
+        "ok" => {}
+        // G9: row 2 (PRC c2), column 3 of the intermediate block.
+        "text_cell" => sheet.set(FIRST_ROW + 1, FIRST_COL + 2, XCell::Text("n/a".into())),
+        "huge_cell" => sheet.set(FIRST_ROW + 1, FIRST_COL + 2, XCell::Num(1e308)),
+        "nan_text_cell" => sheet.set(FIRST_ROW + 1, FIRST_COL + 2, XCell::Text("NaN".into())),
+        "no_output_row" => sheet.remove_row(r69),
+        // The `ToT` cell of PRC c2 disagrees with its `r69` cell.
+        "output_mismatch" => sheet.set(FIRST_ROW + 1, tot, XCell::Num(1.0e9)),
+        // PRC c2 sells nothing and has zero output in both totals, while its column still
+        // buys inputs: value added would be minus those inputs.
+        "zero_output" => {
+            for j in FIRST_COL..=tot {
+                sheet.set(FIRST_ROW + 1, j, XCell::Num(0.0));
+            }
+            sheet.set(r69, FIRST_COL + 1, XCell::Num(0.0));
+        }
+        "negative_output" => {
+            sheet.set(FIRST_ROW + 1, tot, XCell::Num(-5.0));
+            sheet.set(r69, FIRST_COL + 1, XCell::Num(-5.0));
+        }
+        other => return Err(format!("unknown adb variant `{other}`")),
+    }
+    std::fs::create_dir_all(work.join("tables")).map_err(|e| e.to_string())?;
+    sheet
+        .save(&work.join("tables/ADB-MRIO-2005.xlsx"))
+        .map_err(|e| e.to_string())
+}
+
+/// `cov.parquet`: a long covariate table (iso3, year, x1) of AUS, BRA and CHN in 2010–2012,
+/// intact (`ok`) or with one defect.
+fn parquet_table(variant: &str, work: &Path) -> Result<(), String> {
+    use polars::prelude::*;
+    let iso3: Vec<&str> = ["AUS", "BRA", "CHN"].iter().flat_map(|c| [*c; 3]).collect();
+    let mut year: Vec<f64> = (0..9).map(|i| f64::from(2010 + i % 3)).collect();
+    let x1: Vec<f64> = (0..9).map(|i| 1.0 + f64::from(i) * 0.25).collect();
+    let x1_column = match variant {
+        "ok" => Column::new("x1".into(), x1),
+        "fractional_year" => {
+            year[4] = 2011.5;
+            Column::new("x1".into(), x1)
+        }
+        // x1 stored as text, one cell not a number.
+        "text_value" => {
+            let mut text: Vec<String> = x1.iter().map(f64::to_string).collect();
+            text[5] = "abc".into();
+            Column::new("x1".into(), text)
+        }
+        "duplicate_row" => {
+            year[1] = 2010.0;
+            Column::new("x1".into(), x1)
+        }
+        other => return Err(format!("unknown parquet variant `{other}`")),
+    };
+    let mut df = DataFrame::new(
+        9,
+        vec![
+            Column::new("iso3".into(), iso3),
+            Column::new("year".into(), year),
+            x1_column,
+        ],
+    )
+    .map_err(|e| e.to_string())?;
+    let file = std::fs::File::create(work.join("cov.parquet")).map_err(|e| e.to_string())?;
+    ParquetWriter::new(file)
+        .finish(&mut df)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The file a `setup` step acts on: `path` itself, or the first `.parquet` file under the
+/// folder `path` in name order.
+fn setup_target(path: &Path) -> Result<PathBuf, String> {
+    if !path.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .map(|e| e.into_path())
+        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .ok_or_else(|| format!("no .parquet file under {}", path.display()))
+}
+
+/// Runs one `setup` step ([module doc](self)).
+fn setup_step(step: &[String], work: &Path) -> Result<(), String> {
+    let (what, path) = match step {
+        [what, path, ..] => (what.as_str(), work.join(path)),
+        _ => return Err(format!("setup step {step:?} needs an action and a path")),
+    };
+    let io = |e: std::io::Error| format!("setup {what} {}: {e}", path.display());
+    match (what, &step[2..]) {
+        ("flip", []) => {
+            let file = setup_target(&path)?;
+            let mut bytes = std::fs::read(&file).map_err(io)?;
+            let mid = bytes.len() / 2;
+            let byte = bytes
+                .get_mut(mid)
+                .ok_or("cannot flip a byte of an empty file")?;
+            *byte ^= 0x01;
+            std::fs::write(&file, bytes).map_err(io)
+        }
+        ("truncate", []) => {
+            let file = setup_target(&path)?;
+            let bytes = std::fs::read(&file).map_err(io)?;
+            std::fs::write(&file, &bytes[..bytes.len() / 2]).map_err(io)
+        }
+        ("delete", []) => std::fs::remove_file(setup_target(&path)?).map_err(io),
+        // Replaces `from` by `to` (same length) and puts back the modification time: an edit
+        // in place as `cp -p` or `rsync -t` leaves it.
+        ("replace_keep_mtime", [from, to]) => {
+            if from.len() != to.len() {
+                return Err(format!(
+                    "replace_keep_mtime: `{from}` and `{to}` differ in length"
+                ));
+            }
+            let mtime = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map_err(io)?;
+            let text = std::fs::read_to_string(&path).map_err(io)?;
+            if !text.contains(from.as_str()) {
+                return Err(format!(
+                    "replace_keep_mtime: `{from}` not in {}",
+                    path.display()
+                ));
+            }
+            std::fs::write(&path, text.replacen(from.as_str(), to, 1)).map_err(io)?;
+            let file = std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .map_err(io)?;
+            file.set_modified(mtime).map_err(io)
+        }
+        ("write", [text]) => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&path, text).map_err(io)
+        }
+        _ => Err(format!("unknown setup step {step:?}")),
     }
 }
 
@@ -222,10 +395,19 @@ fn run_case(dir: &Path) -> (String, Option<i32>, Option<String>) {
             );
         }
     }
+    for step in &case.setup {
+        if let Err(e) = setup_step(step, &work) {
+            return (name, None, Some(e));
+        }
+    }
     let before = snapshot(&work);
     let args: Vec<String> = case.args.iter().map(|a| expand(a, &work)).collect();
     let (code, out) = run_gvc(&work, &args);
+    dump_output(&name, code, &out);
     let mut problems = Vec::new();
+    if case.messages.is_empty() {
+        problems.push("case.toml lists no message fragment (every case names its file/key)".into());
+    }
     match code {
         None => problems.push(format!("no answer within {} s (a hang)", TIMEOUT.as_secs())),
         Some(c) if c != case.exit => problems.push(format!("exit {c}, expected {}", case.exit)),
@@ -268,6 +450,18 @@ fn run_case(dir: &Path) -> (String, Option<i32>, Option<String>) {
     };
     let _ = std::fs::remove_dir_all(&work);
     (name, code, verdict)
+}
+
+/// With `GVC_BAD_INPUTS_DUMP=DIR`, writes each case's exit code and output to
+/// `DIR/<group>__<case>.txt`, for writing and reviewing the expected messages.
+fn dump_output(name: &str, code: Option<i32>, out: &str) {
+    let Some(dir) = std::env::var_os("GVC_BAD_INPUTS_DUMP") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join(format!("{}.txt", name.replace('/', "__")));
+    let _ = std::fs::write(file, format!("exit {code:?}\n{out}"));
 }
 
 fn case_dirs() -> Vec<PathBuf> {

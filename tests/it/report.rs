@@ -739,10 +739,17 @@ fn user_template_overrides_builtin() {
     match render(&input, Some(&dir)) {
         Err(ReportError::Template {
             template,
+            location,
             variable,
             chain,
         }) => {
             assert_eq!(template, "report.md.tera");
+            assert!(
+                location
+                    .as_deref()
+                    .is_some_and(|l| l.ends_with("report.md.tera:2")),
+                "{location:?}"
+            );
             assert_eq!(variable.as_deref(), Some("no_such.thing"));
             assert!(chain.len() >= 2, "{chain:?}");
         }

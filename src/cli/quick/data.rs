@@ -231,6 +231,12 @@ fn read_csv(path: &Path) -> Result<DataTable, DataError> {
             h.to_string()
         })
         .collect::<Vec<_>>();
+    if header.iter().all(String::is_empty) {
+        return Err(unreadable(
+            path.display().to_string(),
+            "the file is empty; gvc estimate needs a header row naming the columns and one row per panel and time".into(),
+        ));
+    }
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); header.len()];
     let mut records = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -250,6 +256,15 @@ fn read_csv(path: &Path) -> Result<DataTable, DataError> {
             let cell = record.get(j).unwrap_or("");
             column.push((!cell.is_empty()).then(|| cell.to_string()));
         }
+    }
+    if records.is_empty() {
+        return Err(unreadable(
+            path.display().to_string(),
+            format!(
+                "the file has a header ({}) but no data rows; add the rows, or check the file name",
+                header.join(", ")
+            ),
+        ));
     }
     let columns = header
         .into_iter()

@@ -186,6 +186,9 @@ pub fn plan(
     countries: &[String],
     hasher: &FileHasher,
 ) -> Result<Option<Covariates>, Diagnostic> {
+    // Options are checked even when no variable reads the source: a misspelt key must not
+    // pass silently until the day a variable uses it.
+    check_options(src)?;
     let keys = mentioned_keys(spec, &src.name);
     if keys.is_empty() {
         return Ok(None);
@@ -215,18 +218,7 @@ pub fn plan(
             CovariateRead::Wdi { path, indicators }
         }
         Reader::Table { layout, parquet } => {
-            let mut options = src.options.clone();
-            if let Some(map) = options.as_object_mut() {
-                if src.format.value != SourceFormat::Csv && src.format.value != SourceFormat::Parquet {
-                    map.insert("layout".into(), serde_json::to_value(layout_name(layout)).unwrap_or_default());
-                }
-            }
-            let mut tspec: table::TableSpec =
-                serde_json::from_value(options.clone()).map_err(|e| {
-                    Diagnostic::at(&src.loc, format!("`sources.{}`: {e}", src.name)).with_help(
-                        "keys: layout, country, codes, year, reporter, partner, value, columns, missing",
-                    )
-                })?;
+            let (options, mut tspec) = table_options(src, layout)?;
             tspec.parquet = parquet;
             let path = need_path()?;
             let names = series_of(&src.name, &keys);
@@ -247,25 +239,6 @@ pub fn plan(
         }
         Reader::SyntheticPanel => {
             let seed = src.options.get("seed").and_then(|v| v.as_u64()).unwrap_or(1);
-            if let Some(bad) = src
-                .options
-                .as_object()
-                .and_then(|m| m.keys().find(|k| k.as_str() != "seed"))
-            {
-                return Err(Diagnostic::at(
-                    src.option_locs.get(bad).unwrap_or(&src.loc),
-                    format!(
-                        "unknown key `{bad}` in `sources.{}` (synthetic-panel takes only `seed`)",
-                        src.name
-                    ),
-                ));
-            }
-            check_series(
-                spec,
-                src,
-                &CovariateSource::SyntheticPanel,
-                &series_of(&src.name, &keys),
-            )?;
             check_series(
                 spec,
                 src,
@@ -294,6 +267,85 @@ pub fn plan(
         read,
         files,
     }))
+}
+
+/// The options of a table source (with the layout its format implies) as the table reader
+/// reads them; an unknown key or a value of the wrong type is located at that key.
+fn table_options(
+    src: &Source,
+    layout: table::TableLayout,
+) -> Result<(serde_json::Value, table::TableSpec), Diagnostic> {
+    let mut options = src.options.clone();
+    if let Some(map) = options.as_object_mut() {
+        if src.format.value != SourceFormat::Csv && src.format.value != SourceFormat::Parquet {
+            map.insert(
+                "layout".into(),
+                serde_json::to_value(layout_name(layout)).unwrap_or_default(),
+            );
+        }
+    }
+    let tspec = serde_json::from_value(options.clone()).map_err(|e| {
+        option_error(
+            src,
+            &e.to_string(),
+            "keys: layout, country, codes, year, reporter, partner, value, columns, missing (see docs/formats.md)",
+        )
+    })?;
+    Ok((options, tspec))
+}
+
+/// An option error of `src`, located at the key serde names (`unknown field `x``, or the key
+/// whose value has the wrong type), else at the source's header.
+fn option_error(src: &Source, message: &str, help: &str) -> Diagnostic {
+    let named = src
+        .option_locs
+        .iter()
+        .find(|(k, _)| message.contains(&format!("`{k}`")))
+        .or_else(|| {
+            (src.option_locs.len() == 1)
+                .then(|| src.option_locs.iter().next())
+                .flatten()
+        });
+    let (loc, key) = match named {
+        Some((k, l)) => (l, format!(".{k}")),
+        None => (&src.loc, String::new()),
+    };
+    Diagnostic::at(loc, format!("`sources.{}{key}`: {message}", src.name)).with_help(help)
+}
+
+/// The format-specific keys of a covariate source, checked without reading data.
+fn check_options(src: &Source) -> Result<(), Diagnostic> {
+    let keys: Vec<&String> = src
+        .options
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    match src.format.value.facts().reader {
+        Reader::Table { layout, .. } => table_options(src, layout).map(|_| ()),
+        Reader::Wdi => match keys.first() {
+            Some(bad) => Err(Diagnostic::at(
+                src.option_locs.get(*bad).unwrap_or(&src.loc),
+                format!(
+                    "unknown key `{bad}` in `sources.{}`: `wdi-csv` takes no options (economies are ISO3 codes, years the file's columns)",
+                    src.name
+                ),
+            )
+            .with_help("remove the key; a variable reads an indicator as `<source>.<INDICATOR.CODE>`")),
+            None => Ok(()),
+        },
+        Reader::SyntheticPanel => match keys.iter().find(|k| k.as_str() != "seed") {
+            Some(bad) => Err(Diagnostic::at(
+                src.option_locs.get(*bad).unwrap_or(&src.loc),
+                format!(
+                    "unknown key `{bad}` in `sources.{}` (synthetic-panel takes only `seed`)",
+                    src.name
+                ),
+            )
+            .with_help(crate::spec::diag::did_you_mean(bad, &["seed"]))),
+            None => Ok(()),
+        },
+        Reader::Tables(_) => Ok(()),
+    }
 }
 
 fn layout_name(layout: table::TableLayout) -> &'static str {

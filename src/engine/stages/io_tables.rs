@@ -106,6 +106,57 @@ pub fn table_source(spec: &Spec) -> Result<(&Source, MrioFormat, serde_json::Val
     Ok((src, format, options))
 }
 
+/// Problems of a table source that concern all its years at once, found before any year is
+/// planned: a synthetic source that does not offer every sample year, and a `files` pattern
+/// without `{year}` when the sample spans several years (every year would read one file).
+pub fn years_problem(
+    src: &Source,
+    format: MrioFormat,
+    options: &serde_json::Value,
+    years: &[i32],
+) -> Option<Diagnostic> {
+    if format == MrioFormat::Synthetic {
+        let offered: Vec<i64> = options
+            .get("years")
+            .and_then(|y| y.as_array())
+            .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+            .unwrap_or_default();
+        let missing: Vec<String> = years
+            .iter()
+            .filter(|y| !offered.is_empty() && !offered.contains(&i64::from(**y)))
+            .map(i32::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Some(
+                Diagnostic::at(
+                    src.option_locs.get("years").unwrap_or(&src.loc),
+                    format!(
+                        "`sources.{}.years` does not offer the sample year(s) {}",
+                        src.name,
+                        missing.join(", ")
+                    ),
+                )
+                .with_help("add them to `years`, leave `years` out (a synthetic source then offers every year), or narrow `sample.years`"),
+            );
+        }
+    }
+    match &src.files {
+        Some(pattern) if years.len() > 1 && !pattern.value.contains("{year}") => Some(
+            Diagnostic::at(
+                &pattern.loc,
+                format!(
+                    "`files = {:?}` has no `{{year}}`, so every sample year ({}–{}) would read the same file",
+                    pattern.value,
+                    years[0],
+                    years[years.len() - 1]
+                ),
+            )
+            .with_help("write `{year}` where the file name has the year, e.g. `files = \"wiot_{year}.csv\"`; to read one table for every year, remove `files` and point `path` at that file"),
+        ),
+        _ => None,
+    }
+}
+
 /// The file (or folder) a year's table is read from.
 pub fn year_file(
     src: &Source,

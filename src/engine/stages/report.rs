@@ -249,6 +249,8 @@ pub fn plan(
             Diagnostics(vec![d])
         };
         let files = report::template_files(dir).map_err(|e| at(e.to_string()))?;
+        // A template that would fail to load fails the plan, so `gvc check` reports it.
+        report::check_templates(Some(dir)).map_err(|e| at(e.to_string()))?;
         for t in files {
             let file = InputFile::hash(hasher, &t.path_resolved).map_err(|e| {
                 at(format!(

@@ -185,7 +185,7 @@ impl PanelInputs {
 
 /// A year of an input must be a four-digit year.
 pub(super) fn check_year(series: &str, year: i32) -> Result<(), PanelError> {
-    if (1000..=9999).contains(&year) {
+    if crate::sources::table::PLAUSIBLE_YEARS.contains(&year) {
         Ok(())
     } else {
         Err(PanelError::ImplausibleYear {

@@ -254,6 +254,28 @@ impl<'a> Ctx<'a> {
         ))
     }
 
+    /// A label cell as text; a byte that is not UTF-8 is an error at `line:column` (read
+    /// lossily, a Latin-1 label would become a different label and fail far from its cause).
+    fn label_text<'b>(
+        &self,
+        field: &'b [u8],
+        line: usize,
+        column: usize,
+    ) -> Result<&'b str, SourceError> {
+        std::str::from_utf8(field).map_err(|e| {
+            let byte = field[e.valid_up_to()];
+            self.text(
+                line,
+                column,
+                format!(
+                    "the label `{}` has byte 0x{byte:02X}, which is not UTF-8",
+                    String::from_utf8_lossy(field)
+                ),
+                Some("save the file as UTF-8".into()),
+            )
+        })
+    }
+
     /// Reads every record; checks field counts and numbers as it goes.
     fn parse(&self) -> Result<Parsed, SourceError> {
         // `flexible`: the csv crate would stop a ragged row with a bare "found record with N
@@ -270,17 +292,19 @@ impl<'a> Ctx<'a> {
             .read_byte_record(&mut record)
             .map_err(|e| self.csv_error(e))?
         {
-            return Err(self.layout("the file is empty".into(), None));
+            return Err(self.layout(
+                "the file is empty".into(),
+                Some("export the table again, or point the source at the right file".into()),
+            ));
         }
         let header: Vec<String> = record
             .iter()
-            .map(|f| {
-                String::from_utf8_lossy(f)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_string()
+            .enumerate()
+            .map(|(k, f)| {
+                self.label_text(f, 1, k + 1)
+                    .map(|t| t.trim().trim_start_matches('\u{feff}').to_string())
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         if header.len() < 2 {
             return Err(self.text(
                 1,
@@ -315,7 +339,8 @@ impl<'a> Ctx<'a> {
                     Some("every row needs one label and one value per header column".into()),
                 ));
             }
-            let label = String::from_utf8_lossy(record.get(0).unwrap_or_default())
+            let label = self
+                .label_text(record.get(0).unwrap_or_default(), line, 1)?
                 .trim()
                 .to_string();
             let Some(kind) = self.classify_row(&label, line)? else {
@@ -395,7 +420,11 @@ impl<'a> Ctx<'a> {
         if entries.is_empty() {
             return Err(self.layout(
                 "no country-sector rows (`<country>_<sector>` labels) found".into(),
-                None,
+                Some(format!(
+                    "the file needs one row per country-sector, labelled like its columns \
+                     (`AUS{}s1`); check that the export is complete and `separator` is right",
+                    self.options.separator
+                )),
             ));
         }
         let (labels, countries, row_country) = self.entry_labels(&entries)?;

@@ -30,6 +30,14 @@ pub enum Names {
 }
 
 impl Names {
+    /// How many names there are, without generating them.
+    pub fn count(&self) -> usize {
+        match self {
+            Names::Count(k) => *k,
+            Names::List(v) => v.len(),
+        }
+    }
+
     /// The names, generating `<prefix>1..<prefix>N` for a count.
     pub fn resolve(&self, prefix: &str) -> Vec<String> {
         match self {
@@ -130,7 +138,23 @@ pub enum SyntheticError {
     },
     #[error("synthetic MRIO: year {year} is not among the spec's years {years:?}")]
     YearNotAvailable { year: i32, years: Vec<i32> },
+    #[error(
+        "synthetic MRIO: {countries} countries × {per_country} {what} make {size} rows or columns, more than {MAX_SIZE} (a dense {MAX_SIZE} × {MAX_SIZE} matrix already takes 800 MB, and the Leontief inverse needs several)"
+    )]
+    TooLarge {
+        countries: usize,
+        per_country: usize,
+        /// `sectors` or `final-demand categories`.
+        what: &'static str,
+        size: usize,
+    },
 }
+
+/// Most rows (countries × sectors) or final-demand columns (countries × categories) a
+/// synthetic table may have: several times the largest published MRIO (ADB 72-economy
+/// tables have 2,555 rows, OECD ICIO 2023 extended 3,825), and small enough that the dense
+/// matrices of a decomposition fit in memory.
+pub const MAX_SIZE: usize = 10_000;
 
 /// splitmix64 step (Steele, Lea & Flood 2014): used to expand seeds into generator states.
 fn splitmix64(state: &mut u64) -> u64 {
@@ -349,6 +373,24 @@ struct Dims {
 }
 
 fn dims(spec: &SyntheticSpec) -> Result<Dims, SyntheticError> {
+    let g = spec.countries.len();
+    for (per_country, what) in [
+        (spec.sectors.count(), "sectors"),
+        (spec.fd_categories.count(), "final-demand categories"),
+    ] {
+        // Checked before any name is generated: `sectors = 10000000` must not allocate.
+        match g.checked_mul(per_country) {
+            Some(size) if size <= MAX_SIZE => {}
+            size => {
+                return Err(SyntheticError::TooLarge {
+                    countries: g,
+                    per_country,
+                    what,
+                    size: size.unwrap_or(usize::MAX),
+                })
+            }
+        }
+    }
     let sectors = spec.sectors.resolve("c");
     let categories = spec.fd_categories.resolve("F");
     if spec.countries.len() < 2 {

@@ -31,8 +31,9 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
             )
             .with_help("remove `extends` from one of these specs")]));
         }
-        let text = std::fs::read_to_string(&current)
+        let bytes = std::fs::read(&current)
             .map_err(|e| Diagnostics(vec![unreadable_spec(&current, from.as_ref(), &e)]))?;
+        let text = spec_text(bytes, &current).map_err(|d| Diagnostics(vec![d]))?;
         let mut doc = parse_toml(&text, &current).map_err(|d| Diagnostics(vec![d]))?;
         let parent = match &mut doc.value {
             Value::Table(t) => t.remove("extends"),
@@ -68,6 +69,29 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
         merge(&mut merged, child);
     }
     Ok((merged, chain))
+}
+
+/// The text of a spec file, or an error at the line and column of its first byte that is not
+/// UTF-8 (TOML files are UTF-8; a spec saved as Latin-1 or UTF-16 breaks at its first accent).
+fn spec_text(bytes: Vec<u8>, file: &Path) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let loc = Loc::File {
+            file: std::sync::Arc::new(file.to_path_buf()),
+            line,
+            column,
+        };
+        Diagnostic::at(
+            &loc,
+            format!("byte 0x{:02X} is not UTF-8: the spec must be saved as UTF-8", bytes[at]),
+        )
+        .with_help("save the file as UTF-8 in your editor (TOML files are UTF-8; Latin-1 or Windows-1252 accents break here)")
+    })
 }
 
 /// A spec file that cannot be read: located at the `extends` that names it, or, for the spec

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::models::{extract_array, extract_model, extract_robustness};
-use super::paths::{output_folder, resolve_path};
+use super::paths::{env_problem, output_folder, resolve_path};
 use super::section::Section;
 use super::years::{check_excluded, year_list, year_range};
 use crate::choice::Choice;
-use crate::spec::diag::{Diagnostic, Diagnostics};
+use crate::spec::diag::{Diagnostic, Diagnostics, Loc};
 use crate::spec::node::{Node, Value};
 use crate::spec::types::*;
 
@@ -132,9 +132,7 @@ fn extract_sources(
             )
         };
         let Some(format) = format else { continue };
-        let path = s
-            .string("path", diags)
-            .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
+        let path = path_value(&s, "path", diags);
         let files = s.string("files", diags);
         let download = s.string("download", diags).map(|a| a.value);
         if format.value == crate::sources::SourceFormat::Synthetic {
@@ -317,9 +315,7 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
             st
         },
         digits,
-        templates: s
-            .string("templates", diags)
-            .map(|t| At::new(resolve_path(&t.value, &t.loc), t.loc)),
+        templates: path_value(s, "templates", diags),
         r2,
         order: plain("order", diags),
         drop: plain("drop", diags),
@@ -344,11 +340,69 @@ fn parse_transforms(
     match serde_json::from_value::<One>(doc) {
         Ok(one) => one.transform,
         Err(e) => {
+            let (loc, message) =
+                transform_shape_problem(node).unwrap_or_else(|| (node.loc.clone(), e.to_string()));
             diags.push(
-                Diagnostic::at(&node.loc, format!("`{label}.transform`: {e}"))
+                Diagnostic::at(&loc, format!("`{label}.transform`: {message}"))
                     .with_help(crate::panel::transforms::transform_help()),
             );
             Vec::new()
         }
+    }
+}
+
+/// A path value of a spec section (`sources.<name>.path`, `report.templates`), resolved by
+/// [`resolve_path`]; an empty path or a `${…}` that cannot be expanded is a located error.
+fn path_value(s: &Section<'_>, key: &str, diags: &mut Diagnostics) -> Option<At<PathBuf>> {
+    let p = s.string(key, diags)?;
+    let problem = if p.value.trim().is_empty() {
+        Some((
+            format!("`{}.{key}` is empty", s.name),
+            "write the file or folder to read, e.g. `path = \"data/tables\"`".into(),
+        ))
+    } else {
+        env_problem(&p.value)
+    };
+    if let Some((message, fix)) = problem {
+        diags.push(Diagnostic::at(&p.loc, message).with_help(fix));
+        return None;
+    }
+    Some(At::new(resolve_path(&p.value, &p.loc), p.loc))
+}
+
+/// The shape mistakes serde words in its own terms ("invalid length 2, expected fewer elements
+/// in map", "expected u32"), said in the spec's: two transforms in one table, and a shift
+/// that is not a whole number of years.
+fn transform_shape_problem(node: &Node) -> Option<(Loc, String)> {
+    match &node.value {
+        Value::Array(items) => items.iter().find_map(transform_shape_problem),
+        Value::Table(t) if t.len() > 1 => {
+            let keys: Vec<String> = t.keys().map(|k| format!("{{ {k} = … }}")).collect();
+            Some((
+                node.loc.clone(),
+                format!(
+                    "one table holds {} transforms ({}); each table is one transform: write them as a list applied in order, `transform = [{}]`",
+                    t.len(),
+                    t.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                    keys.join(", ")
+                ),
+            ))
+        }
+        Value::Table(t) => t.iter().find_map(|(k, v)| {
+            let shift = matches!(k.as_str(), "lag" | "lead");
+            let whole = matches!(v.value, Value::Int(i) if i >= 1 && i <= i64::from(u32::MAX));
+            (shift && !whole).then(|| {
+                let found = match &v.value {
+                    Value::Int(i) => i.to_string(),
+                    Value::Float(f) => f.to_string(),
+                    other => other.type_name().to_string(),
+                };
+                (
+                    v.loc.clone(),
+                    format!("`{k}` shifts by a whole number of years, 1 or more; found {found}"),
+                )
+            })
+        }),
+        _ => None,
     }
 }

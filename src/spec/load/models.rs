@@ -47,7 +47,11 @@ pub(super) fn extract_model(i: usize, node: &Node, diags: &mut Diagnostics) -> O
         s.strings(key, diags).map(|a| a.value).unwrap_or_default()
     };
     let regressors = list("regressors", diags);
-    if regressors.is_empty() {
+    // A `regressors` of the wrong type has its own message; "has no regressors" would mislead.
+    let wrong_type = s
+        .node("regressors")
+        .is_some_and(|n| !matches!(n.value, Value::Array(_) | Value::Str(_)));
+    if regressors.is_empty() && !wrong_type {
         diags.push(
             Diagnostic::at(&s.loc, format!("`{}` has no `regressors`", s.name))
                 .with_help("add `regressors = [\"tariff\"]`"),

@@ -34,6 +34,31 @@ pub fn expand_env(raw: &str) -> String {
     out
 }
 
+/// What is wrong with the `${…}` references of a path, as (message, fix): a `${` without its
+/// `}`, or a variable that is unset (or empty) and has no `:-default`. [`expand_env`] would
+/// otherwise put nothing in its place, and the message would name a path the user never wrote.
+pub fn env_problem(raw: &str) -> Option<(String, String)> {
+    let mut rest = raw;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Some((
+                format!("`{raw}` has a `${{` without its closing `}}`"),
+                "write `${NAME}` or `${NAME:-default}`".into(),
+            ));
+        };
+        let inner = &after[..end];
+        if !inner.contains(":-") && std::env::var(inner).map_or(true, |v| v.is_empty()) {
+            return Some((
+                format!("environment variable `{inner}` (in `{raw}`) is not set"),
+                format!("set it before running gvc, or give a default: `${{{inner}:-folder}}`"),
+            ));
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
 /// Resolves a path written in a spec (after expanding `${VAR:-default}`): a relative path
 /// written in a spec file is relative to the folder of that file; one given on the command
 /// line (`--set key=path`) is relative to the current folder, as a shell user expects.
