@@ -66,8 +66,9 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
             )
             .with_help("remove `extends` from one of these specs")]));
         }
-        let text = std::fs::read_to_string(&current)
+        let bytes = std::fs::read(&current)
             .map_err(|e| Diagnostics(vec![unreadable_spec(&current, from.as_ref(), &e)]))?;
+        let text = spec_text(bytes, &current).map_err(|d| Diagnostics(vec![d]))?;
         let mut doc = parse_toml(&text, &current).map_err(|d| Diagnostics(vec![d]))?;
         let parent = match &mut doc.value {
             Value::Table(t) => t.remove("extends"),
@@ -103,6 +104,25 @@ pub fn load_chain(file: &Path) -> Result<(Node, Vec<PathBuf>), Diagnostics> {
         merge(&mut merged, child);
     }
     Ok((merged, chain))
+}
+
+/// The text of a spec file; bytes that are not UTF-8 are an error at the line and column of
+/// the first bad byte (found by the fuzz test: the message used to blame the spec's path).
+fn spec_text(bytes: Vec<u8>, path: &Path) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // The prefix before the bad byte is valid UTF-8, so its characters can be counted.
+        let column = 1 + String::from_utf8_lossy(&good[line_start..]).chars().count();
+        let loc = Loc::File {
+            file: std::sync::Arc::new(path.to_path_buf()),
+            line,
+            column,
+        };
+        Diagnostic::at(&loc, "the spec is not valid UTF-8 text")
+            .with_help("save the spec as UTF-8 (the encoding TOML requires)")
+    })
 }
 
 /// A spec file that cannot be read: located at the `extends` that names it, or, for the spec
@@ -1164,6 +1184,18 @@ mod tests {
         let both = year_range(&value("[-5, 9999999]"), "y").unwrap_err();
         assert_eq!(both.len(), 2, "{both:?}");
         assert!(both[1].message.contains("9999999 is outside 1900–2100"));
+    }
+
+    #[test]
+    fn non_utf8_spec_is_located_at_its_first_bad_byte() {
+        let path = Path::new("s.toml");
+        assert_eq!(spec_text(b"a = 1\n".to_vec(), path).unwrap(), "a = 1\n");
+        let d = spec_text(b"a = 1\nb = \"\xc3\xa9\xff\"\n".to_vec(), path).unwrap_err();
+        assert_eq!(
+            d.to_string().lines().next(),
+            Some("s.toml:2:7: error: the spec is not valid UTF-8 text")
+        );
+        assert!(d.help.unwrap().contains("UTF-8"));
     }
 
     #[test]
