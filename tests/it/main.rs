@@ -19,6 +19,7 @@ mod estimate_cli;
 mod estimate_edge_cases;
 mod estimate_table;
 mod fault;
+mod fuzz;
 mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
