@@ -25,11 +25,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use calamine::{open_workbook, DataRef, Reader, Xlsx, XlsxError};
-use faer::Mat;
+use ndarray::{Array1, Array2};
 use serde::Deserialize;
 
 use super::{glob_match, outputs_agree, MagnitudeGuard, OutputSource, MAGNITUDE_FIX};
-use crate::iot::{EntryLabel, IoTable};
+use crate::iot::{dense, EntryLabel, IoTable};
 use crate::sources::error::a1;
 use crate::sources::SourceError;
 
@@ -811,16 +811,16 @@ impl<'a> Ctx<'a> {
         let n = l.labels.len();
         let g = l.countries.len();
         let nf = self.options.fd_codes.len();
-        let mut z = Mat::<f64>::zeros(n, n);
+        let mut z = dense::zeros(n, n);
         for (j, &col) in l.intermediate_cols.iter().enumerate() {
-            let dst = z.col_as_slice_mut(j);
+            let dst = dense::column_mut(&mut z, j);
             for (i, &row) in l.entry_rows.iter().enumerate() {
                 dst[i] = self.number(row, col, "intermediate block")?;
             }
         }
-        let mut y = Mat::<f64>::zeros(n, g * nf);
+        let mut y = dense::zeros(n, g * nf);
         for (k, &col) in l.fd_cols.iter().enumerate() {
-            let dst = y.col_as_slice_mut(k);
+            let dst = dense::column_mut(&mut y, k);
             for (i, &row) in l.entry_rows.iter().enumerate() {
                 dst[i] = self.number(row, col, "final-demand block")?;
             }
@@ -838,7 +838,7 @@ impl<'a> Ctx<'a> {
             .map(|(row, code)| {
                 Ok((
                     code.clone(),
-                    under_intermediate(*row, "primary-input rows")?,
+                    Array1::from(under_intermediate(*row, "primary-input rows")?),
                 ))
             })
             .collect::<Result<Vec<_>, SourceError>>()?;
@@ -851,7 +851,7 @@ impl<'a> Ctx<'a> {
             row_country: l.row_country.clone(),
             z,
             y,
-            x,
+            x: Array1::from(x),
             primary_inputs,
         })
     }
@@ -859,8 +859,8 @@ impl<'a> Ctx<'a> {
     fn output(
         &self,
         l: &Layout,
-        z: &Mat<f64>,
-        y: &Mat<f64>,
+        z: &Array2<f64>,
+        y: &Array2<f64>,
         reported: &[f64],
     ) -> Result<Vec<f64>, SourceError> {
         let n = l.labels.len();
