@@ -187,9 +187,30 @@ pub fn main_with(cli: Cli) -> ExitCode {
         }
         Err(Failure::Run(msg)) => {
             eprintln!("error: {msg}");
+            if let Some(hint) = storage_hint(&msg) {
+                eprintln!("{hint}");
+            }
             ExitCode::from(1)
         }
     }
+}
+
+/// The fix for a failure caused by a full disk or quota. Writers keep the operating system's
+/// message (`No space left on device (os error 28)`, `Disk quota exceeded (os error 122)` on
+/// Linux; 28 is ENOSPC on macOS too), so the run's message already names the file; this adds
+/// what to do. Nothing half-written is published: cache entries are renamed into place only
+/// when complete and an output folder without its manifest is marked incomplete.
+fn storage_hint(msg: &str) -> Option<&'static str> {
+    let full = [
+        "No space left on device",
+        "Disk quota exceeded",
+        "There is not enough space",
+    ];
+    full.iter().any(|m| msg.contains(m)).then_some(
+        "hint: the disk holding that file is full. Free space there (`gvc clean --cache DIR` \
+         removes cache entries no spec uses) or point --cache / --output at another disk, then \
+         run again: finished stages are kept and nothing partial was published.",
+    )
 }
 
 /// A command failure and its exit code class.
@@ -591,4 +612,21 @@ fn report_cmd(a: &ReportArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storage_hint;
+
+    #[test]
+    fn a_full_disk_gets_a_fix_and_other_failures_do_not() {
+        let full = "cannot write out/x.parquet: No space left on device (os error 28)";
+        assert!(storage_hint(full)
+            .unwrap()
+            .contains("disk holding that file is full"));
+        assert!(storage_hint("x.parquet: Disk quota exceeded (os error 122)").is_some());
+        assert!(
+            storage_hint("cannot read x.csv: No such file or directory (os error 2)").is_none()
+        );
+    }
 }

@@ -105,13 +105,13 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
 pub struct DecomposeArgs {
     /// The table: a file, or a folder for `--format matrices`.
     pub table: PathBuf,
-    /// adb-xlsx | icio-csv | labelled-csv | matrices
-    #[arg(long)]
+    /// The table's format (listed from the formats table).
+    #[arg(long, help = table_formats_help())]
     pub format: String,
     #[arg(long)]
     pub year: Option<i32>,
-    /// Comma-separated families: kpww, kww, bm, wwyz, wwz.
-    #[arg(long, default_value = "kpww")]
+    /// Comma-separated measure families (listed from the FAMILIES table).
+    #[arg(long, default_value = "kpww", help = families_help())]
     pub measures: String,
     /// country | sector | bilateral; for `--measures wwz` also bilateral_sector (streamed).
     #[arg(long, default_value = "country")]
@@ -139,6 +139,25 @@ fn parse_families(list: &str) -> Result<Vec<Family>, Failure> {
         .filter(|s| !s.is_empty())
         .map(|m| m.parse::<Family>().map_err(|e| spec_error(e.to_string())))
         .collect()
+}
+
+/// `--format` help: the input-output formats a table can be read in, from [`MrioFormat::ALL`]
+/// (the synthetic generator is a spec source, not a file format).
+fn table_formats_help() -> String {
+    let names: Vec<&str> = MrioFormat::ALL
+        .iter()
+        .filter(|f| **f != MrioFormat::Synthetic)
+        .map(|f| f.name())
+        .collect();
+    names.join(" | ")
+}
+
+/// `--measures` help: the families of [`decompose::FAMILY_NAMES`].
+fn families_help() -> String {
+    format!(
+        "Comma-separated families: {}",
+        decompose::FAMILY_NAMES.join(", ")
+    )
 }
 
 pub fn decompose_cmd(a: &DecomposeArgs) -> Result<(), Failure> {

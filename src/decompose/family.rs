@@ -13,7 +13,7 @@
 //! the row's measure lists and identities are what the module emits.
 
 use super::context::Context;
-use super::{bm, kpww, kww, wwyz, wwz};
+use super::{bm, kpww, kww, upstreamness, wwyz, wwz};
 use super::{DecomposeError, DecomposeOptions, FamilyOutput, Level};
 
 /// What gvc knows about one measure family.
@@ -36,6 +36,9 @@ pub struct FamilyInfo {
     /// own, in the order it reports them. Cross-family identities (I14, I18) are checked by
     /// [`super::decompose`] when both families run.
     pub identities: &'static [&'static str],
+    /// The measures that are ratios of levels (shares, indices, lengths): unchanged when every
+    /// flow of the table is scaled (I19), and averaged rather than summed.
+    pub ratios: &'static [&'static str],
     /// Computes the family on a prepared [`Context`] with the run's options.
     pub run: fn(&Context<'_>, &DecomposeOptions) -> Result<FamilyOutput, DecomposeError>,
 }
@@ -103,6 +106,7 @@ families! {
         bilateral: &[],
         level_note: "",
         identities: &["I16"],
+        ratios: &["kpww.participation", "kpww.position", "kpww.nrca"],
         run: |ctx, o| kpww::compute(ctx, o.level, o.iv),
     }
     /// Koopman, Wang & Wei (2014): the 9-term decomposition of gross exports (§3).
@@ -113,6 +117,7 @@ families! {
         bilateral: &[],
         level_note: "sector-level KWW terms are not valid; use WWZ",
         identities: &["I6", "I7", "I8"],
+        ratios: &[],
         run: |ctx, _| kww::compute(ctx),
     }
     /// Borin & Mancini (2019/2023), exporter perspective, source-based (§5.1).
@@ -123,6 +128,7 @@ families! {
         bilateral: bm::MEASURES,
         level_note: "",
         identities: &["I13", "I15"],
+        ratios: &["bm.GVC_ratio", "bm.GVCB_ratio", "bm.GVCF_ratio"],
         run: |ctx, o| bm::compute(ctx, o.level),
     }
     /// Wang, Wei, Yu & Zhu (2017): production-based participation, length and position (§6).
@@ -133,6 +139,13 @@ families! {
         bilateral: &[],
         level_note: "",
         identities: &["I17"],
+        ratios: &[
+            "wwyz.GVCPt_f",
+            "wwyz.GVCPt_b",
+            "wwyz.PLv_GVC",
+            "wwyz.PLy_GVC",
+            "wwyz.GVC_position",
+        ],
         run: |ctx, o| wwyz::compute(ctx, o.level),
     }
     /// Wang, Wei & Zhu (2013): the 16-term bilateral-sector decomposition of gross exports (§4).
@@ -143,7 +156,20 @@ families! {
         bilateral: wwz::MEASURE_NAMES,
         level_note: "",
         identities: &["I9", "I10", "I11"],
+        ratios: &[],
         run: |ctx, o| wwz::compute(ctx, o.level),
+    }
+    /// Antràs, Chor, Fally & Hillberry (2012) output upstreamness and Miller & Temurshoev
+    /// (2017) input downstreamness, output-weighted by country or sector.
+    Upstreamness {
+        name: "upstreamness",
+        country: upstreamness::MEASURES,
+        sector: upstreamness::MEASURES,
+        bilateral: &[],
+        level_note: "",
+        identities: &["I23", "I24", "I25"],
+        ratios: upstreamness::MEASURES,
+        run: |ctx, o| upstreamness::compute(ctx, o.level),
     }
 }
 
@@ -271,11 +297,12 @@ mod tests {
             let back: Family = serde_json::from_str(&format!("\"{f}\"")).unwrap();
             assert_eq!(back, f);
         }
-        assert_eq!(FAMILY_NAMES, ["kpww", "kww", "bm", "wwyz", "wwz"]);
+        let names: Vec<&str> = Family::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(FAMILY_NAMES.to_vec(), names);
         let err = "kwv".parse::<Family>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown measure family `kwv`; use kpww, kww, bm, wwyz, wwz"
+            format!("unknown measure family `kwv`; use {}", names.join(", "))
         );
         assert!(serde_json::from_str::<Family>("\"KPWW\"").is_err());
     }

@@ -11,6 +11,7 @@ pub mod context;
 pub mod family;
 pub mod kpww;
 pub mod kww;
+pub mod upstreamness;
 pub mod wwyz;
 pub mod wwz;
 
@@ -455,16 +456,9 @@ mod tests {
         let (a, b) = (all(&t, Level::Country), all(&s, Level::Country));
         for (ra, rb) in a.rows.iter().zip(&b.rows) {
             assert_eq!(ra.measure, rb.measure);
-            let ratio_like = [
-                "participation",
-                "position",
-                "ratio",
-                "GVCPt",
-                "PL",
-                "GVC_position",
-            ]
-            .iter()
-            .any(|k| ra.measure.contains(k));
+            let ratio_like = FAMILIES
+                .iter()
+                .any(|f| f.ratios.contains(&ra.measure.as_str()));
             let expected = if ratio_like { ra.value } else { 3.0 * ra.value };
             assert!(
                 (rb.value - expected).abs() <= 1e-10 * expected.abs().max(1.0),

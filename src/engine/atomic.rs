@@ -109,10 +109,46 @@ pub fn via_temp_file<T, E>(
             .map(|()| value)
             .map_err(|e| io(path, e))
     });
+    let done = done.map_err(|e| {
+        // A writer that reports a full disk in its own words (parquet says "Invalid thrift:
+        // transport error") is told apart by a probe while the partial file still holds its
+        // space; the failure is then reported as what it is.
+        if no_space_left(dir) {
+            let full = std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device (the writer failed and the disk has no room for a \
+                 64 KiB probe)",
+            );
+            io(path, full)
+        } else {
+            e
+        }
+    });
     if done.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     done
+}
+
+/// Whether `dir`'s disk (or the user's quota on it) cannot take 64 KiB more: a probe file is
+/// written, synced and removed. Used only after a write failed.
+pub fn no_space_left(dir: &Path) -> bool {
+    use std::io::Write;
+    let probe = dir.join(temp_name(".space-probe."));
+    let result = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 64 * 1024])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    match result {
+        Err(e) => is_storage_full(&e),
+        Ok(()) => false,
+    }
+}
+
+/// ENOSPC / EDQUOT (Linux 28 / 122, macOS 28 / 69) or the portable `StorageFull` kind.
+fn is_storage_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28) | Some(122))
 }
 
 /// Writes bytes to `path` atomically ([`via_temp_file`]), synced before the rename.

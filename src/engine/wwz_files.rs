@@ -114,7 +114,8 @@ pub fn write_wide_parquet(
         path,
         |tmp| {
             let file = File::create(tmp).map_err(|e| ferr(path, e))?;
-            let mut writer = ParquetWriter::new(BufWriter::new(file))
+            let mut buffered = BufWriter::new(file);
+            let mut writer = ParquetWriter::new(&mut buffered)
                 .batched(&wide_schema())
                 .map_err(|e| ferr(path, e))?;
             let summary = wwz::stream(ctx, level, |block: ExporterBlock| {
@@ -123,10 +124,22 @@ pub fn write_wide_parquet(
                 Ok::<(), WwzFileError>(())
             })?;
             writer.finish().map_err(|e| ferr(path, e))?;
+            drop(writer);
+            flush_fully(buffered, path)?;
             Ok(summary)
         },
         |p, e| ferr(p, e).into(),
     )
+}
+
+/// Flushes the buffer and syncs the file. A `BufWriter` dropped unflushed swallows its last
+/// write error (a full disk), which would leave a truncated file looking written.
+fn flush_fully(buffered: BufWriter<File>, path: &Path) -> Result<(), WwzFileError> {
+    let file = buffered
+        .into_inner()
+        .map_err(|e| ferr(path, e.into_error()))?;
+    file.sync_all().map_err(|e| ferr(path, e))?;
+    Ok(())
 }
 
 /// Streams decompr's `wwz()` layout into `path`: CSV (header = [`wwz::DECOMPR_COLUMNS`],
@@ -162,7 +175,8 @@ fn write_decompr_parquet(
     for name in &wwz::DECOMPR_COLUMNS[3..] {
         fields.push(Field::new((*name).into(), DataType::Float64));
     }
-    let mut writer = ParquetWriter::new(BufWriter::new(file))
+    let mut buffered = BufWriter::new(file);
+    let mut writer = ParquetWriter::new(&mut buffered)
         .batched(&Schema::from_iter(fields))
         .map_err(|e| ferr(path, e))?;
     let summary = wwz::decompr_stream(ctx, |rows: Vec<DecomprRow>| {
@@ -171,6 +185,8 @@ fn write_decompr_parquet(
         Ok::<(), WwzFileError>(())
     })?;
     writer.finish().map_err(|e| ferr(path, e))?;
+    drop(writer);
+    flush_fully(buffered, path)?;
     Ok(summary)
 }
 

@@ -4,6 +4,8 @@
 //! All text in a [`ReportContext`] is already escaped for its format and all numbers are
 //! already formatted, so templates only arrange strings (reference/pipeline-and-tables.md §2.4).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// What `report.<ext>.tera` sees (one per format; all strings escaped for that format).
@@ -21,20 +23,37 @@ pub struct ReportContext {
     pub notes: Vec<String>,
     /// "gvc <version>".
     pub generator: String,
-    /// Regression tables in input order.
-    pub regressions: Vec<TableContext>,
-    /// GVC indicator summary table.
-    pub indicator_summary: Option<TableContext>,
-    /// Country × year tables per measure.
-    pub indicators_by_year: Vec<TableContext>,
-    /// Descriptive statistics.
-    pub descriptives: Option<TableContext>,
-    /// Missing-data summary.
-    pub missing: Option<TableContext>,
+    /// The tables by kind, one entry per row of the report's table kinds, each a top-level
+    /// variable of the templates: `indicator_summary`, `descriptives`, `missing` (one table
+    /// or `null`), `regressions` (one per model block and variant), `hausman_details` (one
+    /// per FE/RE pair: Stata's `hausman` coefficient comparison), `indicators_by_year` (one
+    /// per measure).
+    #[serde(flatten)]
+    pub tables: BTreeMap<String, TableSlot>,
     /// Line charts of the indicators over time.
     pub indicator_figures: Vec<FigureContext>,
     /// Coefficient plots, one per model block.
     pub coefficient_figures: Vec<FigureContext>,
+}
+
+/// The table(s) of one kind: one table or `null`, or a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TableSlot {
+    /// A kind with at most one table.
+    One(Option<Box<TableContext>>),
+    /// A kind with any number of tables.
+    Many(Vec<TableContext>),
+}
+
+impl TableSlot {
+    /// The tables in the slot.
+    pub fn tables(&self) -> &[TableContext] {
+        match self {
+            TableSlot::One(t) => t.as_deref().map_or(&[], std::slice::from_ref),
+            TableSlot::Many(v) => v,
+        }
+    }
 }
 
 /// One table, ready to lay out: `table.<ext>.tera` is rendered with this as `table`.
@@ -42,7 +61,8 @@ pub struct ReportContext {
 pub struct TableContext {
     /// File stem (`tables/<name>.<ext>`).
     pub name: String,
-    /// `regression`, `descriptives`, `missing`, `indicator_summary` or `measure_by_year`.
+    /// `regression`, `hausman`, `descriptives`, `missing`, `indicator_summary` or
+    /// `measure_by_year`.
     pub kind: String,
     /// Table number in the report (1-based, report order).
     pub number: usize,

@@ -77,6 +77,8 @@ pub struct ReportSettings {
     pub groups_label: Option<String>,
     /// Draw a coefficient plot per model block.
     pub coefficient_plot: bool,
+    /// A table per FE/RE pair comparing the coefficients as Stata's `hausman` prints them.
+    pub hausman_details: bool,
     /// GVC indicator tables and figures.
     pub indicators: IndicatorSettings,
 }
@@ -95,6 +97,7 @@ impl Default for ReportSettings {
             show_time_dummies: false,
             groups_label: None,
             coefficient_plot: true,
+            hausman_details: false,
             indicators: IndicatorSettings::default(),
         }
     }

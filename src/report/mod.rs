@@ -18,9 +18,9 @@
 //! (escaping, numbers), `labels` (display text), `context` (what templates see), `table`
 //! (the format-neutral table), `figures` (charts as scenes), `svg`, `markdown` and `latex`
 //! (the writers), `format` (the formats table), `input` (what the engine passes in),
-//! `regression`, `descriptive`, `indicators` (table builders), `plots` (the report's
-//! figures), `template_check` and `render` (Tera); this file builds everything once and
-//! renders it per format.
+//! `regression`, `descriptive`, `indicators`, `hausman` (table builders), `kinds` (the table
+//! kinds, one row each), `plots` (the report's figures), `template_check` and `render` (Tera);
+//! this file builds everything once and renders it per format.
 
 pub mod context;
 mod descriptive;
@@ -28,8 +28,10 @@ mod error;
 pub mod escape;
 mod figures;
 mod format;
+mod hausman;
 mod indicators;
 pub mod input;
+mod kinds;
 mod labels;
 mod latex;
 mod markdown;
@@ -43,7 +45,9 @@ mod template_check;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use context::{FigureContext, ReportContext, RowContext, SectionContext, TableContext};
+pub use context::{
+    FigureContext, ReportContext, RowContext, SectionContext, TableContext, TableSlot,
+};
 pub use error::ReportError;
 pub use format::{Format, BUILTIN_TEMPLATES};
 pub use input::{
@@ -53,35 +57,34 @@ pub use input::{
 pub use render::{template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
 
 use indicators::IndicatorData;
+use kinds::{Arity, Sources, TABLE_KINDS};
 use plots::Figure;
 use table::Table;
 
 /// Tables and figures built once from the input, rendered per format.
 struct Built {
-    regressions: Vec<Table>,
-    indicator_summary: Option<Table>,
-    by_year: Vec<Table>,
-    descriptives: Option<Table>,
-    missing: Option<Table>,
+    /// The tables of each row of [`TABLE_KINDS`], in that order.
+    tables: Vec<Vec<Table>>,
     indicator_figures: Vec<Figure>,
     coefficient_figures: Vec<Figure>,
 }
 
 fn build(input: &ReportInput) -> Result<Built, ReportError> {
-    let regressions = input
-        .models
-        .iter()
-        .map(|b| regression::regression_table(b, input))
-        .collect::<Result<Vec<_>, _>>()?;
     let data = IndicatorData::new(input)?;
-    let (indicator_summary, by_year, indicator_figures) = if data.measures.is_empty() {
-        (None, Vec::new(), Vec::new())
+    let sources = Sources {
+        input,
+        indicators: &data,
+    };
+    let mut tables = Vec::with_capacity(TABLE_KINDS.len());
+    for kind in TABLE_KINDS {
+        let built = (kind.build)(&sources)?;
+        debug_assert!(kind.arity == Arity::Many || built.len() <= 1);
+        tables.push(built);
+    }
+    let indicator_figures = if data.measures.is_empty() {
+        Vec::new()
     } else {
-        (
-            indicators::indicator_summary_table(&data, input)?,
-            indicators::measure_by_year_tables(&data, input)?,
-            plots::indicator_figures(&data, input)?,
-        )
+        plots::indicator_figures(&data, input)?
     };
     let mut coefficient_figures = Vec::new();
     if input.settings.coefficient_plot {
@@ -92,33 +95,22 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
         }
     }
     Ok(Built {
-        regressions,
-        indicator_summary,
-        by_year,
-        descriptives: descriptive::descriptives_table(input),
-        missing: descriptive::missing_table(input),
+        tables,
         indicator_figures,
         coefficient_figures,
     })
 }
 
 impl Built {
-    /// Tables in report order (indicators, descriptives, missing, regressions, appendix).
-    fn tables_in_order(&self) -> Vec<&Table> {
-        let mut v: Vec<&Table> = Vec::new();
-        v.extend(self.indicator_summary.iter());
-        v.extend(self.descriptives.iter());
-        v.extend(self.missing.iter());
-        v.extend(self.regressions.iter());
-        v.extend(self.by_year.iter());
-        v
+    /// Tables in report order ([`TABLE_KINDS`] order).
+    fn tables_in_order(&self) -> impl Iterator<Item = &Table> {
+        self.tables.iter().flatten()
     }
 
     fn context(&self, input: &ReportInput, format: Format) -> ReportContext {
         let facts = format.facts();
         let numbers: BTreeMap<String, usize> = self
             .tables_in_order()
-            .iter()
             .enumerate()
             .map(|(i, t)| (t.name.clone(), i + 1))
             .collect();
@@ -131,6 +123,17 @@ impl Built {
             svg_path: format!("figures/{}.svg", f.name),
             picture: facts.picture.map(|draw| draw(&f.scene)),
         };
+        let tables = TABLE_KINDS
+            .iter()
+            .zip(&self.tables)
+            .map(|(kind, built)| {
+                let slot = match kind.arity {
+                    Arity::One => TableSlot::One(built.first().map(|t| Box::new(table(t)))),
+                    Arity::Many => TableSlot::Many(built.iter().map(table).collect()),
+                };
+                (kind.key.to_string(), slot)
+            })
+            .collect();
         let n_ind = self.indicator_figures.len();
         ReportContext {
             format: facts.name.to_string(),
@@ -139,11 +142,7 @@ impl Built {
             sample_note: input.sample_note.as_deref().map(|d| format.escape(d)),
             notes: input.notes.iter().map(|n| format.escape(n)).collect(),
             generator: format!("gvc {}", env!("CARGO_PKG_VERSION")),
-            regressions: self.regressions.iter().map(table).collect(),
-            indicator_summary: self.indicator_summary.as_ref().map(table),
-            indicators_by_year: self.by_year.iter().map(table).collect(),
-            descriptives: self.descriptives.as_ref().map(table),
-            missing: self.missing.as_ref().map(table),
+            tables,
             indicator_figures: self
                 .indicator_figures
                 .iter()
@@ -216,14 +215,7 @@ fn render_files(
             variable: None,
             chain: vec![e.to_string()],
         })?;
-        let all_tables = ctx
-            .indicator_summary
-            .iter()
-            .chain(&ctx.descriptives)
-            .chain(&ctx.missing)
-            .chain(&ctx.regressions)
-            .chain(&ctx.indicators_by_year);
-        for t in all_tables {
+        for t in TABLE_KINDS.iter().flat_map(|k| ctx.tables[k.key].tables()) {
             let mut c = base.clone();
             c.insert("table", t);
             let text = render::render_template(&tera, facts.table_template.0, &c)?;

@@ -213,6 +213,8 @@ pub struct Report {
     pub drop: Vec<String>,
     /// Render figures (SVG).
     pub figures: bool,
+    /// Add Stata's `hausman` coefficient comparison (b, B, b−B, S.E.) for each FE/RE pair.
+    pub hausman_details: bool,
 }
 
 /// How a model's controls enter its columns.
@@ -289,6 +291,7 @@ pub mod keys {
         "order",
         "drop",
         "figures",
+        "hausman_details",
     ];
     /// `[countries]` holds `codes` and any number of named sets.
     pub const COUNTRIES: &[&str] = &["codes"];

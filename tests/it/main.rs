@@ -13,6 +13,7 @@ mod cli_foundation;
 mod countries;
 mod covariates;
 mod diff_variants;
+mod disk_full;
 mod engine_plan;
 mod estimate_cli;
 mod estimate_edge_cases;

@@ -475,6 +475,75 @@ fn adjacent_pair_spans_hausman_and_marks_omitted() {
     assert!(tex.contains("\\multicolumn{1}{c}{(omitted)}"), "{tex}");
 }
 
+/// `[report] hausman_details`: one table per FE/RE pair with the columns of Stata's `hausman fe
+/// re` (b, B, b−B, √diag(V_b−V_B)) and the χ² line; every cell equals the Stata reference
+/// (golden/econometrics/grunfeld10_hausman.json) at the printed 6 decimals.
+#[test]
+fn hausman_details_print_what_stata_hausman_prints() {
+    let Some(g) = grunfeld() else { return };
+    let shared = common::shared_dir("the Stata hausman reference").expect("shared");
+    let golden = common::read_json(&shared.join("golden/econometrics/grunfeld10_hausman.json"));
+    let golden = &golden["default"];
+    let regs: &[&str] = &["value", "capital"];
+    let fe = fit_one(&g, regs, Estimator::Fe, Vce::Conventional);
+    let re = fit_one(&g, regs, Estimator::Re, Vce::Conventional);
+    let h = hausman(&fe, &re, HausmanVariant::Default).expect("hausman");
+    let column = |result| ModelColumn {
+        label: None,
+        controls_included: vec![],
+        result,
+    };
+    let mut inp = input(&g);
+    inp.models = vec![ModelBlock {
+        name: "inv".into(),
+        title: "Investment".into(),
+        dependent: "invest".into(),
+        variant: None,
+        columns: vec![column(fe), column(re)],
+        hausman: vec![HausmanPair {
+            fe_column: 0,
+            re_column: 1,
+            result: h,
+        }],
+        notes: vec![],
+    }];
+    inp.settings.digits = 6;
+    let off = render(&inp, None).expect("render");
+    assert!(
+        off.iter().all(|(p, _)| !p.contains("hausman")),
+        "details are opt-in"
+    );
+    inp.settings.hausman_details = true;
+    let files = render(&inp, None).expect("render");
+    let md = file(&files, "tables/inv_hausman.md");
+    let rows = table_lines(md);
+    let fmt = |x: &serde_json::Value| format!("{:.6}", x.as_f64().expect("number"));
+    for (label, name) in [("Market value", "value"), ("Capital stock", "capital")] {
+        let row = rows
+            .iter()
+            .find(|r| r[0] == label)
+            .unwrap_or_else(|| panic!("no {label} row in\n{md}"));
+        let want: Vec<String> = ["b_consistent", "b_efficient", "difference", "se_difference"]
+            .iter()
+            .map(|k| fmt(&golden[k][name]))
+            .collect();
+        assert_eq!(row[1..].to_vec(), want, "{name}:\n{md}");
+    }
+    let chi2 = format!(
+        "χ²(2) = (b−B)'[(V_b−V_B)⁻¹](b−B) = {}; p = {}.",
+        fmt(&golden["chi2"]),
+        fmt(&golden["p"])
+    );
+    assert!(md.contains(&chi2), "want `{chi2}` in\n{md}");
+    let report = file(&files, "report.md");
+    assert!(
+        report.contains("Hausman tests: the coefficients compared"),
+        "{report}"
+    );
+    let tex = file(&files, "tables/inv_hausman.tex");
+    assert!(tex.contains("$\\chi^2(2)$"), "{tex}");
+}
+
 #[test]
 fn labels_with_special_characters_are_escaped() {
     let Some(g) = grunfeld() else { return };
@@ -772,6 +841,11 @@ fn report_tex_compiles_with_pdflatex() {
     let Some(dir) = compile_dir("full") else {
         return;
     };
-    let files = render(&input(&g), None).expect("render");
+    let mut inp = input(&g);
+    inp.settings.hausman_details = true;
+    let files = render(&inp, None).expect("render");
+    assert!(files
+        .iter()
+        .any(|(p, _)| p == "tables/investment_pairs_hausman.tex"));
     compile(&files, &dir);
 }

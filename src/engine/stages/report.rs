@@ -318,6 +318,7 @@ pub fn plan(
         order: spec.report.order.clone(),
         drop: spec.report.drop.clone(),
         coefficient_plot: spec.report.figures,
+        hausman_details: spec.report.hausman_details,
         indicators: report::IndicatorSettings {
             summary: Some(measures.clone()),
             by_year: Some(Vec::new()),

@@ -1,0 +1,354 @@
+//! Extraction of the typed [`Spec`] from the merged tree, one function per section
+//! (`[study]`, `[sources.*]`, `[countries]`, `[sample]`, `[decomposition]`, `[variables]`,
+//! `[report]`; models and robustness blocks in [`super::models`]). A wrong value is reported
+//! and replaced by a default, so later checks still run on a well-formed spec.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::models::{extract_array, extract_model, extract_robustness};
+use super::paths::{output_folder, resolve_path};
+use super::section::Section;
+use super::years::{check_excluded, year_list, year_range};
+use crate::choice::Choice;
+use crate::spec::diag::{Diagnostic, Diagnostics};
+use crate::spec::node::{Node, Value};
+use crate::spec::types::*;
+
+/// Extracts the typed spec from a merged tree. Problems are pushed to `diags`; the returned
+/// spec has defaults where a value was wrong, so later checks can still run.
+pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnostics) -> Spec {
+    let top_loc = root.loc.clone();
+    let top = Section::of("spec", &root, diags).unwrap_or_else(|| Section::blank("spec", &top_loc));
+    top.check_keys(keys::TOP, diags);
+    let section = |key: &str, diags: &mut Diagnostics| {
+        top.sub(key, diags)
+            .unwrap_or_else(|| Section::blank(key, &top_loc))
+    };
+
+    let study_s = top.sub("study", diags).unwrap_or_else(|| {
+        diags.push(
+            Diagnostic::at(&top_loc, "the spec has no `[study]` section")
+                .with_help("add `[study]` with `title = \"…\"`"),
+        );
+        Section::blank("study", &top_loc)
+    });
+    study_s.check_keys(keys::STUDY, diags);
+    let study = Study {
+        title: study_s
+            .required_string("title", "\"My study\"", diags)
+            .value,
+        description: study_s.string("description", diags).map(|a| a.value),
+        output: study_s
+            .string("output", diags)
+            .map(|a| output_folder(a, file)),
+    };
+
+    let sources = extract_sources(top.entries("sources", diags), diags);
+    let countries = extract_countries(section("countries", diags), diags);
+
+    let sample_s = section("sample", diags);
+    sample_s.check_keys(keys::SAMPLE, diags);
+    let sample = extract_sample(&sample_s, diags);
+
+    let dec_s = section("decomposition", diags);
+    dec_s.check_keys(keys::DECOMPOSITION, diags);
+    let decomposition = Decomposition {
+        source: dec_s.string_or("source", "mrio", diags),
+        measures: dec_s
+            .choices("measures", diags)
+            .unwrap_or_else(|| At::new(Vec::new(), dec_s.loc.clone())),
+        iv: dec_s.choice_or("iv", crate::decompose::IvDefinition::Dvafx, diags),
+        level: dec_s.choice_or_in(
+            "level",
+            crate::decompose::Level::Country,
+            DECOMPOSITION_LEVELS,
+            diags,
+        ),
+        wwz_level: dec_s.choice_or("wwz_level", crate::decompose::wwz::WwzLevel::Country, diags),
+    };
+
+    let variables = extract_variables(top.entries("variables", diags), diags);
+    let models = extract_array(top.node("models"), "models", diags)
+        .into_iter()
+        .filter_map(|(i, node)| extract_model(i, node, diags))
+        .collect();
+    let robustness = extract_array(top.node("robustness"), "robustness", diags)
+        .into_iter()
+        .filter_map(|(i, node)| extract_robustness(i, node, diags))
+        .collect();
+    let report_s = section("report", diags);
+    report_s.check_keys(keys::REPORT, diags);
+    let report = extract_report(&report_s, diags);
+
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let name = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "study".into());
+    Spec {
+        file: file.to_path_buf(),
+        dir,
+        name,
+        chain,
+        root,
+        study,
+        sources,
+        countries,
+        sample,
+        decomposition,
+        variables,
+        models,
+        robustness,
+        report,
+    }
+}
+
+/// `[sources.<name>]`: a source without a valid `format` is reported and left out.
+fn extract_sources(
+    entries: &BTreeMap<String, Node>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Source> {
+    let mut out = BTreeMap::new();
+    for (name, snode) in entries {
+        let label = format!("sources.{name}");
+        let Some(s) = Section::of(&label, snode, diags) else {
+            continue;
+        };
+        let raw_format = s.required_string("format", "\"labelled-csv\"", diags);
+        // A source without a valid format is reported here and left out of the spec; later
+        // checks that name it know it from the document (no second message).
+        let format = if raw_format.value.is_empty() {
+            None
+        } else {
+            s.choice_in(
+                &raw_format,
+                "format",
+                crate::sources::SourceFormat::ALL,
+                diags,
+            )
+        };
+        let Some(format) = format else { continue };
+        let path = s
+            .string("path", diags)
+            .map(|p| At::new(resolve_path(&p.value, &p.loc), p.loc));
+        let files = s.string("files", diags);
+        let download = s.string("download", diags).map(|a| a.value);
+        if format.value == crate::sources::SourceFormat::Synthetic {
+            // The years a synthetic table offers are years of the spec like any other.
+            if let Some(years) = s.node("years") {
+                year_list(years, &format!("{label}.years"), diags);
+            }
+        }
+        let mut options = serde_json::Map::new();
+        let mut option_locs = BTreeMap::new();
+        for (k, v) in s.table {
+            if !keys::SOURCE.contains(&k.as_str()) {
+                options.insert(k.clone(), v.to_json());
+                option_locs.insert(k.clone(), v.loc.clone());
+            }
+        }
+        out.insert(
+            name.clone(),
+            Source {
+                name: name.clone(),
+                format,
+                path,
+                files,
+                download,
+                options: serde_json::Value::Object(options),
+                option_locs,
+                loc: snode.loc.clone(),
+            },
+        );
+    }
+    out
+}
+
+fn extract_countries(s: Section<'_>, diags: &mut Diagnostics) -> Countries {
+    let codes = s.choice_or("codes", crate::sources::countries::CodeSystem::Adb, diags);
+    let mut sets = BTreeMap::new();
+    for key in s.table.keys() {
+        if keys::COUNTRIES.contains(&key.as_str()) {
+            continue;
+        }
+        if let Some(members) = s.strings(key, diags) {
+            sets.insert(key.clone(), members);
+        }
+    }
+    Countries { codes, sets }
+}
+
+fn extract_sample(s: &Section<'_>, diags: &mut Diagnostics) -> Sample {
+    let countries = s.strings("countries", diags).unwrap_or_else(|| {
+        s.missing("countries", "\"sample\"  # a set of [countries]", diags);
+        At::new(Vec::new(), s.loc.clone())
+    });
+    let years = match s.node("years") {
+        None => {
+            s.missing("years", "[2007, 2017]", diags);
+            None
+        }
+        Some(node) => match year_range(node, "sample.years") {
+            Ok(range) => Some(At::new(range, node.loc.clone())),
+            Err(problems) => {
+                problems.into_iter().for_each(|d| diags.push(d));
+                None
+            }
+        },
+    };
+    let excluded = s
+        .node("exclude_years")
+        .map(|node| (node, year_list(node, "sample.exclude_years", diags)));
+    if let (Some(range), Some((node, list))) = (&years, &excluded) {
+        check_excluded(&range.value, node, list, diags);
+    }
+    Sample {
+        countries,
+        // A wrong `years` was reported above; the spec is refused, so this stand-in range
+        // (empty: first after last) is never run.
+        years: years.unwrap_or_else(|| At::new((0, -1), s.loc.clone())),
+        exclude_years: match excluded {
+            Some((node, list)) => At::new(
+                list.into_iter().map(|y| y.value).collect(),
+                node.loc.clone(),
+            ),
+            None => At::new(Vec::new(), s.loc.clone()),
+        },
+    }
+}
+
+/// `[variables.<name>]`: a table, or the shorthand `name = "source.series"`.
+fn extract_variables(
+    entries: &BTreeMap<String, Node>,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Variable> {
+    let mut out = BTreeMap::new();
+    for (name, vnode) in entries {
+        let label = format!("variables.{name}");
+        // `x = "wdi.NY.GDP"` is shorthand for `x = { from = "wdi.NY.GDP" }`.
+        if let Value::Str(from) = &vnode.value {
+            out.insert(
+                name.clone(),
+                Variable {
+                    name: name.clone(),
+                    from: At::new(from.clone(), vnode.loc.clone()),
+                    transforms: At::new(Vec::new(), vnode.loc.clone()),
+                    label: name.clone(),
+                    loc: vnode.loc.clone(),
+                },
+            );
+            continue;
+        }
+        let Some(s) = Section::of(&label, vnode, diags) else {
+            continue;
+        };
+        s.check_keys(keys::VARIABLE, diags);
+        let from = s.required_string("from", "\"wdi.NY.GDP.PCAP.KD.ZG\"", diags);
+        let transforms = match s.node("transform") {
+            Some(t) => At::new(parse_transforms(&label, t, diags), t.loc.clone()),
+            None => At::new(Vec::new(), vnode.loc.clone()),
+        };
+        let label_text = s
+            .string("label", diags)
+            .map(|a| a.value)
+            .unwrap_or_else(|| name.clone());
+        out.insert(
+            name.clone(),
+            Variable {
+                name: name.clone(),
+                from,
+                transforms,
+                label: label_text,
+                loc: vnode.loc.clone(),
+            },
+        );
+    }
+    out
+}
+
+fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
+    let formats = s
+        .choices("formats", diags)
+        .map(|a| a.value)
+        .unwrap_or_else(|| {
+            <crate::report::Format as Choice>::ALL
+                .iter()
+                .map(|f| At::new(*f, s.loc.clone()))
+                .collect()
+        });
+    let stars = s
+        .floats("stars", diags)
+        .unwrap_or_else(|| At::new(vec![0.10, 0.05, 0.01], s.loc.clone()));
+    if stars.value.iter().any(|p| !(*p > 0.0 && *p < 1.0)) {
+        diags.push(
+            Diagnostic::at(
+                &stars.loc,
+                "`report.stars` thresholds must lie strictly between 0 and 1",
+            )
+            .with_help("e.g. `stars = [0.10, 0.05, 0.01]`"),
+        );
+    }
+    let digits = match s.int("digits", diags) {
+        Some(d) if (0..=12).contains(&d.value) => d.value as usize,
+        Some(d) => {
+            diags.push(
+                Diagnostic::at(&d.loc, "`report.digits` must be between 0 and 12")
+                    .with_help("e.g. `digits = 3`"),
+            );
+            3
+        }
+        None => 3,
+    };
+    let r2 = s.choice_or("r2", crate::report::R2Choice::Auto, diags);
+    let plain = |key: &str, diags: &mut Diagnostics| {
+        s.strings(key, diags)
+            .map(|a| a.value.into_iter().map(|x| x.value).collect())
+            .unwrap_or_default()
+    };
+    Report {
+        formats,
+        stars: {
+            let mut st = stars;
+            st.value.sort_by(|a, b| b.total_cmp(a));
+            st
+        },
+        digits,
+        templates: s
+            .string("templates", diags)
+            .map(|t| At::new(resolve_path(&t.value, &t.loc), t.loc)),
+        r2,
+        order: plain("order", diags),
+        drop: plain("drop", diags),
+        figures: s.bool_or("figures", true, diags),
+        hausman_details: s.bool_or("hausman_details", false, diags),
+    }
+}
+
+/// The transforms of a variable (`"log"`, `{ lag = 1 }` or a list of them), or a located error
+/// naming what was wrong and every transform there is.
+fn parse_transforms(
+    label: &str,
+    node: &Node,
+    diags: &mut Diagnostics,
+) -> Vec<crate::panel::Transform> {
+    #[derive(serde::Deserialize)]
+    struct One {
+        #[serde(deserialize_with = "crate::panel::transforms::one_or_many")]
+        transform: Vec<crate::panel::Transform>,
+    }
+    let doc = serde_json::json!({ "transform": node.to_json() });
+    match serde_json::from_value::<One>(doc) {
+        Ok(one) => one.transform,
+        Err(e) => {
+            diags.push(
+                Diagnostic::at(&node.loc, format!("`{label}.transform`: {e}"))
+                    .with_help(crate::panel::transforms::transform_help()),
+            );
+            Vec::new()
+        }
+    }
+}
