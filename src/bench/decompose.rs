@@ -7,7 +7,8 @@ use std::time::Instant;
 use faer::{Accum, Mat};
 
 use crate::decompose::{run_family, Context, DecomposeError, DecomposeOptions, Family, Level};
-use crate::iot::leontief::{entry_labels, leontief_inverse, par, technical_coefficients};
+use crate::iot::dense::par;
+use crate::iot::leontief::{entry_labels, leontief_inverse, technical_coefficients};
 use crate::iot::{IoTable, Leontief, LeontiefError};
 
 /// Seconds spent in each step of one decomposition run.
@@ -51,10 +52,10 @@ pub fn time_decomposition(
 ) -> Result<BenchTimings, BenchError> {
     table.validate().map_err(LeontiefError::from)?;
     let t = Instant::now();
-    let a = technical_coefficients(table.z.as_ref(), &table.x);
+    let a = technical_coefficients(&table.z, &table.x);
     let build_a = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let b = leontief_inverse(a.as_ref(), &entry_labels(table))?;
+    let b = leontief_inverse(&a, &entry_labels(table))?;
     let inverse = t.elapsed().as_secs_f64();
     drop(a);
     let t = Instant::now();
@@ -84,7 +85,8 @@ pub fn time_decomposition(
     })
 }
 
-/// Seconds of one dense n×n × n×n faer matmul (all threads), best of three.
+/// Seconds of one dense n×n × n×n faer matmul (all threads), best of three: on faer's own
+/// `Mat` (padded columns), the machine's yardstick that the ratios divide by.
 pub fn matmul_seconds(n: usize) -> f64 {
     let lhs = Mat::from_fn(n, n, |i, j| ((i * 7 + j * 13) % 17) as f64 / 17.0);
     let rhs = Mat::from_fn(n, n, |i, j| ((i * 11 + j * 5) % 19) as f64 / 19.0);

@@ -5,13 +5,14 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use faer::Mat;
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 use crate::estimate::design::Design;
 use crate::estimate::error::EstimateError;
 use crate::estimate::fit::{fit, FitOptions};
 use crate::estimate::results::{Estimator, Vce};
+use crate::iot::dense;
 
 /// Benchmark outcome. Field order is the serialized order (stable; new fields go last).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,17 +66,16 @@ pub fn bench_design() -> Result<Design, EstimateError> {
     let n = PANELS * YEARS;
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let alpha: Vec<f64> = (0..PANELS).map(|_| 2.0 * rng.uniform()).collect();
-    let x = Mat::from_fn(n, K, |_, _| 0.0);
-    let mut x = x;
+    let mut x = dense::zeros(n, K);
     for j in 0..K {
         for i in 0..n {
-            x[(i, j)] = rng.uniform() + 0.5 * alpha[i / YEARS] * (j as f64 + 1.0) / K as f64;
+            x[[i, j]] = rng.uniform() + 0.5 * alpha[i / YEARS] * (j as f64 + 1.0) / K as f64;
         }
     }
     let beta = [0.5, -0.25, 1.0, 0.0, 0.3, -0.7];
-    let y: Vec<f64> = (0..n)
+    let y: Array1<f64> = (0..n)
         .map(|i| {
-            let xb: f64 = (0..K).map(|j| beta[j] * x[(i, j)]).sum();
+            let xb: f64 = (0..K).map(|j| beta[j] * x[[i, j]]).sum();
             xb + alpha[i / YEARS] + 0.5 * rng.uniform()
         })
         .collect();

@@ -9,13 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use faer::linalg::solvers::Solve;
-use faer::Mat;
+use ndarray::{Array1, Array2, ArrayRef2};
 
-use crate::decompose::context::{partner_sums, partner_sums_own, ratio, sub, Context};
+use crate::decompose::context::{hadamard, partner_sums, partner_sums_own, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level, MeasureRow};
+use crate::iot::dense::{self, matmul};
 use crate::iot::identities::Worst;
-use crate::iot::leontief::matmul;
 
 /// BM measures at every level, in output order (see [`derived`]).
 pub const MEASURES: &[&str] = &[
@@ -46,21 +45,23 @@ pub const MEASURES: &[&str] = &[
 
 /// Exporter-perspective FVA multipliers: for every entry l of s, (Σ_{t≠s} V^t B_s^{ts})_l,
 /// so FVA^{sr}_l = fva_multiplier_l · E^{sr}_l (reference §5.1).
-pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {
+pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Array1<f64>, DecomposeError> {
     let l = ctx.leontief;
     let (n, of) = (ctx.n, ctx.of);
-    let mut out = vec![0.0; n];
+    let b = dense::column_major(&l.b);
+    let a = dense::column_major(&l.a);
+    let mut out = Array1::zeros(n);
     for s in 0..ctx.g {
         let rows = &l.blocks.rows[s];
         if rows.is_empty() {
             continue;
         }
         // h = v^{−s} B^{−s,·} = w − U[s,·]
-        let h: Vec<f64> = (0..n).map(|j| ctx.w[j] - ctx.u[(s, j)]).collect();
-        let bss = l.blocks.block(l.b.as_ref(), s, s);
-        let mut p = Mat::from_fn(rows.len(), 1, |k, _| h[rows[k]]);
-        bss.partial_piv_lu().solve_transpose_in_place(p.as_mut());
-        if (0..rows.len()).any(|k| !p[(k, 0)].is_finite()) {
+        let h: Vec<f64> = (0..n).map(|j| ctx.w[j] - ctx.u[[s, j]]).collect();
+        let bss = l.blocks.block(&b, s, s);
+        let h_s: Array1<f64> = rows.iter().map(|&k| h[k]).collect();
+        let p = dense::solve_transpose(&bss, &h_s);
+        if p.iter().any(|pk| !pk.is_finite()) {
             return Err(DecomposeError::SingularBlock {
                 country: ctx.country(s).to_string(),
             });
@@ -71,11 +72,11 @@ pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {
                 if of[j] == s {
                     return 0.0;
                 }
-                let col = l.b.col_as_slice(j);
+                let col = dense::column(&b, j);
                 h[j] - rows
                     .iter()
                     .enumerate()
-                    .map(|(k, &i)| p[(k, 0)] * col[i])
+                    .map(|(k, &i)| p[k] * col[i])
                     .sum::<f64>()
             })
             .collect();
@@ -83,7 +84,7 @@ pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {
         let q: Vec<f64> = rows
             .iter()
             .map(|&c| {
-                let col = l.a.col_as_slice(c);
+                let col = dense::column(&a, c);
                 (0..n)
                     .filter(|&j| of[j] != s)
                     .map(|j| kvec[j] * col[j])
@@ -92,7 +93,7 @@ pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {
             .collect();
         let local = &l.local[s];
         for (jj, &j) in rows.iter().enumerate() {
-            out[j] = (0..rows.len()).map(|ii| q[ii] * local[(ii, jj)]).sum();
+            out[j] = (0..rows.len()).map(|ii| q[ii] * local[[ii, jj]]).sum();
         }
     }
     Ok(out)
@@ -100,19 +101,19 @@ pub fn fva_multipliers(ctx: &Context<'_>) -> Result<Vec<f64>, DecomposeError> {
 
 /// The BM terms of every (exporting entry i, partner r) pair, n×G each (zero for r = country(i)).
 pub struct BmEntries {
-    pub exgr: Mat<f64>,
-    pub dc: Mat<f64>,
-    pub dva: Mat<f64>,
-    pub fc: Mat<f64>,
-    pub fva: Mat<f64>,
-    pub davax1: Mat<f64>,
-    pub davax2: Mat<f64>,
-    pub rex1: Mat<f64>,
-    pub rex23: Mat<f64>,
-    pub ref1: Mat<f64>,
-    pub ref2: Mat<f64>,
+    pub exgr: Array2<f64>,
+    pub dc: Array2<f64>,
+    pub dva: Array2<f64>,
+    pub fc: Array2<f64>,
+    pub fva: Array2<f64>,
+    pub davax1: Array2<f64>,
+    pub davax2: Array2<f64>,
+    pub rex1: Array2<f64>,
+    pub rex23: Array2<f64>,
+    pub ref1: Array2<f64>,
+    pub ref2: Array2<f64>,
     /// FVA multipliers (see [`fva_multipliers`]).
-    pub fva_multiplier: Vec<f64>,
+    pub fva_multiplier: Array1<f64>,
 }
 
 /// Computes the entry × partner terms (reference §5.1):
@@ -124,31 +125,31 @@ pub struct BmEntries {
 pub fn entries(ctx: &Context<'_>) -> Result<BmEntries, DecomposeError> {
     let l = ctx.leontief;
     let (n, g, of) = (ctx.n, ctx.g, ctx.of);
-    let a = l.a.as_ref();
-    let ly = l.local_apply_mat(ctx.y.as_ref());
-    let ly_tot: Vec<f64> = (0..n).map(|i| (0..g).map(|c| ly[(i, c)]).sum()).collect();
-    let by = matmul(l.b.as_ref(), ctx.y.as_ref());
-    let w = l.foreign_apply_mat(by.as_ref());
+    let a = dense::column_major(&l.a);
+    let ly = l.local_apply_mat(&ctx.y);
+    let ly_tot: Array1<f64> = (0..n).map(|i| (0..g).map(|c| ly[[i, c]]).sum()).collect();
+    let by = matmul(&l.b, &ctx.y);
+    let w = l.foreign_apply_mat(&by);
     drop(by);
-    let lw = l.local_apply_mat(w.as_ref());
-    let lw_tot: Vec<f64> = (0..n).map(|i| (0..g).map(|c| lw[(i, c)]).sum()).collect();
-    let m_dom = partner_sums(a, &ctx.ly_dom, of, g);
-    let m_nd = partner_sums(a, &sub(&ly_tot, &ctx.ly_dom), of, g);
-    let m_ys = partner_sums_own(a, ly.as_ref(), of, g);
-    let m_wt = partner_sums(a, &lw_tot, of, g);
-    let m_ws = partner_sums_own(a, lw.as_ref(), of, g);
+    let lw = l.local_apply_mat(&w);
+    let lw_tot: Array1<f64> = (0..n).map(|i| (0..g).map(|c| lw[[i, c]]).sum()).collect();
+    let m_dom = partner_sums(&a, &ctx.ly_dom, of, g);
+    let m_nd = partner_sums(&a, &sub(&ly_tot, &ctx.ly_dom), of, g);
+    let m_ys = partner_sums_own(&a, &ly, of, g);
+    let m_wt = partner_sums(&a, &lw_tot, of, g);
+    let m_ws = partner_sums_own(&a, &lw, of, g);
     let fva_multiplier = fva_multipliers(ctx)?;
     let foreign = |i: usize, r: usize| r != of[i];
-    let by_row = |mult: &[f64], m: &Mat<f64>| -> Mat<f64> {
-        Mat::from_fn(n, g, |i, r| {
+    let by_row = |mult: &Array1<f64>, m: &Array2<f64>| -> Array2<f64> {
+        dense::from_fn(n, g, |(i, r)| {
             if foreign(i, r) {
-                mult[i] * m[(i, r)]
+                mult[i] * m[[i, r]]
             } else {
                 0.0
             }
         })
     };
-    let fmult: Vec<f64> = (0..n).map(|i| ctx.w[i] - ctx.d[i]).collect();
+    let fmult: Array1<f64> = (0..n).map(|i| ctx.w[i] - ctx.d[i]).collect();
     let vl = &ctx.vl;
     Ok(BmEntries {
         exgr: ctx.esr.clone(),
@@ -158,16 +159,16 @@ pub fn entries(ctx: &Context<'_>) -> Result<BmEntries, DecomposeError> {
         fva: by_row(&fva_multiplier, &ctx.esr),
         davax1: by_row(vl, &ctx.y),
         davax2: by_row(vl, &m_dom),
-        rex1: Mat::from_fn(n, g, |i, r| {
+        rex1: dense::from_fn(n, g, |(i, r)| {
             if foreign(i, r) {
-                vl[i] * (m_nd[(i, r)] - m_ys[(i, r)])
+                vl[i] * (m_nd[[i, r]] - m_ys[[i, r]])
             } else {
                 0.0
             }
         }),
-        rex23: Mat::from_fn(n, g, |i, r| {
+        rex23: dense::from_fn(n, g, |(i, r)| {
             if foreign(i, r) {
-                vl[i] * (m_wt[(i, r)] - m_ws[(i, r)])
+                vl[i] * (m_wt[[i, r]] - m_ws[[i, r]])
             } else {
                 0.0
             }
@@ -180,25 +181,31 @@ pub fn entries(ctx: &Context<'_>) -> Result<BmEntries, DecomposeError> {
 
 /// Sums an entry × partner matrix to the level: country (G), sector groups, or bilateral
 /// (G·G, index s·G + r).
-fn reduce(ctx: &Context<'_>, level: Level, m: &Mat<f64>) -> Vec<f64> {
+fn reduce(ctx: &Context<'_>, level: Level, m: &ArrayRef2<f64>) -> Array1<f64> {
     match level {
         Level::Country => ctx.by_country(&ctx.foreign_row_sums(m)),
         Level::Sector => ctx.sectors.sums(&ctx.foreign_row_sums(m)),
         Level::Bilateral => {
             let b = ctx.bilateral(m);
             (0..ctx.g * ctx.g)
-                .map(|k| b[(k / ctx.g, k % ctx.g)])
+                .map(|k| b[[k / ctx.g, k % ctx.g]])
                 .collect()
         }
     }
 }
 
-fn emit(ctx: &Context<'_>, rows: &mut Vec<MeasureRow>, level: Level, name: &str, values: &[f64]) {
+fn emit(
+    ctx: &Context<'_>,
+    rows: &mut Vec<MeasureRow>,
+    level: Level,
+    name: &str,
+    values: &Array1<f64>,
+) {
     match level {
         Level::Country => ctx.emit_country(rows, name, values),
         Level::Sector => ctx.emit_sector(rows, name, values),
         Level::Bilateral => {
-            let m = Mat::from_fn(ctx.g, ctx.g, |s, r| values[s * ctx.g + r]);
+            let m = dense::from_fn(ctx.g, ctx.g, |(s, r)| values[s * ctx.g + r]);
             ctx.emit_bilateral(rows, name, &m);
         }
     }
@@ -207,8 +214,8 @@ fn emit(ctx: &Context<'_>, rows: &mut Vec<MeasureRow>, level: Level, name: &str,
 /// BM measures at the requested level with I13 and I15 checked.
 pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, DecomposeError> {
     let ent = entries(ctx)?;
-    let country = |m: &Mat<f64>| reduce(ctx, Level::Country, m);
-    let bilateral = |m: &Mat<f64>| reduce(ctx, Level::Bilateral, m);
+    let country = |m: &Array2<f64>| reduce(ctx, Level::Country, m);
+    let bilateral = |m: &Array2<f64>| reduce(ctx, Level::Bilateral, m);
 
     // I13 on bilateral flows; I15: bilateral sums = direct country totals.
     let g = ctx.g;
@@ -218,7 +225,7 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
         bilateral(&ent.dva),
         bilateral(&ent.fc),
     );
-    let pieces_b: Vec<Vec<f64>> = [
+    let pieces_b: Vec<Array1<f64>> = [
         &ent.davax1,
         &ent.davax2,
         &ent.rex1,
@@ -251,24 +258,13 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
         "bilateral BM measures add up to country totals",
         ctx.tol,
     );
-    let direct: [(&str, Vec<f64>, &Vec<f64>); 4] = [
+    let direct: [(&str, Array1<f64>, &Array1<f64>); 4] = [
         ("EXGR", ctx.by_country(&ctx.e), &exgr_b),
-        (
-            "DVA",
-            ctx.by_country(&crate::decompose::context::hadamard(&ctx.vl, &ctx.e)),
-            &dva_b,
-        ),
-        (
-            "DC",
-            ctx.by_country(&crate::decompose::context::hadamard(&ctx.d, &ctx.e)),
-            &dc_b,
-        ),
+        ("DVA", ctx.by_country(&hadamard(&ctx.vl, &ctx.e)), &dva_b),
+        ("DC", ctx.by_country(&hadamard(&ctx.d, &ctx.e)), &dc_b),
         (
             "FVA",
-            ctx.by_country(&crate::decompose::context::hadamard(
-                &ent.fva_multiplier,
-                &ctx.e,
-            )),
+            ctx.by_country(&hadamard(&ent.fva_multiplier, &ctx.e)),
             &bilateral(&ent.fva),
         ),
     ];
@@ -308,9 +304,9 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
 
 /// The BM measures and groupings of §5.1 at one level, in [`crate::decompose::measure_names`] order.
 fn derived(
-    reduce: impl Fn(&Mat<f64>) -> Vec<f64>,
+    reduce: impl Fn(&Array2<f64>) -> Array1<f64>,
     ent: &BmEntries,
-) -> Vec<(&'static str, Vec<f64>)> {
+) -> Vec<(&'static str, Array1<f64>)> {
     let exgr = reduce(&ent.exgr);
     let dc = reduce(&ent.dc);
     let dva = reduce(&ent.dva);
@@ -323,7 +319,7 @@ fn derived(
     let ref1 = reduce(&ent.ref1);
     let ref2 = reduce(&ent.ref2);
     let k = exgr.len();
-    let f = |op: &dyn Fn(usize) -> f64| -> Vec<f64> { (0..k).map(op).collect() };
+    let f = |op: &dyn Fn(usize) -> f64| -> Array1<f64> { (0..k).map(op).collect() };
     let davax = f(&|i| davax1[i] + davax2[i]);
     let rex = f(&|i| rex1[i] + rex23[i]);
     let refl = f(&|i| ref1[i] + ref2[i]);

@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ndarray::{Array1, Array2, ArrayRef1};
+
 use crate::decompose::context::{hadamard, partner_sums, partner_sums_own, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, IvDefinition, Level};
 use crate::iot::identities::Worst;
@@ -41,49 +43,49 @@ pub const SECTOR_MEASURES: &[&str] = &[
 /// The KPWW quantities of every entry (reference §2).
 pub struct KpwwEntries {
     /// Gross exports E_i.
-    pub e: Vec<f64>,
+    pub e: Array1<f64>,
     /// Domestic content by exporting sector: (V^s B^{ss})_i E_i.
-    pub dv: Vec<f64>,
+    pub dv: Array1<f64>,
     /// Foreign value added by exporting sector: Σ_{t≠s} (V^t B^{ts})_i E_i.
-    pub fv: Vec<f64>,
+    pub fv: Array1<f64>,
     /// IV_dvafx by origin sector: v_i Σ_{r≠s} (B^{sr} E^{r*})_i.
-    pub iv_dvafx: Vec<f64>,
+    pub iv_dvafx: Array1<f64>,
     /// IV excluding r's exports back to s: v_i Σ_{r≠s} (B^{sr}(E^{r*} − E^{rs}))_i.
-    pub iv_excl_back: Vec<f64>,
+    pub iv_excl_back: Array1<f64>,
     /// KWW T3 by origin sector: v_i Σ_{r≠s} Σ_{t≠s,r} (B^{sr} Y^{rt})_i.
-    pub iv_t3: Vec<f64>,
+    pub iv_t3: Array1<f64>,
     /// Domestic value added of origin i in s's own exports: v_i (B^{ss} E^{s*})_i (for NRCA).
-    pub own: Vec<f64>,
+    pub own: Array1<f64>,
 }
 
 /// Computes the entry-level KPWW quantities with four O(n²) passes over B.
 pub fn entries(ctx: &Context<'_>) -> KpwwEntries {
     let l = ctx.leontief;
     let (n, g, of) = (ctx.n, ctx.g, ctx.of);
-    let b = l.b.as_ref();
+    let b = &l.b;
     let rb_e = partner_sums(b, &ctx.e, of, g);
-    let rb_esr = partner_sums_own(b, ctx.esr.as_ref(), of, g);
+    let rb_esr = partner_sums_own(b, &ctx.esr, of, g);
     let y_nondom = sub(&ctx.ytot, &ctx.ydom);
     let rb_nd = partner_sums(b, &y_nondom, of, g);
-    let rb_ys = partner_sums_own(b, ctx.y.as_ref(), of, g);
-    let foreign = |m: &faer::Mat<f64>, i: usize| -> f64 {
-        (0..g).filter(|&r| r != of[i]).map(|r| m[(i, r)]).sum()
+    let rb_ys = partner_sums_own(b, &ctx.y, of, g);
+    let foreign = |m: &Array2<f64>, i: usize| -> f64 {
+        (0..g).filter(|&r| r != of[i]).map(|r| m[[i, r]]).sum()
     };
     let mut out = KpwwEntries {
         e: ctx.e.clone(),
         dv: hadamard(&ctx.d, &ctx.e),
         fv: (0..n).map(|i| (ctx.w[i] - ctx.d[i]) * ctx.e[i]).collect(),
-        iv_dvafx: vec![0.0; n],
-        iv_excl_back: vec![0.0; n],
-        iv_t3: vec![0.0; n],
-        own: vec![0.0; n],
+        iv_dvafx: Array1::zeros(n),
+        iv_excl_back: Array1::zeros(n),
+        iv_t3: Array1::zeros(n),
+        own: Array1::zeros(n),
     };
     for i in 0..n {
         let v = l.v[i];
         out.iv_dvafx[i] = v * foreign(&rb_e, i);
         out.iv_excl_back[i] = v * (foreign(&rb_e, i) - foreign(&rb_esr, i));
         out.iv_t3[i] = v * (foreign(&rb_nd, i) - foreign(&rb_ys, i));
-        out.own[i] = v * rb_e[(i, of[i])];
+        out.own[i] = v * rb_e[[i, of[i]]];
     }
     out
 }
@@ -107,11 +109,11 @@ pub fn position(iv: f64, fv: f64, e: f64) -> f64 {
 /// with f = domestic value added in own exports by origin sector, t = f summed over countries
 /// for the same sector code, T = Σ f.
 pub fn nrca(
-    own_by_group: &[f64],
+    own_by_group: &ArrayRef1<f64>,
     group_country: &[usize],
     group_sector: &[String],
     g: usize,
-) -> Vec<f64> {
+) -> Array1<f64> {
     let mut by_country = vec![0.0; g];
     let mut by_sector: HashMap<&str, f64> = HashMap::new();
     for (k, &f) in own_by_group.iter().enumerate() {
@@ -139,7 +141,7 @@ pub fn compute(
     iv_def: IvDefinition,
 ) -> Result<FamilyOutput, DecomposeError> {
     let ent = entries(ctx);
-    let country = |f: &[f64]| ctx.by_country(f);
+    let country = |f: &Array1<f64>| ctx.by_country(f);
     let (e_c, fv_c, iv_c) = (country(&ent.e), country(&ent.fv), country(&ent.iv_dvafx));
     let world_iv: f64 = iv_c.iter().sum();
     let world_fv: f64 = fv_c.iter().sum();
@@ -147,7 +149,7 @@ pub fn compute(
     i16.observe(world_iv, world_fv, ctx.floor, || "world".to_string());
     let identities = vec![i16.finish()?];
 
-    let chosen = |e: &KpwwEntries| -> Vec<f64> {
+    let chosen = |e: &KpwwEntries| -> Array1<f64> {
         match iv_def {
             IvDefinition::Dvafx => e.iv_dvafx.clone(),
             IvDefinition::DvafxExclBack => e.iv_excl_back.clone(),
@@ -155,7 +157,7 @@ pub fn compute(
         }
     };
     let iv_entries = chosen(&ent);
-    let aggregate = |f: &[f64]| -> Vec<f64> {
+    let aggregate = |f: &ArrayRef1<f64>| -> Array1<f64> {
         match level {
             Level::Sector => ctx.sectors.sums(f),
             _ => ctx.by_country(f),
@@ -168,12 +170,12 @@ pub fn compute(
     let iv_dvafx = aggregate(&ent.iv_dvafx);
     let iv_excl = aggregate(&ent.iv_excl_back);
     let iv_t3 = aggregate(&ent.iv_t3);
-    let part: Vec<f64> = (0..e.len())
+    let part: Array1<f64> = (0..e.len())
         .map(|k| participation(iv[k], fv[k], e[k]))
         .collect();
-    let pos: Vec<f64> = (0..e.len()).map(|k| position(iv[k], fv[k], e[k])).collect();
+    let pos: Array1<f64> = (0..e.len()).map(|k| position(iv[k], fv[k], e[k])).collect();
     let mut rows = Vec::new();
-    let series: [(&str, &Vec<f64>); 9] = [
+    let series: [(&str, &Array1<f64>); 9] = [
         ("kpww.E", &e),
         ("kpww.DV", &dv),
         ("kpww.FV", &fv),
@@ -224,7 +226,7 @@ mod tests {
     fn nrca_by_hand() {
         // Two countries, two sectors: f = [1, 3 | 2, 2]; T = 8; t = [3, 5].
         let v = nrca(
-            &[1.0, 3.0, 2.0, 2.0],
+            &ndarray::array![1.0, 3.0, 2.0, 2.0],
             &[0, 0, 1, 1],
             &["a".into(), "b".into(), "a".into(), "b".into()],
             2,

@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use faer::Mat;
+use ndarray::{Array1, Array2};
 
-use crate::decompose::context::{partner_sums, Context};
+use crate::decompose::context::{hadamard, partner_sums, Context};
 use crate::decompose::{DecomposeError, FamilyOutput};
 use crate::iot::identities::Worst;
 
@@ -37,7 +37,7 @@ pub const MEASURES: &[&str] = &[
 
 /// The nine KWW terms of every country, in decompr order (T1..T9).
 pub struct KwwTerms {
-    pub t: [Vec<f64>; 9],
+    pub t: [Array1<f64>; 9],
 }
 
 /// decompr names of T1..T9.
@@ -60,13 +60,14 @@ pub const TERM_NAMES: [&str; 9] = [
 /// T8 = Σ_{t≠s} Σ_r V^t B^{ts} A^{sr} L^{rr} Y^{rr}; T9 = Σ_{t≠s} Σ_r V^t B^{ts} A^{sr} L^{rr} E^{r*}.
 pub fn terms(ctx: &Context<'_>) -> KwwTerms {
     let (n, g, of) = (ctx.n, ctx.g, ctx.of);
-    let a = ctx.leontief.a.as_ref();
+    let a = &ctx.leontief.a;
     let le = ctx.leontief.local_apply(&ctx.e);
     let m_dom = partner_sums(a, &ctx.ly_dom, of, g);
     let m_le = partner_sums(a, &le, of, g);
-    let foreign_sum =
-        |m: &Mat<f64>, j: usize| -> f64 { (0..g).filter(|&r| r != of[j]).map(|r| m[(j, r)]).sum() };
-    let mut t: [Vec<f64>; 9] = std::array::from_fn(|_| vec![0.0; g]);
+    let foreign_sum = |m: &Array2<f64>, j: usize| -> f64 {
+        (0..g).filter(|&r| r != of[j]).map(|r| m[[j, r]]).sum()
+    };
+    let mut t: [Array1<f64>; 9] = std::array::from_fn(|_| Array1::zeros(g));
     for j in 0..n {
         let sj = of[j];
         let yf = ctx.ytot[j] - ctx.ydom[j];
@@ -79,13 +80,13 @@ pub fn terms(ctx: &Context<'_>) -> KwwTerms {
             if s == sj {
                 continue;
             }
-            let us = ctx.u[(s, j)];
-            let ys = ctx.y[(j, s)];
+            let us = ctx.u[[s, j]];
+            let ys = ctx.y[[j, s]];
             t[1][s] += us * ctx.ydom[j];
             t[2][s] += us * (ctx.ytot[j] - ctx.ydom[j] - ys);
             t[3][s] += us * ys;
-            t[4][s] += us * m_dom[(j, s)];
-            t[5][s] += us * m_le[(j, s)];
+            t[4][s] += us * m_dom[[j, s]];
+            t[5][s] += us * m_le[[j, s]];
         }
     }
     KwwTerms { t }
@@ -95,7 +96,7 @@ pub fn terms(ctx: &Context<'_>) -> KwwTerms {
 pub fn compute(ctx: &Context<'_>) -> Result<FamilyOutput, DecomposeError> {
     let KwwTerms { t } = terms(ctx);
     let g = ctx.g;
-    let sum = |idx: &[usize]| -> Vec<f64> {
+    let sum = |idx: &[usize]| -> Array1<f64> {
         (0..g).map(|s| idx.iter().map(|&k| t[k][s]).sum()).collect()
     };
     let vax = sum(&[0, 1, 2]);
@@ -108,18 +109,18 @@ pub fn compute(ctx: &Context<'_>) -> Result<FamilyOutput, DecomposeError> {
     let total = sum(&[0, 1, 2, 3, 4, 5, 6, 7, 8]);
     let e = ctx.by_country(&ctx.e);
 
-    let vl_e = ctx.by_country(&crate::decompose::context::hadamard(&ctx.vl, &ctx.e));
-    let d_e = ctx.by_country(&crate::decompose::context::hadamard(&ctx.d, &ctx.e));
-    let fv_e: Vec<f64> = ctx.by_country(
+    let vl_e = ctx.by_country(&hadamard(&ctx.vl, &ctx.e));
+    let d_e = ctx.by_country(&hadamard(&ctx.d, &ctx.e));
+    let fv_e = ctx.by_country(
         &(0..ctx.n)
             .map(|j| (ctx.w[j] - ctx.d[j]) * ctx.e[j])
-            .collect::<Vec<_>>(),
+            .collect::<Array1<f64>>(),
     );
     // VAX_s = Σ_{r≠s} (V̂BY)[s rows, r] = Σ_j U[s,j] (Y·1 − Y[·,s])_j.
     let vax_direct: Vec<f64> = (0..g)
         .map(|s| {
             (0..ctx.n)
-                .map(|j| ctx.u[(s, j)] * (ctx.ytot[j] - ctx.y[(j, s)]))
+                .map(|j| ctx.u[[s, j]] * (ctx.ytot[j] - ctx.y[[j, s]]))
                 .sum()
         })
         .collect();

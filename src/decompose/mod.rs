@@ -17,6 +17,8 @@ pub mod wwz;
 
 use std::collections::BTreeMap;
 
+use ndarray::Array1;
+
 use crate::iot::identities::{IdentityError, IdentityResidual, Worst};
 use crate::iot::{IoTable, Leontief};
 
@@ -181,7 +183,7 @@ pub fn decompose(
     let ctx = Context::new(table, leontief, options.tolerance);
     let mut rows = Vec::new();
     let mut identities = Vec::new();
-    let mut totals: BTreeMap<Family, BTreeMap<&'static str, Vec<f64>>> = BTreeMap::new();
+    let mut totals: BTreeMap<Family, BTreeMap<&'static str, Array1<f64>>> = BTreeMap::new();
     let mut families = options.measures.clone();
     families.sort();
     families.dedup();
@@ -200,7 +202,7 @@ pub fn decompose(
 pub struct FamilyOutput {
     pub rows: Vec<MeasureRow>,
     pub identities: Vec<IdentityResidual>,
-    pub country_totals: BTreeMap<&'static str, Vec<f64>>,
+    pub country_totals: BTreeMap<&'static str, Array1<f64>>,
 }
 
 /// Runs one family at the requested level (its row's [`FamilyInfo::run`]).
@@ -220,7 +222,7 @@ type CrossCheck<'a> = (&'static str, &'static str, Family, &'a [(&'a str, &'a st
 /// V_GVC_S = DAVAX2, V_GVC_C = REX + REF), when both families ran.
 fn cross_family_identities(
     ctx: &Context<'_>,
-    totals: &BTreeMap<Family, BTreeMap<&'static str, Vec<f64>>>,
+    totals: &BTreeMap<Family, BTreeMap<&'static str, Array1<f64>>>,
 ) -> Result<Vec<IdentityResidual>, IdentityError> {
     let mut out = Vec::new();
     let pairs_i14: [(&str, &str); 3] = [("DVA", "DVA"), ("DDC", "DDC"), ("FC", "FC")];
@@ -304,14 +306,14 @@ impl crate::choice::Choice for Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iot::dense;
     use crate::iot::EntryLabel;
-    use faer::Mat;
 
     /// 3 countries × 2 sectors; `foreign` scales the off-diagonal intermediate blocks.
     fn table(foreign: f64) -> IoTable {
         let (g, ns) = (3, 2);
         let n = g * ns;
-        let z = Mat::from_fn(n, n, |i, j| {
+        let z = dense::from_fn(n, n, |(i, j)| {
             let base = 1.0 + ((i * 7 + j * 3) % 5) as f64;
             if i / ns == j / ns {
                 4.0 * base
@@ -319,7 +321,7 @@ mod tests {
                 foreign * base
             }
         });
-        let y = Mat::from_fn(n, g, |i, c| {
+        let y = dense::from_fn(n, g, |(i, c)| {
             if i / ns == c {
                 30.0 + i as f64
             } else {
@@ -336,7 +338,7 @@ mod tests {
             row_country: (0..n).map(|i| i / ns).collect(),
             z,
             y,
-            x: vec![],
+            x: Array1::zeros(0),
             primary_inputs: vec![],
         };
         t.x = t.output_from_rows();
@@ -448,9 +450,9 @@ mod tests {
         // I19.
         let t = table(1.0);
         let mut s = t.clone();
-        s.z = Mat::from_fn(t.n(), t.n(), |i, j| 3.0 * t.z[(i, j)]);
-        s.y = Mat::from_fn(t.n(), t.y.ncols(), |i, j| 3.0 * t.y[(i, j)]);
-        s.x = t.x.iter().map(|v| 3.0 * v).collect();
+        s.z = &t.z * 3.0;
+        s.y = &t.y * 3.0;
+        s.x = &t.x * 3.0;
         let (a, b) = (all(&t, Level::Country), all(&s, Level::Country));
         for (ra, rb) in a.rows.iter().zip(&b.rows) {
             assert_eq!(ra.measure, rb.measure);

@@ -20,21 +20,23 @@
 
 use std::collections::BTreeMap;
 
+use ndarray::{Array1, ArrayRef1};
+
 use crate::decompose::context::{hadamard, ratio, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level};
+use crate::iot::dense::{matvec, vecmat};
 use crate::iot::identities::Worst;
-use crate::iot::leontief::{matvec, vecmat};
 
 /// Measures at the country and sector level, in output order.
 pub const MEASURES: &[&str] = &["upstreamness.U", "upstreamness.D"];
 
 /// Entry-level upstreamness U_i = (Bx)_i / x_i (NaN where x_i = 0) and downstreamness
 /// D_j = (1ᵀB)_j.
-pub fn entries(ctx: &Context<'_>) -> (Vec<f64>, Vec<f64>) {
+pub fn entries(ctx: &Context<'_>) -> (Array1<f64>, Array1<f64>) {
     let l = ctx.leontief;
     let bx = l.b_apply(&l.x);
     let u = bx.iter().zip(&l.x).map(|(b, x)| ratio(*b, *x)).collect();
-    let d = l.b_apply_left(&vec![1.0; ctx.n]);
+    let d = l.b_apply_left(&Array1::from_elem(ctx.n, 1.0));
     (u, d)
 }
 
@@ -42,11 +44,11 @@ pub fn entries(ctx: &Context<'_>) -> (Vec<f64>, Vec<f64>) {
 pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, DecomposeError> {
     let l = ctx.leontief;
     let (u, d) = entries(ctx);
-    let z = ctx.table.z.as_ref();
+    let z = &ctx.table.z;
 
     // I23: U_i − Σ_j (z_ij / x_i) U_j = 1 where x_i > 0.
     let mut i23 = Worst::new("I23", "(I − x̂⁻¹Z) U = 1", ctx.tol_entry);
-    let known_u: Vec<f64> = u
+    let known_u: Array1<f64> = u
         .iter()
         .map(|v| if v.is_finite() { *v } else { 0.0 })
         .collect();
@@ -73,24 +75,24 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
     let identities = vec![i23.finish()?, i24.finish()?, i25.finish()?];
 
     // Output-weighted means at the requested level.
-    let aggregate = |f: &[f64]| -> Vec<f64> {
+    let aggregate = |f: &ArrayRef1<f64>| -> Array1<f64> {
         match level {
             Level::Sector => ctx.sectors.sums(f),
             _ => ctx.by_country(f),
         }
     };
-    let xw_u: Vec<f64> =
+    let xw_u: Array1<f64> =
         l.x.iter()
             .zip(&u)
             .map(|(x, u)| if *x > 0.0 { x * u } else { 0.0 })
             .collect();
     let x_sum = aggregate(&l.x);
-    let u_mean: Vec<f64> = aggregate(&xw_u)
+    let u_mean: Array1<f64> = aggregate(&xw_u)
         .iter()
         .zip(&x_sum)
         .map(|(a, b)| ratio(*a, *b))
         .collect();
-    let d_mean: Vec<f64> = aggregate(&hadamard(&l.x, &d))
+    let d_mean: Array1<f64> = aggregate(&hadamard(&l.x, &d))
         .iter()
         .zip(&x_sum)
         .map(|(a, b)| ratio(*a, *b))

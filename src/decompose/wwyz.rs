@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use ndarray::{Array1, ArrayRef1};
+
 use crate::decompose::context::{add, hadamard, ratio, sub, Context};
 use crate::decompose::{DecomposeError, FamilyOutput, Level};
 use crate::iot::identities::Worst;
@@ -35,18 +37,18 @@ pub const MEASURES: &[&str] = &[
 
 /// Entry-level WWYZ components (reference §6).
 pub struct WwyzEntries {
-    pub v_d: Vec<f64>,
-    pub v_rt: Vec<f64>,
-    pub v_gvc_s: Vec<f64>,
-    pub v_gvc_c: Vec<f64>,
-    pub y_d: Vec<f64>,
-    pub y_rt: Vec<f64>,
-    pub y_gvc_s: Vec<f64>,
-    pub y_gvc_c: Vec<f64>,
+    pub v_d: Array1<f64>,
+    pub v_rt: Array1<f64>,
+    pub v_gvc_s: Array1<f64>,
+    pub v_gvc_c: Array1<f64>,
+    pub y_d: Array1<f64>,
+    pub y_rt: Array1<f64>,
+    pub y_gvc_s: Array1<f64>,
+    pub y_gvc_c: Array1<f64>,
     /// Row sums of Xv_GVC = V̂LLA^FBŷ + V̂LA^FBBŷ (GVC-related output induced, forward).
-    pub xv_gvc: Vec<f64>,
+    pub xv_gvc: Array1<f64>,
     /// Column sums of Xv_GVC (backward).
-    pub xy_gvc: Vec<f64>,
+    pub xy_gvc: Array1<f64>,
 }
 
 /// Computes the entry-level components with matrix–vector products only.
@@ -108,13 +110,13 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
     }
     let identities = vec![i17.finish()?];
 
-    let aggregate = |f: &[f64], lvl: Level| -> Vec<f64> {
+    let aggregate = |f: &ArrayRef1<f64>, lvl: Level| -> Array1<f64> {
         match lvl {
             Level::Sector => ctx.sectors.sums(f),
             _ => ctx.by_country(f),
         }
     };
-    let measures = |lvl: Level| -> Vec<(&'static str, Vec<f64>)> {
+    let measures = |lvl: Level| -> Vec<(&'static str, Array1<f64>)> {
         let v_d = aggregate(&ent.v_d, lvl);
         let v_rt = aggregate(&ent.v_rt, lvl);
         let v_s = aggregate(&ent.v_gvc_s, lvl);
@@ -128,13 +130,13 @@ pub fn compute(ctx: &Context<'_>, level: Level) -> Result<FamilyOutput, Decompos
         let xv = aggregate(&ent.xv_gvc, lvl);
         let xy = aggregate(&ent.xy_gvc, lvl);
         let k = va.len();
-        let v_gvc: Vec<f64> = (0..k).map(|i| v_s[i] + v_c[i]).collect();
-        let y_gvc: Vec<f64> = (0..k).map(|i| y_s[i] + y_c[i]).collect();
-        let pt_f: Vec<f64> = (0..k).map(|i| ratio(v_gvc[i], va[i])).collect();
-        let pt_b: Vec<f64> = (0..k).map(|i| ratio(y_gvc[i], y[i])).collect();
-        let plv: Vec<f64> = (0..k).map(|i| ratio(xv[i], v_gvc[i])).collect();
-        let ply: Vec<f64> = (0..k).map(|i| ratio(xy[i], y_gvc[i])).collect();
-        let pos: Vec<f64> = (0..k).map(|i| ratio(plv[i], ply[i])).collect();
+        let v_gvc: Array1<f64> = (0..k).map(|i| v_s[i] + v_c[i]).collect();
+        let y_gvc: Array1<f64> = (0..k).map(|i| y_s[i] + y_c[i]).collect();
+        let pt_f: Array1<f64> = (0..k).map(|i| ratio(v_gvc[i], va[i])).collect();
+        let pt_b: Array1<f64> = (0..k).map(|i| ratio(y_gvc[i], y[i])).collect();
+        let plv: Array1<f64> = (0..k).map(|i| ratio(xv[i], v_gvc[i])).collect();
+        let ply: Array1<f64> = (0..k).map(|i| ratio(xy[i], y_gvc[i])).collect();
+        let pos: Array1<f64> = (0..k).map(|i| ratio(plv[i], ply[i])).collect();
         vec![
             ("wwyz.V_D", v_d),
             ("wwyz.V_RT", v_rt),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use faer::Mat;
+use ndarray::Array2;
 use polars::prelude::DataFrame;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -99,8 +99,8 @@ impl Artifact for IoTable {
     }
 }
 
-/// A Leontief inverse B = (I − A)⁻¹ (`b.parquet`).
-pub struct Inverse(pub Mat<f64>);
+/// A Leontief inverse B = (I − A)⁻¹ (`b.parquet`), column-major as the Leontief core keeps it.
+pub struct Inverse(pub Array2<f64>);
 
 impl Artifact for Inverse {
     fn save(&self, dir: &Path) -> Result<(), FrameError> {

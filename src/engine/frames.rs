@@ -1,12 +1,13 @@
 //! Artifacts as Parquet: the canonical table and dense matrices written as polars frames.
 //! Matrices are stored column-major in one `value` column (with their shape in the frame's
 //! `rows`/`cols` companion file) — one column chunk instead of thousands keeps writing a
-//! 2205×2205 matrix fast.
+//! 2205×2205 matrix fast. A matrix reads back as a column-major `ndarray` array over the
+//! column's buffer, without reordering.
 
 use std::fs::File;
 use std::path::Path;
 
-use faer::Mat;
+use ndarray::{Array1, Array2, ArrayRef2, ShapeBuilder};
 use polars::prelude::*;
 
 use crate::iot::{EntryLabel, IoTable};
@@ -68,12 +69,11 @@ fn str_col(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>, Frame
 }
 
 /// A dense matrix as a frame: `value` column-major, plus its shape as a one-row frame file.
-pub fn write_matrix(path: &Path, m: &Mat<f64>) -> Result<(), FrameError> {
+pub fn write_matrix(path: &Path, m: &ArrayRef2<f64>) -> Result<(), FrameError> {
     let (r, c) = (m.nrows(), m.ncols());
-    let mut values = Vec::with_capacity(r * c);
-    for j in 0..c {
-        values.extend(m.col(j).iter().copied());
-    }
+    // Mᵀ in row-major order is M in column-major order (one memcpy-like pass when M is
+    // column-major already).
+    let values: Vec<f64> = m.t().iter().copied().collect();
     let shape = vec![r as i64, c as i64];
     let n = values.len();
     let mut df =
@@ -86,7 +86,7 @@ pub fn write_matrix(path: &Path, m: &Mat<f64>) -> Result<(), FrameError> {
 }
 
 /// Reads a matrix written by [`write_matrix`].
-pub fn read_matrix(path: &Path) -> Result<Mat<f64>, FrameError> {
+pub fn read_matrix(path: &Path) -> Result<Array2<f64>, FrameError> {
     let shape_path = path.with_extension("shape.parquet");
     let sdf = read_parquet(&shape_path)?;
     let dims: Vec<i64> = sdf
@@ -105,7 +105,7 @@ pub fn read_matrix(path: &Path) -> Result<Mat<f64>, FrameError> {
             format!("{} values for a {r}x{c} matrix", values.len()),
         ));
     }
-    Ok(Mat::from_fn(r, c, |i, j| values[j * r + i]))
+    Array2::from_shape_vec((r, c).f(), values).map_err(|e| ferr(path, e))
 }
 
 /// Writes an [`IoTable`] into a folder: `entries.parquet` (block, sector, country, x and one
@@ -133,12 +133,12 @@ pub fn write_table(dir: &Path, t: &IoTable) -> Result<(), FrameError> {
                 .map(|&c| t.countries[c].clone())
                 .collect::<Vec<_>>(),
         ),
-        Column::new("x".into(), t.x.clone()),
+        Column::new("x".into(), t.x.to_vec()),
     ];
     for (name, values) in &t.primary_inputs {
         cols.push(Column::new(
             format!("primary:{name}").into(),
-            values.clone(),
+            values.to_vec(),
         ));
     }
     let mut df = DataFrame::new(n, cols).map_err(|e| ferr(&p, e))?;
@@ -184,7 +184,8 @@ pub fn read_table(dir: &Path) -> Result<IoTable, FrameError> {
     let mut primary_inputs = Vec::new();
     for name in df.get_column_names() {
         if let Some(label) = name.as_str().strip_prefix("primary:") {
-            primary_inputs.push((label.to_string(), f64_col(&df, name.as_str(), &p)?));
+            let values = f64_col(&df, name.as_str(), &p)?;
+            primary_inputs.push((label.to_string(), Array1::from(values)));
         }
     }
     let d = dir.join("dims.parquet");
@@ -222,7 +223,7 @@ pub fn read_table(dir: &Path) -> Result<IoTable, FrameError> {
         row_country,
         z: read_matrix(&dir.join("z.parquet"))?,
         y: read_matrix(&dir.join("y.parquet"))?,
-        x,
+        x: Array1::from(x),
         primary_inputs,
     };
     table.validate().map_err(|e| ferr(dir, e))?;

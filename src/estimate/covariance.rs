@@ -3,6 +3,7 @@
 //! areg-style variants, Driscoll–Kraay; t or z statistics, p-values, intervals, model tests.
 
 use faer::Mat;
+use ndarray::{Array1, Array2};
 
 use super::design::ClusterIds;
 use super::dist;
@@ -503,14 +504,12 @@ pub(crate) fn covariance(
         k_in_factor: s.k_in_factor,
         lags: s.lags,
         n_periods: s.n_periods,
-        vcov: (0..k)
-            .map(|i| (0..k).map(|j| s.v[(i, j)]).collect())
-            .collect(),
-        std_error,
-        statistic,
-        p_value,
-        ci_low,
-        ci_high,
+        vcov: Array2::from_shape_fn((k, k), |(i, j)| s.v[(i, j)]),
+        std_error: Array1::from(std_error),
+        statistic: Array1::from(statistic),
+        p_value: Array1::from(p_value),
+        ci_low: Array1::from(ci_low),
+        ci_high: Array1::from(ci_high),
         model_test,
     })
 }

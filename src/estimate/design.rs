@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use faer::Mat;
+use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2};
 use serde::{Deserialize, Serialize};
 
 use super::error::EstimateError;
 use super::operators::parse_operators;
+use crate::iot::dense;
 
 /// An identifier column (panel or cluster): integer or string codes; `None` is missing.
 #[derive(Debug, Clone, Copy)]
@@ -431,6 +432,10 @@ pub struct ClusterIds {
 }
 
 /// The estimation design: sample rows sorted by (panel, time), y, X (N×k) and identifiers.
+///
+/// `y` and `x` are `ndarray` arrays; [`build_design`] stores X column-major (Fortran order),
+/// which the estimators read column by column through zero-copy faer views (`fit` takes a
+/// column-major copy once of a hand-built X in another layout).
 #[derive(Debug, Clone)]
 pub struct Design {
     /// Display name of the dependent variable (e.g. `invest`, `D.invest`).
@@ -438,9 +443,9 @@ pub struct Design {
     /// Display names of the regressors, in the user's order.
     pub regressor_names: Vec<String>,
     /// Dependent variable.
-    pub y: Vec<f64>,
-    /// Regressors (N×k, column j = `regressor_names[j]`).
-    pub x: Mat<f64>,
+    pub y: Array1<f64>,
+    /// Regressors (N×k, column j = `regressor_names[j]`), column-major.
+    pub x: Array2<f64>,
     /// Dense panel code per observation (0..n, sorted label order).
     pub panel: Vec<usize>,
     /// Panel labels of the sample (index = code).
@@ -477,8 +482,8 @@ impl Design {
     pub fn from_arrays(
         depvar: &str,
         regressor_names: &[String],
-        y: &[f64],
-        x: &Mat<f64>,
+        y: &ArrayRef1<f64>,
+        x: &ArrayRef2<f64>,
         panel: &[i64],
         time: &[i64],
         panel_var: &str,
@@ -509,11 +514,11 @@ impl Design {
         let times: Vec<Option<i64>> = time.iter().map(|&t| Some(t)).collect();
         let mut data = PanelData::new(panel_var, IdColumn::Int(&ids), time_var, &times)?;
         let dep_name = unique_name("__y", &data);
-        data.add_f64_column(&dep_name, y)?;
+        data.add_f64_column(&dep_name, &y.to_vec())?;
         let mut cols = Vec::with_capacity(x.ncols());
         for j in 0..x.ncols() {
             let name = format!("__x{j}");
-            data.add_f64_column(&name, x.col_as_slice(j))?;
+            data.add_f64_column(&name, &x.column(j).to_vec())?;
             cols.push(name);
         }
         let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
@@ -669,9 +674,9 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
     let pick = |v: &Vec<Option<f64>>| -> Vec<f64> {
         rows.iter().map(|&r| v[r].unwrap_or(f64::NAN)).collect()
     };
-    let y = pick(&values[0]);
+    let y = Array1::from(pick(&values[0]));
     let xcols: Vec<Vec<f64>> = values[1..].iter().map(pick).collect();
-    let x = Mat::from_fn(n, xcols.len(), |i, j| xcols[j][i]);
+    let x = dense::from_fn(n, xcols.len(), |(i, j)| xcols[j][i]);
     let time = rows.iter().map(|&r| data.time[r].unwrap_or(0)).collect();
     let cluster = cluster.map(|c| dense_cluster(&c, &rows));
     Ok(Design {

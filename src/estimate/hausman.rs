@@ -4,6 +4,7 @@
 //! definite still yields the statistic, with Stata's note when it is negative.
 
 use faer::Mat;
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 use super::dist;
@@ -36,11 +37,14 @@ pub struct HausmanResult {
     /// Coefficients compared (order of the consistent model).
     pub coefficients: Vec<String>,
     /// b of the consistent model (FE).
-    pub b_consistent: Vec<f64>,
+    #[serde(with = "super::results::plain_vec")]
+    pub b_consistent: Array1<f64>,
     /// B of the efficient model (RE).
-    pub b_efficient: Vec<f64>,
+    #[serde(with = "super::results::plain_vec")]
+    pub b_efficient: Array1<f64>,
     /// b − B.
-    pub difference: Vec<f64>,
+    #[serde(with = "super::results::plain_vec")]
+    pub difference: Array1<f64>,
     /// √diag(V_b − V_B); None where the diagonal is negative.
     pub se_difference: Vec<Option<f64>>,
     /// χ² = d'(V_b − V_B)⁻¹d (generalized inverse over non-zero eigenvalues, negative ones kept).
@@ -52,7 +56,8 @@ pub struct HausmanResult {
     /// Whether V_b − V_B is positive definite.
     pub positive_definite: bool,
     /// Eigenvalues of V_b − V_B (ascending).
-    pub eigenvalues: Vec<f64>,
+    #[serde(with = "super::results::plain_vec")]
+    pub eigenvalues: Array1<f64>,
     /// Stata's display note (chi2 < 0), if any.
     pub note: Option<String>,
     /// Scale applied to V_b.
@@ -93,7 +98,7 @@ pub fn hausman(
         .ok_or_else(|| hausman_error("the efficient model has no conventional VCE"))?;
     for (label, r, v) in [("consistent", consistent, vc), ("efficient", efficient, ve)] {
         let k = r.coefficients.len();
-        if r.coef_names.len() != k || v.vcov.len() != k || v.vcov.iter().any(|row| row.len() != k) {
+        if r.coef_names.len() != k || v.vcov.dim() != (k, k) {
             return Err(hausman_error(&format!(
                 "the {label} model's coefficient names, coefficients and covariance have \
                  inconsistent sizes (a corrupted result file?)"
@@ -127,12 +132,12 @@ pub fn hausman(
     };
     let q = names.len();
     let vd = Mat::from_fn(q, q, |r, c| {
-        scale_c * vc.vcov[ic[r]][ic[c]] - scale_e * ve.vcov[ie[r]][ie[c]]
+        scale_c * vc.vcov[[ic[r], ic[c]]] - scale_e * ve.vcov[[ie[r], ie[c]]]
     });
     let vd = Mat::from_fn(q, q, |r, c| 0.5 * (vd[(r, c)] + vd[(c, r)]));
-    let bc: Vec<f64> = ic.iter().map(|&i| consistent.coefficients[i]).collect();
-    let be: Vec<f64> = ie.iter().map(|&i| efficient.coefficients[i]).collect();
-    let d: Vec<f64> = bc.iter().zip(&be).map(|(a, b)| a - b).collect();
+    let bc: Array1<f64> = ic.iter().map(|&i| consistent.coefficients[i]).collect();
+    let be: Array1<f64> = ie.iter().map(|&i| efficient.coefficients[i]).collect();
+    let d: Array1<f64> = bc.iter().zip(&be).map(|(a, b)| a - b).collect();
     let (eig, u) = symmetric_eigen(&vd)
         .ok_or_else(|| hausman_error("eigen-decomposition of V_b − V_B failed"))?;
     let max_abs = eig.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
@@ -164,7 +169,7 @@ pub fn hausman(
         df,
         p_value,
         positive_definite,
-        eigenvalues: eig,
+        eigenvalues: Array1::from(eig),
         note: (chi2 < 0.0).then(|| NEGATIVE_CHI2_NOTE.to_string()),
         scale_consistent: scale_c,
         scale_efficient: scale_e,

@@ -4,7 +4,7 @@
 //! (reference/econometrics.md §1.3) — plus helpers for sandwich products and Wald statistics.
 
 use faer::linalg::solvers::DenseSolveCore;
-use faer::{Mat, Side};
+use faer::{Mat, MatRef, Side};
 
 /// Squared relative residual norm below which a column counts as collinear with the columns
 /// before it: ‖M x_j‖² ≤ tol·‖x_j − x̄_j‖², i.e. 1 − R²_j ≤ 1e-13 where R²_j is from regressing
@@ -12,6 +12,21 @@ use faer::{Mat, Side};
 /// is internal (econometrics.md §1.3, [U] for borderline cases); exact collinearity gives
 /// ratios near 1e-30.
 pub const COLLINEARITY_TOL: f64 = 1e-13;
+
+/// Column `j` of a column-major matrix view as a slice: a faer `Mat`, or a design's
+/// `ndarray` regressors seen through a zero-copy faer view (made column-major by `fit`).
+///
+/// # Panics
+/// When the rows of `x` are not contiguous (never for the views this module is given).
+pub fn col(x: MatRef<'_, f64>, j: usize) -> &[f64] {
+    if x.nrows() == 0 {
+        return &[];
+    }
+    x.col(j)
+        .try_as_col_major()
+        .expect("estimate: matrices are column-major")
+        .as_slice()
+}
 
 /// Householder QR of the kept columns of an N×k matrix, computed in column order.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 //! (optionally weighted) data, OLS without constant, and the within (fixed-effects) regression
 //! with Stata's reported constant (reference/econometrics.md §2, §3.1, §12).
 
-use faer::Mat;
+use faer::{Mat, MatRef};
 
-use super::linalg::{OrderedQr, COLLINEARITY_TOL};
+use super::linalg::{col, OrderedQr, COLLINEARITY_TOL};
 use super::results::OmissionReason;
 use super::stats::{interleaved_sums, means_of, Panels};
 
@@ -43,8 +43,8 @@ impl LsFit {
     }
 }
 
-fn column_sq_norms(x: &Mat<f64>) -> Vec<f64> {
-    let cols: Vec<&[f64]> = (0..x.ncols()).map(|j| x.col_as_slice(j)).collect();
+fn column_sq_norms(x: MatRef<'_, f64>) -> Vec<f64> {
+    let cols: Vec<&[f64]> = (0..x.ncols()).map(|j| col(x, j)).collect();
     interleaved_sums(&cols, |_, v| v * v)
 }
 
@@ -77,10 +77,15 @@ struct CenteredLs {
     total_w: f64,
 }
 
-fn centered_ls(y: &[f64], x: &Mat<f64>, cols: &[usize], weights: Option<&[f64]>) -> CenteredLs {
+fn centered_ls(
+    y: &[f64],
+    x: MatRef<'_, f64>,
+    cols: &[usize],
+    weights: Option<&[f64]>,
+) -> CenteredLs {
     let n = y.len();
     let k = cols.len();
-    let src: Vec<&[f64]> = cols.iter().map(|&j| x.col_as_slice(j)).collect();
+    let src: Vec<&[f64]> = cols.iter().map(|&j| col(x, j)).collect();
     let mut xc = Mat::<f64>::zeros(n, k);
     let (total_w, xbar_all, ybar, yc) = match weights {
         // Unweighted: Σ 1 = n and w = √1 = 1 exactly, so the weighted formulas below reduce to
@@ -117,7 +122,7 @@ fn centered_ls(y: &[f64], x: &Mat<f64>, cols: &[usize], weights: Option<&[f64]>)
             (total_w, xbar_all, ybar, yc)
         }
     };
-    let refs = column_sq_norms(&xc);
+    let refs = column_sq_norms(xc.as_ref());
     let qr = OrderedQr::new(xc, &refs);
     let slopes = qr.solve(&yc);
     let xbar: Vec<f64> = qr.kept.iter().map(|&c| xbar_all[c]).collect();
@@ -138,7 +143,7 @@ fn centered_ls(y: &[f64], x: &Mat<f64>, cols: &[usize], weights: Option<&[f64]>)
 /// OLS of y on [X, 1] (weights w: minimises Σ w_i e_i²), columns dropped in order when constant
 /// or collinear with earlier ones. Centering by the weighted means before the QR keeps the
 /// problem well conditioned; `_cons = ȳ − x̄'b` (econometrics.md §12).
-pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>) -> LsFit {
+pub(crate) fn ols_with_constant(y: &[f64], x: MatRef<'_, f64>, weights: Option<&[f64]>) -> LsFit {
     let all: Vec<usize> = (0..x.ncols()).collect();
     let fit = centered_ls(y, x, &all, weights);
     let m = fit.qr.xtx_inverse();
@@ -168,7 +173,7 @@ pub(crate) fn ols_with_constant(y: &[f64], x: &Mat<f64>, weights: Option<&[f64]>
 
 /// Σ e² of the unweighted OLS of y on [X_cols, 1] (the same fit as [`ols_with_constant`] on
 /// those columns, without the bread): the restricted model of the FE `u_i = 0` F test.
-pub(crate) fn ols_ssr_with_constant(y: &[f64], x: &Mat<f64>, cols: &[usize]) -> f64 {
+pub(crate) fn ols_ssr_with_constant(y: &[f64], x: MatRef<'_, f64>, cols: &[usize]) -> f64 {
     centered_ls(y, x, cols, None)
         .resid
         .iter()
@@ -180,13 +185,13 @@ pub(crate) fn ols_ssr_with_constant(y: &[f64], x: &Mat<f64>, cols: &[usize]) -> 
 pub(crate) fn residuals(
     y: &[f64],
     constant: f64,
-    x: &Mat<f64>,
+    x: MatRef<'_, f64>,
     kept: &[usize],
     b: &[f64],
 ) -> Vec<f64> {
     let mut e: Vec<f64> = y.iter().map(|v| v - constant).collect();
     for (&j, &bj) in kept.iter().zip(b) {
-        for (ei, &xv) in e.iter_mut().zip(x.col_as_slice(j)) {
+        for (ei, &xv) in e.iter_mut().zip(col(x, j)) {
             *ei -= xv * bj;
         }
     }
@@ -194,10 +199,10 @@ pub(crate) fn residuals(
 }
 
 /// OLS of y on X without a constant (`regress ..., noconstant`).
-pub(crate) fn ols_no_constant(y: &[f64], x: &Mat<f64>) -> LsFit {
+pub(crate) fn ols_no_constant(y: &[f64], x: MatRef<'_, f64>) -> LsFit {
     let n = y.len();
     let refs = column_sq_norms(x);
-    let qr = OrderedQr::new(x.clone(), &refs);
+    let qr = OrderedQr::new(x.to_owned(), &refs);
     let slopes = qr.solve(y);
     let kept = qr.kept.clone();
     let resid = residuals(y, 0.0, x, &kept, &slopes);
@@ -241,7 +246,7 @@ pub(crate) struct WithinFit {
 /// column order of the kept columns.
 pub(crate) fn within(
     y: &[f64],
-    x: &Mat<f64>,
+    x: MatRef<'_, f64>,
     panels: &Panels<'_>,
     priority: &[usize],
 ) -> WithinFit {
@@ -249,7 +254,7 @@ pub(crate) fn within(
     let k = x.ncols();
     let ybar_i = panels.means(y);
     let xbar_i_all = panels.column_means(x);
-    let xcols: Vec<&[f64]> = (0..k).map(|j| x.col_as_slice(j)).collect();
+    let xcols: Vec<&[f64]> = (0..k).map(|j| col(x, j)).collect();
     let mut with_y = xcols.clone();
     with_y.push(y);
     let mut grand = means_of(&with_y);
@@ -262,7 +267,7 @@ pub(crate) fn within(
         for ((d, &v), &c) in wd_all
             .col_as_slice_mut(j)
             .iter_mut()
-            .zip(x.col_as_slice(j))
+            .zip(col(x, j))
             .zip(codes)
         {
             *d = v - means[c];
@@ -326,7 +331,7 @@ pub(crate) fn within(
     let xbar: Vec<f64> = kept.iter().map(|&j| grand[j]).collect();
     let constant = ybar - xbar.iter().zip(&slopes).map(|(a, b)| a * b).sum::<f64>();
     let all_cols: Vec<usize> = (0..kk).collect();
-    let resid = residuals(&ydm, 0.0, &demeaned, &all_cols, &slopes);
+    let resid = residuals(&ydm, 0.0, demeaned.as_ref(), &all_cols, &slopes);
     let m = qr.xtx_inverse();
     let xbar_i = if kk == k {
         xbar_i_all

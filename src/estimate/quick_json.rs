@@ -231,7 +231,7 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
 
 /// The per-coefficient rows of a Hausman test (non-finite numbers as null).
 fn hausman_rows(h: &HausmanResult) -> Vec<QuickHausmanRow> {
-    let at = |v: &[f64], i: usize| v.get(i).copied().and_then(fin);
+    let at = |v: &ndarray::ArrayRef1<f64>, i: usize| v.get(i).copied().and_then(fin);
     h.coefficients
         .iter()
         .enumerate()

@@ -1,6 +1,11 @@
 //! The typed, self-describing result of one estimation (persisted as JSON by the engine, read by
 //! the report and by `gvc diff`). Non-finite numbers are written as `null` and read back as NaN.
+//!
+//! The numbers per coefficient are `ndarray` arrays (b and the standard errors as [`Array1`], V
+//! as an [`Array2`]), the library's public numeric types; in JSON they stay plain lists (V a
+//! list of rows), so the persisted layout does not depend on the array type.
 
+use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 /// Panel estimators (Stata commands in reference/econometrics.md §2–7).
@@ -246,22 +251,22 @@ pub struct CovarianceResult {
     pub n_periods: Option<usize>,
     /// Covariance matrix in `coef_names` order.
     #[serde(with = "finite_or_null_matrix")]
-    pub vcov: Vec<Vec<f64>>,
+    pub vcov: Array2<f64>,
     /// Standard errors.
     #[serde(with = "finite_or_null_vec")]
-    pub std_error: Vec<f64>,
+    pub std_error: Array1<f64>,
     /// t or z statistics.
     #[serde(with = "finite_or_null_vec")]
-    pub statistic: Vec<f64>,
+    pub statistic: Array1<f64>,
     /// Two-sided p-values.
     #[serde(with = "finite_or_null_vec")]
-    pub p_value: Vec<f64>,
+    pub p_value: Array1<f64>,
     /// Lower confidence bounds.
     #[serde(with = "finite_or_null_vec")]
-    pub ci_low: Vec<f64>,
+    pub ci_low: Array1<f64>,
     /// Upper confidence bounds.
     #[serde(with = "finite_or_null_vec")]
-    pub ci_high: Vec<f64>,
+    pub ci_high: Array1<f64>,
     /// Joint test that all slopes (every coefficient but the constant) are zero: F = W/q on
     /// (q, df) for t inference, Wald χ²(q) for z; None when the VCE sub-block is singular.
     pub model_test: Option<TestResult>,
@@ -372,7 +377,8 @@ pub struct PanelEffects {
     /// Panel labels (sorted order).
     pub labels: Vec<String>,
     /// u_i per panel.
-    pub u_i: Vec<f64>,
+    #[serde(with = "plain_vec")]
+    pub u_i: Array1<f64>,
 }
 
 /// Everything one estimation produced.
@@ -397,7 +403,8 @@ pub struct EstimationResult {
     /// Names of the estimated coefficients in order (year dummies `YYYY.time`, `_cons` last).
     pub coef_names: Vec<String>,
     /// Estimated coefficients.
-    pub coefficients: Vec<f64>,
+    #[serde(with = "plain_vec")]
+    pub coefficients: Array1<f64>,
     /// Omitted regressors with reasons.
     pub omitted: Vec<OmittedTerm>,
     /// Display order of the table (omitted terms included).
@@ -464,37 +471,65 @@ pub(crate) mod finite_or_null {
     }
 }
 
-/// serde: Vec<f64> with non-finite entries ↔ null.
-pub(crate) mod finite_or_null_vec {
+/// serde: a vector as a JSON list of numbers (what a `Vec<f64>` writes).
+pub(crate) mod plain_vec {
+    use ndarray::Array1;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(v: &Array1<f64>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Array1<f64>, D::Error> {
+        Ok(Array1::from(Vec::<f64>::deserialize(d)?))
+    }
+}
+
+/// serde: a vector with non-finite entries ↔ null, as a JSON list.
+pub(crate) mod finite_or_null_vec {
+    use ndarray::Array1;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Array1<f64>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Array1<f64>, D::Error> {
         let v = Vec::<Option<f64>>::deserialize(d)?;
         Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
 }
 
-/// serde: matrix with non-finite entries ↔ null.
+/// serde: a matrix with non-finite entries ↔ null, as a JSON list of rows.
 pub(crate) mod finite_or_null_matrix {
+    use ndarray::Array2;
+    use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(v: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|row| {
+    pub fn serialize<S: Serializer>(v: &Array2<f64>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.rows().into_iter().map(|row| {
             row.iter()
                 .map(|x| x.is_finite().then_some(*x))
                 .collect::<Vec<_>>()
         }))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
-        let v = Vec::<Vec<Option<f64>>>::deserialize(d)?;
-        Ok(v.into_iter()
-            .map(|row| row.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-            .collect())
+    /// Rows of unequal length are an error naming the row.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Array2<f64>, D::Error> {
+        let rows = Vec::<Vec<Option<f64>>>::deserialize(d)?;
+        let cols = rows.first().map_or(0, Vec::len);
+        if let Some(r) = rows.iter().position(|row| row.len() != cols) {
+            return Err(D::Error::custom(format!(
+                "matrix row {r} has {} entries, row 0 has {cols}",
+                rows[r].len()
+            )));
+        }
+        let flat: Vec<f64> = rows
+            .iter()
+            .flatten()
+            .map(|x| x.unwrap_or(f64::NAN))
+            .collect();
+        Array2::from_shape_vec((rows.len(), cols), flat).map_err(D::Error::custom)
     }
 }
 
@@ -511,5 +546,60 @@ impl crate::choice::Choice for Vce {
     const ALL: &'static [Self] = &[Vce::Conventional, Vce::Robust, Vce::Cluster];
     fn name(self) -> &'static str {
         self.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{array, Array1, Array2};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Numbers {
+        #[serde(with = "super::plain_vec")]
+        b: Array1<f64>,
+        #[serde(with = "super::finite_or_null_vec")]
+        se: Array1<f64>,
+        #[serde(with = "super::finite_or_null_matrix")]
+        v: Array2<f64>,
+    }
+
+    #[test]
+    fn arrays_are_written_as_plain_json_lists() {
+        // The persisted layout of results.json: lists and a list of rows (not ndarray's own
+        // {v, dim, data} encoding), non-finite entries as null, and read back unchanged.
+        let n = Numbers {
+            b: array![0.5, -2.0],
+            se: array![0.25, f64::NAN],
+            v: array![[1.0, f64::INFINITY], [3.0, 4.0]],
+        };
+        let text = serde_json::to_string(&n).unwrap();
+        assert_eq!(
+            text,
+            r#"{"b":[0.5,-2.0],"se":[0.25,null],"v":[[1.0,null],[3.0,4.0]]}"#
+        );
+        let back: Numbers = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.b, n.b);
+        assert!(back.se[1].is_nan() && back.v[[0, 1]].is_nan());
+        assert_eq!(back.v[[1, 0]], 3.0);
+        // A column-major matrix is still written row by row.
+        let t = Numbers {
+            v: n.v.t().to_owned().reversed_axes(),
+            ..n
+        };
+        assert!(serde_json::to_string(&t)
+            .unwrap()
+            .contains(r#""v":[[1.0,null],[3.0,4.0]]"#));
+    }
+
+    #[test]
+    fn ragged_matrix_rows_are_refused_by_row() {
+        let err = serde_json::from_str::<Numbers>(r#"{"b":[],"se":[],"v":[[1.0,2.0],[3.0]]}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("matrix row 1 has 1 entries, row 0 has 2"),
+            "{err}"
+        );
     }
 }

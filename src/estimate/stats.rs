@@ -1,6 +1,8 @@
 //! Descriptive helpers: panel sums and means, Pearson correlation, Stata's percentile rule.
 
-use faer::Mat;
+use faer::{Mat, MatRef};
+
+use super::linalg::col;
 
 /// Panel structure of a sample sorted by panel: T_i and the observation → panel map.
 #[derive(Debug, Clone)]
@@ -69,18 +71,18 @@ impl<'a> Panels<'a> {
 
     /// Panel means of every column of X (n×k), written in place (the sums of
     /// [`Panels::means`] without a temporary per column).
-    pub fn column_means(&self, x: &Mat<f64>) -> Mat<f64> {
+    pub fn column_means(&self, x: MatRef<'_, f64>) -> Mat<f64> {
         let k = x.ncols();
         let mut m = Mat::<f64>::zeros(self.n(), k);
         let Some(seg) = &self.segments else {
             for j in 0..k {
-                let means = self.means(x.col_as_slice(j));
+                let means = self.means(col(x, j));
                 m.col_as_slice_mut(j).copy_from_slice(&means);
             }
             return m;
         };
         for j in 0..k {
-            let src = x.col_as_slice(j);
+            let src = col(x, j);
             let dst = m.col_as_slice_mut(j);
             for (d, &(a, b)) in dst.iter_mut().zip(seg) {
                 let part = src.get(a..b).unwrap_or(&[]);
@@ -366,7 +368,7 @@ mod tests {
         let codes: Vec<usize> = (0..40).map(|i| i / 7).collect();
         let panels = Panels::new(&codes, 6);
         let x = Mat::from_fn(40, 3, |i, j| wild(40, 3 + j as u64)[i]);
-        let m = panels.column_means(&x);
+        let m = panels.column_means(x.as_ref());
         for j in 0..3 {
             let want = panels.means(x.col_as_slice(j));
             for (p, w) in want.iter().enumerate() {

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use ndarray::ArrayRef1;
+
 use super::estimators::EffectsCorrelation;
 use super::hausman::HausmanResult;
 use super::results::{CovarianceResult, Distribution, EstimationResult, TestResult};
@@ -257,7 +259,7 @@ fn panel_header(out: &mut String, res: &EstimationResult, cov: Option<&Covarianc
 }
 
 /// Element i or NaN (results may come from a hand-edited JSON file).
-fn at(v: &[f64], i: usize) -> f64 {
+fn at(v: &ArrayRef1<f64>, i: usize) -> f64 {
     v.get(i).copied().unwrap_or(f64::NAN)
 }
 

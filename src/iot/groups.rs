@@ -3,7 +3,7 @@
 //! exports. Z and the rows are untouched (no re-aggregation before inversion); only the
 //! country-of-row map changes and the final-demand columns of the members are summed.
 
-use faer::Mat;
+use crate::iot::dense;
 
 use crate::iot::IoTable;
 
@@ -87,12 +87,12 @@ impl IoTable {
         }
         let f = self.f();
         let n = self.n();
-        let mut y = Mat::<f64>::zeros(n, countries.len() * f);
+        let mut y = dense::zeros(n, countries.len() * f);
         for (c, &target) in new_index.iter().enumerate() {
             for k in 0..f {
                 let dst = target * f + k;
                 for i in 0..n {
-                    y[(i, dst)] += self.y[(i, c * f + k)];
+                    y[[i, dst]] += self.y[[i, c * f + k]];
                 }
             }
         }
@@ -114,6 +114,7 @@ impl IoTable {
 mod tests {
     use super::*;
     use crate::iot::EntryLabel;
+    use ndarray::Array1;
 
     fn table() -> IoTable {
         IoTable {
@@ -126,9 +127,9 @@ mod tests {
                 EntryLabel::new("C", "s"),
             ],
             row_country: vec![0, 1, 2],
-            z: Mat::from_fn(3, 3, |i, j| (i * 3 + j) as f64),
-            y: Mat::from_fn(3, 3, |i, c| (10 * i + c) as f64),
-            x: vec![100.0; 3],
+            z: dense::from_fn(3, 3, |(i, j)| (i * 3 + j) as f64),
+            y: dense::from_fn(3, 3, |(i, c)| (10 * i + c) as f64),
+            x: Array1::from_elem(3, 100.0),
             primary_inputs: vec![],
         }
     }

@@ -2,9 +2,9 @@
 //! I1–I5), each reported as its largest relative residual and where it occurs. The measures
 //! in `crate::decompose` use the same [`Worst`] accumulator for I6–I8 and I13–I18.
 
-use faer::Mat;
+use ndarray::Array1;
 
-use crate::iot::leontief::{matmul, matvec};
+use crate::iot::dense::{self, matmul, matvec};
 use crate::iot::{IoTable, Leontief};
 
 /// The largest residual of one identity: what the engine records in run.json.
@@ -182,10 +182,10 @@ pub fn check_core_identities(
     // I3
     let mut i3 = Worst::new("I3", "(I − A)B = I and B = L + L·A^F·B", tol);
     if options.full_inverse_check {
-        let ab = matmul(leontief.a.as_ref(), leontief.b.as_ref());
+        let ab = matmul(&leontief.a, &leontief.b);
         for j in 0..n {
             for i in 0..n {
-                let lhs = leontief.b[(i, j)] - ab[(i, j)];
+                let lhs = leontief.b[[i, j]] - ab[[i, j]];
                 let rhs = if i == j { 1.0 } else { 0.0 };
                 if (lhs - rhs).abs() > i3.current() {
                     i3.observe(lhs, rhs, 1.0, || format!("({}, {})", labels[i], labels[j]));
@@ -194,30 +194,30 @@ pub fn check_core_identities(
         }
     }
     let y = table.y_by_country();
-    let mut probes = Mat::<f64>::zeros(n, y.ncols() + 1);
+    let mut probes = dense::zeros(n, y.ncols() + 1);
     for i in 0..n {
-        probes[(i, 0)] = 1.0;
+        probes[[i, 0]] = 1.0;
         for c in 0..y.ncols() {
-            probes[(i, c + 1)] = y[(i, c)];
+            probes[[i, c + 1]] = y[[i, c]];
         }
     }
-    let bp = matmul(leontief.b.as_ref(), probes.as_ref());
-    let afbp = leontief.foreign_apply_mat(bp.as_ref());
+    let bp = matmul(&leontief.b, &probes);
+    let afbp = leontief.foreign_apply_mat(&bp);
     let rhs_probe = {
         let mut m = probes.clone();
         for k in 0..m.ncols() {
             for i in 0..n {
-                m[(i, k)] += afbp[(i, k)];
+                m[[i, k]] += afbp[[i, k]];
             }
         }
-        leontief.local_apply_mat(m.as_ref())
+        leontief.local_apply_mat(&m)
     };
     for k in 0..bp.ncols() {
         let scale = (0..n)
-            .fold(0.0_f64, |m, i| m.max(bp[(i, k)].abs()))
+            .fold(0.0_f64, |m, i| m.max(bp[[i, k]].abs()))
             .max(f64::MIN_POSITIVE);
         for i in 0..n {
-            i3.observe(bp[(i, k)], rhs_probe[(i, k)], scale, || {
+            i3.observe(bp[[i, k]], rhs_probe[[i, k]], scale, || {
                 if k == 0 {
                     format!("B·1 at {}", labels[i])
                 } else {
@@ -237,11 +237,11 @@ pub fn check_core_identities(
         tol,
     );
     let ytot: Vec<f64> = (0..n)
-        .map(|i| (0..y.ncols()).map(|c| y[(i, c)]).sum())
+        .map(|i| (0..y.ncols()).map(|c| y[[i, c]]).sum())
         .collect();
     let gap = &leontief.output_gap;
-    let y_and_gap: Vec<f64> = ytot.iter().zip(gap).map(|(a, d)| a + d).collect();
-    let byt = matvec(leontief.b.as_ref(), &y_and_gap);
+    let y_and_gap: Array1<f64> = ytot.iter().zip(gap).map(|(a, d)| a + d).collect();
+    let byt = matvec(&leontief.b, &y_and_gap);
     for i in 0..n {
         i4.observe(byt[i], leontief.x[i], floor, || {
             format!("B·(Y·1 + d) at {}", labels[i])
@@ -252,12 +252,12 @@ pub fn check_core_identities(
         });
     }
     for c in 0..y.ncols() {
-        let col: f64 = (0..n).map(|i| leontief.v[i] * bp[(i, c + 1)]).sum();
+        let col: f64 = (0..n).map(|i| leontief.v[i] * bp[[i, c + 1]]).sum();
         // vB is 1 where x > 0 and 0 on zero-output rows (I2), whose final demand is not
         // value added anywhere.
         let fd: f64 = (0..n)
             .filter(|&i| leontief.x[i] != 0.0)
-            .map(|i| y[(i, c)])
+            .map(|i| y[[i, c]])
             .sum();
         i4.observe(col, fd, floor, || {
             format!("colSums(V̂BY) of {}", table.countries[c])
@@ -297,22 +297,22 @@ impl Worst {
 }
 
 /// Total gross exports E (n): Σ_{r ≠ s} (Z^{sr}1 + Y^{sr}) for each row of country s (reference §0).
-pub fn total_exports(table: &IoTable) -> Vec<f64> {
+pub fn total_exports(table: &IoTable) -> Array1<f64> {
     let n = table.n();
     let f = table.f();
     let rc = &table.row_country;
-    let mut e = vec![0.0; n];
+    let mut e = Array1::zeros(n);
     for j in 0..n {
         for i in 0..n {
             if rc[i] != rc[j] {
-                e[i] += table.z[(i, j)];
+                e[i] += table.z[[i, j]];
             }
         }
     }
     for (i, ei) in e.iter_mut().enumerate() {
         for c in 0..table.g() {
             if c != rc[i] {
-                *ei += (0..f).map(|k| table.y[(i, c * f + k)]).sum::<f64>();
+                *ei += (0..f).map(|k| table.y[[i, c * f + k]]).sum::<f64>();
             }
         }
     }

@@ -4,10 +4,9 @@
 //! v = va / x. Country blocks come from `IoTable::row_country`, so they may be
 //! non-contiguous (ICIO CN1/CN2 rows of CHN) or merged country groups.
 
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::lu::partial_pivoting::{factor, inverse};
-use faer::{Accum, Mat, MatRef, Par};
+use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2};
 
+use crate::iot::dense::{self, matmul, matvec, vecmat};
 use crate::iot::{IoTable, TableError};
 
 /// Row indices of every country and the country of every row (reference §0: "keep an
@@ -39,10 +38,11 @@ impl CountryBlocks {
         self.of_row.len()
     }
 
-    /// The block M^{rc} = M[rows of r, rows of c] of an n×n matrix.
-    pub fn block(&self, m: MatRef<'_, f64>, r: usize, c: usize) -> Mat<f64> {
+    /// The block M^{rc} = M[rows of r, rows of c] of an n×n matrix (a column-major copy: a
+    /// country's rows need not be contiguous).
+    pub fn block(&self, m: &ArrayRef2<f64>, r: usize, c: usize) -> Array2<f64> {
         let (ri, ci) = (&self.rows[r], &self.rows[c]);
-        Mat::from_fn(ri.len(), ci.len(), |i, j| m[(ri[i], ci[j])])
+        dense::from_fn(ri.len(), ci.len(), |(i, j)| m[[ri[i], ci[j]]])
     }
 
     /// `true` when rows `i` and `j` belong to the same country ("domestic" in reference §0).
@@ -51,8 +51,8 @@ impl CountryBlocks {
     }
 
     /// Sums an n-vector over each country's rows (length G).
-    pub fn country_sums(&self, f: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.g()];
+    pub fn country_sums(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
+        let mut out = Array1::zeros(self.g());
         for (i, &c) in self.of_row.iter().enumerate() {
             out[c] += f[i];
         }
@@ -90,24 +90,29 @@ pub enum LeontiefError {
 }
 
 /// The Leontief objects every measure needs (reference §0).
+///
+/// The matrices are column-major (Fortran order) `ndarray` arrays: faer factorises and
+/// multiplies them through zero-copy views ([`crate::iot::dense`]), and the measures walk
+/// their columns as slices ([`dense::column`]). A caller that replaces `a`, `b` or `local`
+/// keeps them column-major ([`dense::column_major`]).
 #[derive(Debug, Clone)]
 pub struct Leontief {
     /// Technical coefficients A = Z diag(x)⁻¹, column j zero where x_j = 0.
-    pub a: Mat<f64>,
+    pub a: Array2<f64>,
     /// Global Leontief inverse B = (I − A)⁻¹.
-    pub b: Mat<f64>,
+    pub b: Array2<f64>,
     /// Local inverses L^{cc} = (I − A^{cc})⁻¹, one per country, rows `blocks.rows[c]`.
-    pub local: Vec<Mat<f64>>,
+    pub local: Vec<Array2<f64>>,
     /// Country blocks of the rows.
     pub blocks: CountryBlocks,
     /// Gross output used for A (the table's x).
-    pub x: Vec<f64>,
+    pub x: Array1<f64>,
     /// Value added va = x − colSums(Z) (reference §9 pitfall 2).
-    pub va: Vec<f64>,
+    pub va: Array1<f64>,
     /// Value-added coefficients v = va / x, 0 where x = 0.
-    pub v: Vec<f64>,
+    pub v: Array1<f64>,
     /// Table imbalance d = x − rowSums(Z) − rowSums(Y) (zero when x is recomputed).
-    pub output_gap: Vec<f64>,
+    pub output_gap: Array1<f64>,
     /// Largest relative effect of the imbalance on output-based identities,
     /// max_i (B|d|)_i / x_i over x_i > 0: the "table's own rounding" allowance (reference §10 I1, I4).
     pub rounding_allowance: f64,
@@ -130,87 +135,51 @@ pub const ENTRY_ROUNDING_CAP: f64 = 0.5;
 /// max_i |d_i|, but at most this share of the largest output.
 pub const IMBALANCE_FLOOR_CAP: f64 = 1e-4;
 
-/// Technical coefficients A = Z diag(x)⁻¹ with A[:, j] = 0 where x_j = 0 (reference §0, §9 pitfall 3).
-pub fn technical_coefficients(z: MatRef<'_, f64>, x: &[f64]) -> Mat<f64> {
-    Mat::from_fn(z.nrows(), z.ncols(), |i, j| {
-        if x[j] != 0.0 {
-            z[(i, j)] / x[j]
-        } else {
-            0.0
-        }
-    })
-}
-
-/// Parallelism for the dense kernels: every rayon thread.
-pub fn par() -> Par {
-    Par::rayon(0)
-}
-
-/// B = (I − A)⁻¹ by LU with partial pivoting (faer), the one explicit inverse of the
-/// design (DESIGN §5). `labels` name the columns in the error for a zero pivot.
-pub fn leontief_inverse(a: MatRef<'_, f64>, labels: &[String]) -> Result<Mat<f64>, LeontiefError> {
-    let n = a.nrows();
-    let mut lu = Mat::from_fn(
-        n,
-        n,
-        |i, j| if i == j { 1.0 - a[(i, j)] } else { -a[(i, j)] },
-    );
-    let scale = (0..n).map(|j| lu[(j, j)].abs()).fold(1.0_f64, f64::max);
-    let mut fwd = vec![0usize; n];
-    let mut bwd = vec![0usize; n];
-    let par = par();
-    let mut mem = MemBuffer::new(factor::lu_in_place_scratch::<usize, f64>(
-        n,
-        n,
-        par,
-        Default::default(),
-    ));
-    let (_, perm) = factor::lu_in_place(
-        lu.as_mut(),
-        &mut fwd,
-        &mut bwd,
-        par,
-        MemStack::new(&mut mem),
-        Default::default(),
-    );
-    let tiny = scale * f64::EPSILON * (n.max(1) as f64);
-    for k in 0..n {
-        let pivot = lu[(k, k)];
-        if pivot.abs().partial_cmp(&tiny) != Some(std::cmp::Ordering::Greater) {
-            return Err(LeontiefError::Singular {
-                entry: k,
-                label: labels.get(k).cloned().unwrap_or_else(|| k.to_string()),
-                pivot,
-            });
+/// Technical coefficients A = Z diag(x)⁻¹ with A[:, j] = 0 where x_j = 0 (reference §0, §9
+/// pitfall 3), column-major.
+pub fn technical_coefficients(z: &ArrayRef2<f64>, x: &ArrayRef1<f64>) -> Array2<f64> {
+    let mut a = dense::zeros(z.nrows(), z.ncols());
+    // Column by column (contiguous for the column-major Z the readers build): A[:, j] = Z[:, j] / x_j,
+    // a division per entry as before (not a multiplication by 1/x_j, which rounds differently).
+    for ((mut out, zj), &xj) in a.columns_mut().into_iter().zip(z.columns()).zip(x) {
+        if xj != 0.0 {
+            out.zip_mut_with(&zj, |o, &v| *o = v / xj);
         }
     }
-    let mut b = Mat::<f64>::zeros(n, n);
-    let mut mem = MemBuffer::new(inverse::inverse_scratch::<usize, f64>(n, par));
-    inverse::inverse(
-        b.as_mut(),
-        lu.as_ref(),
-        lu.as_ref(),
-        perm,
-        par,
-        MemStack::new(&mut mem),
-    );
-    Ok(b)
+    a
+}
+
+/// B = (I − A)⁻¹ by LU with partial pivoting (faer, [`dense::inverse_of_i_minus`]), the one
+/// explicit inverse of the design (DESIGN §5). `labels` name the columns in the error for a
+/// zero pivot.
+pub fn leontief_inverse(
+    a: &ArrayRef2<f64>,
+    labels: &[String],
+) -> Result<Array2<f64>, LeontiefError> {
+    dense::inverse_of_i_minus(a).map_err(|zero| LeontiefError::Singular {
+        entry: zero.entry,
+        label: labels
+            .get(zero.entry)
+            .cloned()
+            .unwrap_or_else(|| zero.entry.to_string()),
+        pivot: zero.pivot,
+    })
 }
 
 /// Local inverses L^{cc} = (I − A^{cc})⁻¹ of every country block (reference §0, §9: G small
 /// inversions, never the n×n block-diagonal matrix).
 pub fn local_inverses(
-    a: MatRef<'_, f64>,
+    a: &ArrayRef2<f64>,
     blocks: &CountryBlocks,
     countries: &[String],
     labels: &[String],
-) -> Result<Vec<Mat<f64>>, LeontiefError> {
+) -> Result<Vec<Array2<f64>>, LeontiefError> {
     (0..blocks.g())
         .map(|c| {
             let rows = &blocks.rows[c];
             let local_a = blocks.block(a, c, c);
             let block_labels: Vec<String> = rows.iter().map(|&i| labels[i].clone()).collect();
-            leontief_inverse(local_a.as_ref(), &block_labels).map_err(|e| match e {
+            leontief_inverse(&local_a, &block_labels).map_err(|e| match e {
                 LeontiefError::Singular { label, .. } => LeontiefError::LocalSingular {
                     country: countries.get(c).cloned().unwrap_or_else(|| c.to_string()),
                     label,
@@ -221,39 +190,20 @@ pub fn local_inverses(
         .collect()
 }
 
-/// y = M f for an n×k matrix and a k-vector (faer matmul).
-pub fn matvec(m: MatRef<'_, f64>, f: &[f64]) -> Vec<f64> {
-    let mut out = Mat::<f64>::zeros(m.nrows(), 1);
-    let rhs = MatRef::from_column_major_slice(f, f.len(), 1);
-    faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, m, rhs, 1.0, par());
-    out.col_as_slice(0).to_vec()
-}
-
-/// y = fᵀ M (a row vector times a matrix), returned as a vector of length ncols(M).
-pub fn vecmat(f: &[f64], m: MatRef<'_, f64>) -> Vec<f64> {
-    matvec(m.transpose(), f)
-}
-
-/// M N for two dense matrices (faer matmul, all threads).
-pub fn matmul(m: MatRef<'_, f64>, k: MatRef<'_, f64>) -> Mat<f64> {
-    let mut out = Mat::<f64>::zeros(m.nrows(), k.ncols());
-    faer::linalg::matmul::matmul(out.as_mut(), Accum::Replace, m, k, 1.0, par());
-    out
-}
-
 impl Leontief {
     /// Builds A, B (one LU), the local inverses and v for a table (reference §0).
     pub fn new(table: &IoTable) -> Result<Self, LeontiefError> {
         table.validate()?;
-        let a = technical_coefficients(table.z.as_ref(), &table.x);
+        let a = technical_coefficients(&table.z, &table.x);
         let labels = entry_labels(table);
-        let b = leontief_inverse(a.as_ref(), &labels)?;
+        let b = leontief_inverse(&a, &labels)?;
         Self::assemble(table, a, b, &labels)
     }
 
     /// Rebuilds the cheap parts (A, L, v) around a cached global inverse `b`, so the engine
     /// can skip the LU. The identities of reference §10 (I3) check that `b` still fits.
-    pub fn from_inverse(table: &IoTable, b: Mat<f64>) -> Result<Self, LeontiefError> {
+    /// A `b` in another layout is stored column-major (one copy).
+    pub fn from_inverse(table: &IoTable, b: Array2<f64>) -> Result<Self, LeontiefError> {
         table.validate()?;
         let n = table.n();
         if b.nrows() != n || b.ncols() != n {
@@ -263,27 +213,28 @@ impl Leontief {
                 expected: n,
             });
         }
-        let a = technical_coefficients(table.z.as_ref(), &table.x);
+        let b = dense::into_column_major(b);
+        let a = technical_coefficients(&table.z, &table.x);
         let labels = entry_labels(table);
         Self::assemble(table, a, b, &labels)
     }
 
     fn assemble(
         table: &IoTable,
-        a: Mat<f64>,
-        b: Mat<f64>,
+        a: Array2<f64>,
+        b: Array2<f64>,
         labels: &[String],
     ) -> Result<Self, LeontiefError> {
-        check_inverse(a.as_ref(), b.as_ref(), labels)?;
+        check_inverse(&a, &b, labels)?;
         let blocks = CountryBlocks::from_table(table);
-        let local = local_inverses(a.as_ref(), &blocks, &table.countries, labels)?;
+        let local = local_inverses(&a, &blocks, &table.countries, labels)?;
         let x = table.x.clone();
         let va = table.value_added();
         let v = value_added_coefficients(&va, &x);
         let rows_total = table.output_from_rows();
-        let output_gap: Vec<f64> = x.iter().zip(&rows_total).map(|(xi, ri)| xi - ri).collect();
-        let abs_gap: Vec<f64> = output_gap.iter().map(|d| d.abs()).collect();
-        let propagated = matvec(b.as_ref(), &abs_gap);
+        let output_gap: Array1<f64> = x.iter().zip(&rows_total).map(|(xi, ri)| xi - ri).collect();
+        let abs_gap: Array1<f64> = output_gap.iter().map(|d| d.abs()).collect();
+        let propagated = matvec(&b, &abs_gap);
         let rounding_allowance = x
             .iter()
             .zip(&propagated)
@@ -346,8 +297,8 @@ impl Leontief {
     }
 
     /// L f with the block-diagonal local inverse (never formed as an n×n matrix).
-    pub fn local_apply(&self, f: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.n()];
+    pub fn local_apply(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
+        let mut out = Array1::zeros(self.n());
         for (c, rows) in self.blocks.rows.iter().enumerate() {
             let l = &self.local[c];
             for (jj, &j) in rows.iter().enumerate() {
@@ -356,7 +307,7 @@ impl Leontief {
                     continue;
                 }
                 for (ii, &i) in rows.iter().enumerate() {
-                    out[i] += l[(ii, jj)] * fj;
+                    out[i] += l[[ii, jj]] * fj;
                 }
             }
         }
@@ -364,15 +315,15 @@ impl Leontief {
     }
 
     /// fᵀ L (row vector times the block-diagonal local inverse), as a vector.
-    pub fn local_apply_left(&self, f: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.n()];
+    pub fn local_apply_left(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
+        let mut out = Array1::zeros(self.n());
         for (c, rows) in self.blocks.rows.iter().enumerate() {
             let l = &self.local[c];
             for (jj, &j) in rows.iter().enumerate() {
                 out[j] = rows
                     .iter()
                     .enumerate()
-                    .map(|(ii, &i)| f[i] * l[(ii, jj)])
+                    .map(|(ii, &i)| f[i] * l[[ii, jj]])
                     .sum();
             }
         }
@@ -380,14 +331,14 @@ impl Leontief {
     }
 
     /// L M for an n×k matrix M, block by block.
-    pub fn local_apply_mat(&self, m: MatRef<'_, f64>) -> Mat<f64> {
-        let mut out = Mat::<f64>::zeros(m.nrows(), m.ncols());
+    pub fn local_apply_mat(&self, m: &ArrayRef2<f64>) -> Array2<f64> {
+        let mut out = dense::zeros(m.nrows(), m.ncols());
         for (c, rows) in self.blocks.rows.iter().enumerate() {
-            let sub = Mat::from_fn(rows.len(), m.ncols(), |i, k| m[(rows[i], k)]);
-            let prod = matmul(self.local[c].as_ref(), sub.as_ref());
+            let sub = dense::from_fn(rows.len(), m.ncols(), |(i, k)| m[[rows[i], k]]);
+            let prod = matmul(&self.local[c], &sub);
             for (ii, &i) in rows.iter().enumerate() {
                 for k in 0..m.ncols() {
-                    out[(i, k)] = prod[(ii, k)];
+                    out[[i, k]] = prod[[ii, k]];
                 }
             }
         }
@@ -395,17 +346,18 @@ impl Leontief {
     }
 
     /// A^F f: foreign (off-diagonal-block) coefficients times a vector (reference §0).
-    pub fn foreign_apply(&self, f: &[f64]) -> Vec<f64> {
+    pub fn foreign_apply(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
         let n = self.n();
         let of = &self.blocks.of_row;
-        let mut out = vec![0.0; n];
+        let a = dense::column_major(&self.a);
+        let mut out = Array1::zeros(n);
         for j in 0..n {
             let fj = f[j];
             if fj == 0.0 {
                 continue;
             }
             let cj = of[j];
-            let col = self.a.col_as_slice(j);
+            let col = dense::column(&a, j);
             for i in 0..n {
                 if of[i] != cj {
                     out[i] += col[i] * fj;
@@ -416,28 +368,29 @@ impl Leontief {
     }
 
     /// fᵀ A^F as a vector.
-    pub fn foreign_apply_left(&self, f: &[f64]) -> Vec<f64> {
+    pub fn foreign_apply_left(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
         let n = self.n();
         let of = &self.blocks.of_row;
+        let a = dense::column_major(&self.a);
         (0..n)
             .map(|j| {
                 let cj = of[j];
-                let col = self.a.col_as_slice(j);
+                let col = dense::column(&a, j);
                 (0..n).filter(|&i| of[i] != cj).map(|i| f[i] * col[i]).sum()
             })
             .collect()
     }
 
     /// A^F M for an n×k matrix: A M minus the domestic blocks A^{cc} M^{c·}.
-    pub fn foreign_apply_mat(&self, m: MatRef<'_, f64>) -> Mat<f64> {
-        let mut out = matmul(self.a.as_ref(), m);
+    pub fn foreign_apply_mat(&self, m: &ArrayRef2<f64>) -> Array2<f64> {
+        let mut out = matmul(&self.a, m);
         for (c, rows) in self.blocks.rows.iter().enumerate() {
-            let acc = self.blocks.block(self.a.as_ref(), c, c);
-            let sub = Mat::from_fn(rows.len(), m.ncols(), |i, k| m[(rows[i], k)]);
-            let prod = matmul(acc.as_ref(), sub.as_ref());
+            let acc = self.blocks.block(&self.a, c, c);
+            let sub = dense::from_fn(rows.len(), m.ncols(), |(i, k)| m[[rows[i], k]]);
+            let prod = matmul(&acc, &sub);
             for (ii, &i) in rows.iter().enumerate() {
                 for k in 0..m.ncols() {
-                    out[(i, k)] -= prod[(ii, k)];
+                    out[[i, k]] -= prod[[ii, k]];
                 }
             }
         }
@@ -445,43 +398,43 @@ impl Leontief {
     }
 
     /// B f (a solve would do, but B is at hand).
-    pub fn b_apply(&self, f: &[f64]) -> Vec<f64> {
-        matvec(self.b.as_ref(), f)
+    pub fn b_apply(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
+        matvec(&self.b, f)
     }
 
     /// fᵀ B as a vector.
-    pub fn b_apply_left(&self, f: &[f64]) -> Vec<f64> {
-        vecmat(f, self.b.as_ref())
+    pub fn b_apply_left(&self, f: &ArrayRef1<f64>) -> Array1<f64> {
+        vecmat(f, &self.b)
     }
 
     /// V̂ B M̂ for a diagonal post-multiplier m (n): element [i, j] = v_i B_ij m_j.
     /// With m = E this is decompr `leontief(post = "exports")` (reference §1); with m = x,
     /// `post = "output"`. Dense n×n: meant for small tables and inspection.
-    pub fn va_times_diag(&self, m: &[f64]) -> Mat<f64> {
+    pub fn va_times_diag(&self, m: &ArrayRef1<f64>) -> Array2<f64> {
         let n = self.n();
-        Mat::from_fn(n, n, |i, j| self.v[i] * self.b[(i, j)] * m[j])
+        dense::from_fn(n, n, |(i, j)| self.v[i] * self.b[[i, j]] * m[j])
     }
 
     /// V̂ B Ê: value added of origin i embodied in gross exports of j (decompr `post = "exports"`, reference §1).
-    pub fn va_in_exports(&self, exports: &[f64]) -> Mat<f64> {
+    pub fn va_in_exports(&self, exports: &ArrayRef1<f64>) -> Array2<f64> {
         self.va_times_diag(exports)
     }
 
     /// V̂ B X̂ (decompr `post = "output"`, reference §1).
-    pub fn va_in_output(&self) -> Mat<f64> {
+    pub fn va_in_output(&self) -> Array2<f64> {
         self.va_times_diag(&self.x)
     }
 
     /// V̂ B Y (n × G): value added by origin absorbed by each country's final demand
     /// (decompr `post = "final_demand"`, reference §1). `y` is the table's Y by destination.
-    pub fn va_in_final_demand(&self, y: MatRef<'_, f64>) -> Mat<f64> {
-        let by = matmul(self.b.as_ref(), y);
-        Mat::from_fn(by.nrows(), by.ncols(), |i, c| self.v[i] * by[(i, c)])
+    pub fn va_in_final_demand(&self, y: &ArrayRef2<f64>) -> Array2<f64> {
+        let by = matmul(&self.b, y);
+        dense::from_fn(by.nrows(), by.ncols(), |(i, c)| self.v[i] * by[[i, c]])
     }
 }
 
 /// v = va / x, 0 where x = 0 (reference §0).
-pub fn value_added_coefficients(va: &[f64], x: &[f64]) -> Vec<f64> {
+pub fn value_added_coefficients(va: &ArrayRef1<f64>, x: &ArrayRef1<f64>) -> Array1<f64> {
     va.iter()
         .zip(x)
         .map(|(a, xi)| if *xi != 0.0 { a / xi } else { 0.0 })
@@ -495,8 +448,8 @@ pub fn entry_labels(table: &IoTable) -> Vec<String> {
 
 /// B must be finite; for A ≥ 0 it must also be non-negative (a productive A has B ≥ I).
 fn check_inverse(
-    a: MatRef<'_, f64>,
-    b: MatRef<'_, f64>,
+    a: &ArrayRef2<f64>,
+    b: &ArrayRef2<f64>,
     labels: &[String],
 ) -> Result<(), LeontiefError> {
     let n = b.nrows();
@@ -504,7 +457,7 @@ fn check_inverse(
     let mut a_nonneg = true;
     for j in 0..n {
         for i in 0..n {
-            if a[(i, j)] < 0.0 {
+            if a[[i, j]] < 0.0 {
                 a_nonneg = false;
             }
         }
@@ -512,7 +465,7 @@ fn check_inverse(
     let mut scale = 0.0_f64;
     for j in 0..n {
         for i in 0..n {
-            let value = b[(i, j)];
+            let value = b[[i, j]];
             if !value.is_finite() {
                 return Err(LeontiefError::NotFinite {
                     row: label(i),
@@ -525,7 +478,7 @@ fn check_inverse(
     if a_nonneg {
         for j in 0..n {
             for i in 0..n {
-                let value = b[(i, j)];
+                let value = b[[i, j]];
                 if value < -1e-9 * scale {
                     return Err(LeontiefError::NonProductive {
                         row: label(i),
@@ -545,8 +498,8 @@ mod tests {
     use crate::iot::{EntryLabel, IoTable};
 
     fn two_by_one(z: [[f64; 2]; 2], y: [f64; 2]) -> IoTable {
-        let z = Mat::from_fn(2, 2, |i, j| z[i][j]);
-        let ym = Mat::from_fn(2, 2, |i, c| if c == 0 { y[i] } else { 0.0 });
+        let z = dense::from_fn(2, 2, |(i, j)| z[i][j]);
+        let ym = dense::from_fn(2, 2, |(i, c)| if c == 0 { y[i] } else { 0.0 });
         let mut t = IoTable {
             year: None,
             countries: vec!["AAA".into(), "BBB".into()],
@@ -555,7 +508,7 @@ mod tests {
             row_country: vec![0, 1],
             z,
             y: ym,
-            x: vec![0.0; 2],
+            x: Array1::zeros(2),
             primary_inputs: vec![],
         };
         t.x = t.output_from_rows();
@@ -571,11 +524,11 @@ mod tests {
         let expected = [[0.5 / det, 0.25 / det], [0.1 / det, 0.8 / det]];
         for (i, row) in expected.iter().enumerate() {
             for (j, e) in row.iter().enumerate() {
-                assert!((l.b[(i, j)] - e).abs() < 1e-14);
+                assert!((l.b[[i, j]] - e).abs() < 1e-14);
             }
         }
-        assert!((l.local[0][(0, 0)] - 1.25).abs() < 1e-14);
-        assert!((l.local[1][(0, 0)] - 2.0).abs() < 1e-14);
+        assert!((l.local[0][[0, 0]] - 1.25).abs() < 1e-14);
+        assert!((l.local[1][[0, 0]] - 2.0).abs() < 1e-14);
         assert!((l.v[0] - 0.7).abs() < 1e-15 && (l.v[1] - 0.25).abs() < 1e-15);
     }
 
@@ -590,7 +543,7 @@ mod tests {
         // x read as (10, 30): d = (0, 10), a third of BBB's output. The raw allowances
         // (10 × (B|d|)_i / x_i ≈ 3.3 or more) would accept any residual; the caps hold.
         let mut unbalanced = t.clone();
-        unbalanced.x = vec![10.0, 30.0];
+        unbalanced.x = ndarray::array![10.0, 30.0];
         let l = Leontief::new(&unbalanced).unwrap();
         assert!(10.0 * l.rounding_allowance_country > AGGREGATE_ROUNDING_CAP);
         assert!(10.0 * l.rounding_allowance > ENTRY_ROUNDING_CAP);
@@ -604,8 +557,8 @@ mod tests {
     fn zero_output_column_gives_identity_column() {
         let t = two_by_one([[2.0, 0.0], [0.0, 0.0]], [3.0, 0.0]);
         let l = Leontief::new(&t).unwrap();
-        assert_eq!(l.a[(0, 1)], 0.0);
-        assert_eq!(l.b[(1, 1)], 1.0);
+        assert_eq!(l.a[[0, 1]], 0.0);
+        assert_eq!(l.b[[1, 1]], 1.0);
         assert_eq!(l.v[1], 0.0);
     }
 
@@ -613,7 +566,7 @@ mod tests {
     fn singular_table_is_a_typed_error() {
         // Sector 1 uses all of its own output: I − A has a zero column.
         let mut t = two_by_one([[5.0, 0.0], [0.0, 1.0]], [0.0, 1.0]);
-        t.x = vec![5.0, 2.0];
+        t.x = ndarray::array![5.0, 2.0];
         match Leontief::new(&t) {
             Err(LeontiefError::Singular { label, .. }) => assert_eq!(label, "AAA_s"),
             other => panic!("expected Singular, got {other:?}"),
@@ -624,7 +577,7 @@ mod tests {
     fn non_productive_table_is_a_typed_error() {
         // Column sums of A above 1: B has negative entries.
         let mut t = two_by_one([[3.0, 3.0], [3.0, 3.0]], [0.0, 0.0]);
-        t.x = vec![4.0, 4.0];
+        t.x = ndarray::array![4.0, 4.0];
         assert!(matches!(
             Leontief::new(&t),
             Err(LeontiefError::NonProductive { .. })
@@ -639,7 +592,7 @@ mod tests {
         assert_eq!(again.a, l.a);
         assert_eq!(again.v, l.v);
         assert!(matches!(
-            Leontief::from_inverse(&t, Mat::zeros(3, 3)),
+            Leontief::from_inverse(&t, Array2::zeros((3, 3))),
             Err(LeontiefError::InverseShape { .. })
         ));
     }
@@ -648,9 +601,9 @@ mod tests {
     fn local_and_foreign_products_match_dense() {
         let t = two_by_one([[2.0, 5.0], [1.0, 10.0]], [3.0, 9.0]);
         let l = Leontief::new(&t).unwrap();
-        let f = [1.0, 2.0];
-        assert_eq!(l.local_apply(&f), vec![1.25, 4.0]);
-        assert_eq!(l.local_apply_left(&f), vec![1.25, 4.0]);
+        let f = ndarray::array![1.0, 2.0];
+        assert_eq!(l.local_apply(&f), ndarray::array![1.25, 4.0]);
+        assert_eq!(l.local_apply_left(&f), ndarray::array![1.25, 4.0]);
         let af = l.foreign_apply(&f);
         assert!((af[0] - 0.5).abs() < 1e-15 && (af[1] - 0.1).abs() < 1e-15);
         let fa = l.foreign_apply_left(&f);

@@ -1,5 +1,6 @@
 //! The canonical input-output table and the Leontief core.
 
+pub mod dense;
 pub mod groups;
 pub mod identities;
 pub mod leontief;

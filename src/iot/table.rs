@@ -6,7 +6,9 @@
 //! equal-sized blocks, so OECD ICIO extended tables (CN1/CN2 and MX1/MX2 rows belong to
 //! CHN and MEX) and merged country groups work without re-aggregating Z.
 
-use faer::Mat;
+use ndarray::{Array1, Array2};
+
+use crate::iot::dense;
 
 /// Why a table failed [`IoTable::validate`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -147,6 +149,10 @@ impl std::fmt::Display for EntryLabel {
 /// Shapes (n = number of country-sector entries, G = countries, F = final-demand categories):
 /// `z` n×n intermediate flows Z[(s,i),(r,j)]; `y` n×(G·F) final demand with column
 /// `c·F + f` = country `c`, category `f`; `x` gross output (n).
+///
+/// The matrices are `ndarray` arrays; the readers build them in column-major (Fortran)
+/// order, the layout the Leontief core and the decompositions walk (any layout is
+/// accepted: kernels that need columns take a column-major view or copy once).
 #[derive(Debug, Clone)]
 pub struct IoTable {
     /// Year the table describes, when known.
@@ -160,14 +166,14 @@ pub struct IoTable {
     /// For each of the n entries, the index into `countries` of the country it belongs to.
     pub row_country: Vec<usize>,
     /// Intermediate flows, n×n.
-    pub z: Mat<f64>,
+    pub z: Array2<f64>,
     /// Final demand by destination country and category, n×(G·F).
-    pub y: Mat<f64>,
+    pub y: Array2<f64>,
     /// Gross output, n. Either the table's reported total or rowSums(Z) + rowSums(Y).
-    pub x: Vec<f64>,
+    pub x: Array1<f64>,
     /// Primary-input rows as reported by the source (e.g. `VA`, `TLS`, `r64`), each of length n.
     /// Informational: value added used by the measures is x − colSums(Z) (reference §9).
-    pub primary_inputs: Vec<(String, Vec<f64>)>,
+    pub primary_inputs: Vec<(String, Array1<f64>)>,
 }
 
 impl IoTable {
@@ -252,10 +258,10 @@ impl IoTable {
         Ok(())
     }
 
-    fn check_finite(&self, what: &'static str, m: &Mat<f64>) -> Result<(), TableError> {
+    fn check_finite(&self, what: &'static str, m: &Array2<f64>) -> Result<(), TableError> {
         for col in 0..m.ncols() {
             for row in 0..m.nrows() {
-                let value = m[(row, col)];
+                let value = m[[row, col]];
                 if !value.is_finite() {
                     return Err(TableError::NotFinite {
                         what,
@@ -271,26 +277,26 @@ impl IoTable {
     }
 
     /// Final demand summed over categories per destination country: Y (n×G), reference §0.
-    pub fn y_by_country(&self) -> Mat<f64> {
+    pub fn y_by_country(&self) -> Array2<f64> {
         let (n, g, f) = (self.n(), self.g(), self.f());
-        Mat::from_fn(n, g, |i, c| (0..f).map(|k| self.y[(i, c * f + k)]).sum())
+        dense::from_fn(n, g, |(i, c)| (0..f).map(|k| self.y[[i, c * f + k]]).sum())
     }
 
     /// Output recomputed as rowSums(Z) + rowSums(Y) (decompr default without `o`; exvatools always).
-    pub fn output_from_rows(&self) -> Vec<f64> {
+    pub fn output_from_rows(&self) -> Array1<f64> {
         (0..self.n())
             .map(|i| {
-                let zs: f64 = (0..self.n()).map(|j| self.z[(i, j)]).sum();
-                let ys: f64 = (0..self.y.ncols()).map(|j| self.y[(i, j)]).sum();
+                let zs: f64 = (0..self.n()).map(|j| self.z[[i, j]]).sum();
+                let ys: f64 = (0..self.y.ncols()).map(|j| self.y[[i, j]]).sum();
                 zs + ys
             })
             .collect()
     }
 
     /// Value added va = x − colSums(Z) (reference §0; equals the sum of all primary-input rows).
-    pub fn value_added(&self) -> Vec<f64> {
+    pub fn value_added(&self) -> Array1<f64> {
         (0..self.n())
-            .map(|j| self.x[j] - (0..self.n()).map(|i| self.z[(i, j)]).sum::<f64>())
+            .map(|j| self.x[j] - (0..self.n()).map(|i| self.z[[i, j]]).sum::<f64>())
             .collect()
     }
 
@@ -303,7 +309,7 @@ impl IoTable {
         let n = self.n();
         let xmax = self.x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         let allowance = NEGATIVE_VALUE_ADDED_FLOOR * xmax;
-        let inputs = (0..n).map(|j| (0..n).map(|i| self.z[(i, j)]).sum::<f64>());
+        let inputs = (0..n).map(|j| (0..n).map(|i| self.z[[i, j]]).sum::<f64>());
         for (j, (inputs, &output)) in inputs.zip(&self.x).enumerate() {
             let value_added = output - inputs;
             if value_added < -output.max(0.0) - allowance {
@@ -366,9 +372,9 @@ mod tests {
             fd_categories: vec!["F".into()],
             labels: vec![EntryLabel::new("AAA", "s"), EntryLabel::new("BBB", "t")],
             row_country: vec![0, 1],
-            z: Mat::from_fn(2, 2, |i, j| z[i][j]),
-            y: Mat::from_fn(2, 2, |i, c| if c == i { y[i] } else { 0.0 }),
-            x: x.to_vec(),
+            z: dense::from_fn(2, 2, |(i, j)| z[i][j]),
+            y: dense::from_fn(2, 2, |(i, c)| if c == i { y[i] } else { 0.0 }),
+            x: Array1::from(x.to_vec()),
             primary_inputs: vec![],
         }
     }
@@ -419,7 +425,7 @@ mod tests {
         // row balances through negative final demand (inventories): 2 + 12 − 4 = 10.
         let t = table([[2.0, 12.0], [1.0, 10.0]], [-4.0, 9.0], [10.0, 20.0]);
         t.check_accounts().unwrap();
-        assert_eq!(t.value_added(), vec![7.0, -2.0]);
+        assert_eq!(t.value_added(), Array1::from(vec![7.0, -2.0]));
     }
 
     #[test]

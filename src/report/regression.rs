@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ndarray::ArrayRef1;
+
 use super::error::ReportError;
 use super::escape::{thousands, threshold};
 use super::input::{HausmanPair, ModelBlock, R2Choice, ReportInput, ReportSettings};
@@ -158,7 +160,7 @@ fn column_entries(
         let entry = match term.index {
             None => Entry::Omitted,
             Some(i) => {
-                let get = |v: &[f64]| v.get(i).copied();
+                let get = |v: &ArrayRef1<f64>| v.get(i).copied();
                 match (
                     get(&res.coefficients),
                     get(&cov.std_error),

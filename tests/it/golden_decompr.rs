@@ -236,9 +236,7 @@ fn leontief_post_multiplied_outputs_match() {
     let n = f.table.n();
     let vbe = f.leontief.va_in_exports(&exports);
     let vbx = f.leontief.va_in_output();
-    let vby = f
-        .leontief
-        .va_in_final_demand(f.table.y_by_country().as_ref());
+    let vby = f.leontief.va_in_final_demand(&f.table.y_by_country());
     for (file, m) in [
         ("expected_leontief_exports.csv", &vbe),
         ("expected_leontief_output.csv", &vbx),
@@ -491,9 +489,7 @@ fn upstream_asserted_values_match() {
     let g = f.table.g();
     let vbe = f.leontief.va_in_exports(&exports);
     let vbx = f.leontief.va_in_output();
-    let vby = f
-        .leontief
-        .va_in_final_demand(f.table.y_by_country().as_ref());
+    let vby = f.leontief.va_in_final_demand(&f.table.y_by_country());
     let sec = run(&f, &[Family::Kpww], Level::Sector, IvDefinition::Dvafx);
     let sector_value = |k: usize, name: &str| {
         let label = &f.table.labels[k - 1];

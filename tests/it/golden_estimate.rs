@@ -361,7 +361,7 @@ fn check_cov(
         for (c, &ic) in idx.iter().enumerate() {
             ck.num(
                 &format!("{block}.vcov[{},{}]", names[r], names[c]),
-                cov.vcov[ir][ic],
+                cov.vcov[[ir, ic]],
                 &g["vcov"][r][c],
                 s,
             );
@@ -1208,7 +1208,7 @@ fn golden_grunfeld10() {
     let idx = index_map(&fd, &names_c);
     for r in 0..3 {
         for c in 0..3 {
-            let ours = cl.vcov[idx[r]][idx[c]] / cl.factor.unwrap_or(f64::NAN);
+            let ours = cl.vcov[[idx[r], idx[c]]] / cl.factor.unwrap_or(f64::NAN);
             ck.num(
                 &format!("cluster_vcov_without_factor[{r},{c}]"),
                 ours,

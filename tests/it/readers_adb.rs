@@ -374,6 +374,6 @@ fn real_wiod_2009_in_adb_layout_equals_csv() {
     let va: Vec<f64> = (0..a.n())
         .map(|j| a.primary_inputs.iter().map(|(_, v)| v[j]).sum())
         .collect();
-    assert_eq!(va, c.primary_inputs[0].1);
+    assert_eq!(va, c.primary_inputs[0].1.to_vec());
     println!("adb-xlsx vs labelled-csv: {cells} cells + x identical");
 }

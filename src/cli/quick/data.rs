@@ -659,12 +659,12 @@ mod tests {
             ..crate::estimate::DesignSpec::new("y", &[])
         };
         let design = crate::estimate::build_design(&d, &spec).expect("design");
-        assert_eq!(design.y, vec![1.5, 4.0]);
+        assert_eq!(design.y.to_vec(), vec![1.5, 4.0]);
         let clusters = design.cluster.expect("clusters");
         assert_eq!(clusters.labels, vec!["BEL".to_string(), "NA".to_string()]);
         let x = crate::estimate::build_design(&d, &crate::estimate::DesignSpec::new("x", &[]))
             .expect("x");
-        assert_eq!(x.y, vec![2.0, 3.0]);
+        assert_eq!(x.y.to_vec(), vec![2.0, 3.0]);
         // Without markers, `NA` in a used column is text: an error at its cell.
         let err = t
             .panel_data(&roles(&["y", "x"]), &MissingMarkers::parse(""))

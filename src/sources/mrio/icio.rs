@@ -13,11 +13,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use faer::Mat;
+use ndarray::Array1;
 
 use super::matrices::{next_record, open_csv, parse_cell};
 use super::MagnitudeGuard;
-use crate::iot::{EntryLabel, IoTable};
+use crate::iot::{dense, EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// What to do with split country blocks (CN1/CN2, MX1/MX2).
@@ -347,11 +347,11 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
     }
 
     let n = inter_rows.len();
-    let z = Mat::from_fn(n, n, |i, j| rows[inter_rows[i]].values[inter_cols[j]]);
-    let y = Mat::from_fn(n, g * f, |i, k| {
+    let z = dense::from_fn(n, n, |(i, j)| rows[inter_rows[i]].values[inter_cols[j]]);
+    let y = dense::from_fn(n, g * f, |(i, k)| {
         rows[inter_rows[i]].values[fd_index[k].unwrap_or(0)]
     });
-    let primary_inputs: Vec<(String, Vec<f64>)> = primary_rows
+    let primary_inputs: Vec<(String, Array1<f64>)> = primary_rows
         .iter()
         .map(|&r| {
             (
@@ -360,7 +360,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
             )
         })
         .collect();
-    let table_x: Option<Vec<f64>> = match (out_col, out_row) {
+    let table_x: Option<Array1<f64>> = match (out_col, out_row) {
         (Some(c), _) => Some(inter_rows.iter().map(|&r| rows[r].values[c]).collect()),
         (None, Some(r)) => Some(inter_cols.iter().map(|&c| rows[r].values[c]).collect()),
         (None, None) => None,
@@ -373,7 +373,7 @@ pub fn read(path: &Path, options: &IcioOptions) -> Result<IoTable, SourceError> 
                 Some("use IcioOutput::Recompute".into()),
             ))
         }
-        (IcioOutput::Recompute, _) => Vec::new(),
+        (IcioOutput::Recompute, _) => Array1::zeros(0),
     };
     let mut table = IoTable {
         year: options.year,
@@ -420,9 +420,9 @@ pub fn aggregate_split_blocks(table: &IoTable) -> IoTable {
         target.push(k);
     }
     let m = labels.len();
-    let mut z = Mat::<f64>::zeros(m, m);
-    let mut y = Mat::<f64>::zeros(m, table.y.ncols());
-    let mut x = vec![0.0; m];
+    let mut z = dense::zeros(m, m);
+    let mut y = dense::zeros(m, table.y.ncols());
+    let mut x = Array1::zeros(m);
     for j in 0..table.n() {
         for i in 0..table.n() {
             z[(target[i], target[j])] += table.z[(i, j)];
@@ -440,7 +440,7 @@ pub fn aggregate_split_blocks(table: &IoTable) -> IoTable {
         .primary_inputs
         .iter()
         .map(|(name, values)| {
-            let mut agg = vec![0.0; m];
+            let mut agg = Array1::zeros(m);
             for (i, v) in values.iter().enumerate() {
                 agg[target[i]] += v;
             }
@@ -501,7 +501,7 @@ OUT,13,0,7,6,0,0,0,0,0
         assert_eq!(t.labels[2], EntryLabel::new("CN1", "01"));
         assert_eq!(t.z[(0, 3)], 3.0);
         assert_eq!(t.y[(2, 3)], 1.0);
-        assert_eq!(t.x, vec![13.0, 0.0, 7.0, 6.0]);
+        assert_eq!(t.x.to_vec(), vec![13.0, 0.0, 7.0, 6.0]);
         assert_eq!(t.primary_inputs[1].0, "VA");
         let tab = read(
             &f.0,
@@ -511,7 +511,7 @@ OUT,13,0,7,6,0,0,0,0,0
             },
         )
         .unwrap();
-        assert_eq!(tab.x, vec![13.0, 0.0, 7.0, 6.0]);
+        assert_eq!(tab.x.to_vec(), vec![13.0, 0.0, 7.0, 6.0]);
     }
 
     #[test]
@@ -530,7 +530,7 @@ OUT,13,0,7,6,0,0,0,0,0
         // Z[CHN, CHN] = CN1+CN2 rows × CN1+CN2 cols = 1+1+1+0 = 3
         assert_eq!(t.z[(1, 1)], 3.0);
         assert_eq!(t.z[(0, 1)], 5.0);
-        assert_eq!(t.x, vec![13.0, 13.0]);
+        assert_eq!(t.x.to_vec(), vec![13.0, 13.0]);
     }
 
     #[test]

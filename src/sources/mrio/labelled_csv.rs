@@ -20,11 +20,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use faer::Mat;
+use ndarray::{Array1, Array2};
 use serde::Deserialize;
 
 use super::{glob_match, outputs_agree, MagnitudeGuard, OutputSource, MAGNITUDE_FIX};
-use crate::iot::{EntryLabel, IoTable};
+use crate::iot::{dense, EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// Options of the `labelled-csv` reader. Every key is optional:
@@ -432,15 +432,15 @@ impl<'a> Ctx<'a> {
         let n = entries.len();
         let g = countries.len();
         let nf = cols.categories.len();
-        let z = Mat::from_fn(n, n, |i, j| p.value(entries[i], cols.intermediate[j] - 1));
-        let y = Mat::from_fn(n, g * nf, |i, c| p.value(entries[i], cols.fd[c] - 1));
+        let z = dense::from_fn(n, n, |(i, j)| p.value(entries[i], cols.intermediate[j] - 1));
+        let y = dense::from_fn(n, g * nf, |(i, c)| p.value(entries[i], cols.fd[c] - 1));
         let x = self.output(p, &entries, &cols, &z, &y)?;
         let primary_inputs = p
             .rows
             .iter()
             .filter(|r| r.kind == RowKind::PrimaryInput)
             .map(|r| {
-                let v = cols
+                let v: Array1<f64> = cols
                     .intermediate
                     .iter()
                     .map(|&k| p.value(r, k - 1))
@@ -456,7 +456,7 @@ impl<'a> Ctx<'a> {
             row_country,
             z,
             y,
-            x,
+            x: Array1::from(x),
             primary_inputs,
         })
     }
@@ -674,8 +674,8 @@ impl<'a> Ctx<'a> {
         p: &Parsed,
         entries: &[&ParsedRow],
         cols: &Columns,
-        z: &Mat<f64>,
-        y: &Mat<f64>,
+        z: &Array2<f64>,
+        y: &Array2<f64>,
     ) -> Result<Vec<f64>, SourceError> {
         let out_rows: Vec<&ParsedRow> = p
             .rows
@@ -808,9 +808,9 @@ OUT,20,0,8,5,0,0,0,0,0\n";
         assert_eq!(t.z[(0, 3)], 4.0);
         assert_eq!(t.y[(0, 1)], -1.0);
         assert_eq!(t.y[(2, 2)], 3.0);
-        assert_eq!(t.x, vec![20.0, 0.0, 8.0, 5.0]);
+        assert_eq!(t.x.to_vec(), vec![20.0, 0.0, 8.0, 5.0]);
         assert_eq!(t.primary_inputs[0].0, "VA");
-        assert_eq!(t.primary_inputs[0].1, vec![18.0, -3.0, 2.0, 3.0]);
+        assert_eq!(t.primary_inputs[0].1.to_vec(), vec![18.0, -3.0, 2.0, 3.0]);
         assert_eq!(t.year, Some(2001));
     }
 

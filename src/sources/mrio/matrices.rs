@@ -7,10 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use faer::Mat;
+use ndarray::{Array1, Array2};
 
 use super::{MagnitudeGuard, MAGNITUDE_FIX};
-use crate::iot::{EntryLabel, IoTable};
+use crate::iot::{dense, EntryLabel, IoTable};
 use crate::sources::SourceError;
 
 /// File names of the matrices, relative to the folder given to [`read`] (absolute paths are
@@ -135,7 +135,7 @@ pub fn read(dir: &Path, options: &MatricesOptions) -> Result<IoTable, SourceErro
             }
             (0..n).map(|i| out.values[(i, 0)]).collect()
         }
-        None => Vec::new(),
+        None => Array1::zeros(0),
     };
     let mut table = IoTable {
         year: options.year,
@@ -166,7 +166,7 @@ pub(crate) struct CsvMatrix {
     pub has_row_labels: bool,
     pub row_labels: Vec<String>,
     pub lines: Vec<usize>,
-    pub values: Mat<f64>,
+    pub values: Array2<f64>,
 }
 
 /// Opens a CSV file for record-by-record reading (no header handling). Ragged rows are let
@@ -333,7 +333,7 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
             });
         }
     }
-    let values = Mat::from_fn(nrows, ncols, |i, j| data[i * ncols + j]);
+    let values = dense::from_fn(nrows, ncols, |(i, j)| data[i * ncols + j]);
     let header = header.map(|h| h.into_iter().skip(usize::from(labelled)).collect());
     Ok(CsvMatrix {
         header,
@@ -517,7 +517,7 @@ mod tests {
         assert_eq!(t.countries, vec!["A", "B"]);
         assert_eq!(t.z[(1, 0)], 3.0);
         assert_eq!(t.y[(0, 1)], 6.0);
-        assert_eq!(t.x, vec![14.0, 22.0]);
+        assert_eq!(t.x.to_vec(), vec![14.0, 22.0]);
         assert_eq!(t.fd_categories, vec!["FD"]);
         let t2 = read(
             &d.0,
@@ -527,7 +527,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(t2.x, vec![14.0, 22.0]);
+        assert_eq!(t2.x.to_vec(), vec![14.0, 22.0]);
     }
 
     fn err_text(d: &TempDir) -> String {

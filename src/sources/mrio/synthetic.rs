@@ -14,10 +14,10 @@
 //! That is also why x is found by fixed-order Jacobi iteration instead of a faer LU solve:
 //! faer's kernels pick SIMD/FMA paths by CPU, which changes the last bits.
 
-use faer::Mat;
+use ndarray::Array1;
 use serde::Deserialize;
 
-use crate::iot::{EntryLabel, IoTable};
+use crate::iot::{dense, EntryLabel, IoTable};
 
 /// A list of names given either as a count (`5` → generated codes) or explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -478,22 +478,22 @@ fn build(seed: u64, d: &Dims, year: i32) -> IoTable {
         .collect();
     let x0 = jacobi_output(&a, &y_rows, n);
 
-    let z = Mat::from_fn(n, n, |i, j| a[i * n + j] * x0[j]);
+    let z = dense::from_fn(n, n, |(i, j)| a[i * n + j] * x0[j]);
     // x := rowSums(Z) + rowSums(Yfd), with Z's entries recomputed in row-major order (the
     // same products as in `z`), so the table is balanced by construction.
-    let x: Vec<f64> = (0..n)
+    let x: Array1<f64> = (0..n)
         .map(|i| {
             let row = &a[i * n..(i + 1) * n];
             let zs: f64 = row.iter().zip(&x0).map(|(aij, xj)| aij * xj).sum();
             zs + y_rows[i]
         })
         .collect();
-    let y = Mat::from_fn(n, g * nf, |i, c| yfd[i * g * nf + c]);
+    let y = dense::from_fn(n, g * nf, |(i, c)| yfd[i * g * nf + c]);
     let labels = (0..n)
         .map(|k| EntryLabel::new(&d.countries[k / nsec], &d.sectors[k % nsec]))
         .collect();
-    let va: Vec<f64> = (0..n)
-        .map(|j| x[j] - z.col_as_slice(j).iter().sum::<f64>())
+    let va: Array1<f64> = (0..n)
+        .map(|j| x[j] - dense::column(&z, j).iter().sum::<f64>())
         .collect();
     IoTable {
         year: Some(year),

@@ -2,11 +2,11 @@
 //! output, every data cell checked (a number, blank = 0) and counted against the magnitude
 //! guard, and the total-output row checked against the total column.
 
-use faer::Mat;
+use ndarray::{Array1, Array2};
 
 use super::grid::CellIssue;
 use super::layout::{Ctx, Layout};
-use crate::iot::IoTable;
+use crate::iot::{dense, IoTable};
 use crate::sources::error::a1;
 use crate::sources::mrio::{outputs_agree, OutputSource, MAGNITUDE_FIX};
 use crate::sources::SourceError;
@@ -40,16 +40,16 @@ impl Ctx<'_> {
         let n = l.labels.len();
         let g = l.countries.len();
         let nf = self.options.fd_codes.len();
-        let mut z = Mat::<f64>::zeros(n, n);
+        let mut z = dense::zeros(n, n);
         for (j, &col) in l.intermediate_cols.iter().enumerate() {
-            let dst = z.col_as_slice_mut(j);
+            let dst = dense::column_mut(&mut z, j);
             for (i, &row) in l.entry_rows.iter().enumerate() {
                 dst[i] = self.number(row, col, "intermediate block")?;
             }
         }
-        let mut y = Mat::<f64>::zeros(n, g * nf);
+        let mut y = dense::zeros(n, g * nf);
         for (k, &col) in l.fd_cols.iter().enumerate() {
-            let dst = y.col_as_slice_mut(k);
+            let dst = dense::column_mut(&mut y, k);
             for (i, &row) in l.entry_rows.iter().enumerate() {
                 dst[i] = self.number(row, col, "final-demand block")?;
             }
@@ -67,7 +67,7 @@ impl Ctx<'_> {
             .map(|(row, code)| {
                 Ok((
                     code.clone(),
-                    under_intermediate(*row, "primary-input rows")?,
+                    Array1::from(under_intermediate(*row, "primary-input rows")?),
                 ))
             })
             .collect::<Result<Vec<_>, SourceError>>()?;
@@ -80,7 +80,7 @@ impl Ctx<'_> {
             row_country: l.row_country.clone(),
             z,
             y,
-            x,
+            x: Array1::from(x),
             primary_inputs,
         })
     }
@@ -88,8 +88,8 @@ impl Ctx<'_> {
     fn output(
         &self,
         l: &Layout,
-        z: &Mat<f64>,
-        y: &Mat<f64>,
+        z: &Array2<f64>,
+        y: &Array2<f64>,
         reported: &[f64],
     ) -> Result<Vec<f64>, SourceError> {
         let n = l.labels.len();

@@ -16,14 +16,24 @@
 //! to KWW equal the KWW terms computed directly by [`kww::terms`]). I12 holds by
 //! construction: domestic flows (r = s) are never produced (decompr's layout shows them
 //! as zero rows) and the third-country terms are sums over empty sets when G = 2.
+//!
+//! Modules: [`kernels`] builds the right-hand sides once per table, [`flows`] computes,
+//! checks and aggregates one exporter's flows, [`decompr`] lays them out as decompr's `wwz()`.
 
-use faer::Mat;
+mod decompr;
+mod flows;
+mod kernels;
 
-use crate::decompose::context::{partner_sums, Context};
+use crate::decompose::context::Context;
 use crate::decompose::{kww, DecomposeError, FamilyOutput, Level, MeasureRow};
 use crate::iot::identities::{IdentityResidual, Worst};
-use crate::iot::leontief::matmul;
 use crate::iot::{IoTable, Leontief};
+
+pub use decompr::{
+    decompr_layout, decompr_stream, decompr_values, DecomprRow, DECOMPR_COLUMNS, DECOMPR_TERM_ORDER,
+};
+use flows::{aggregate, exporter_flows, FlowChecks};
+use kernels::Kernels;
 
 /// Paper names of the 16 terms, in the order of WWZ equation (19) / reference §4.
 pub const TERM_NAMES: [&str; 16] = [
@@ -74,43 +84,6 @@ pub const KWW_MAPPING: [(&str, &[usize]); 9] = [
     ("FVA_FIN", &[10, 13]),
     ("FVA_INT", &[11, 14]),
     ("FDC", &[12, 15]),
-];
-
-/// decompr's column order of the 16 terms as 0-based paper terms: paper terms
-/// 1, 2, 3, 4, 5, 8, 6, 7, 14, 11, 15, 12, 9, 10, 16, 13 (bquast/decompr R/wwz.R).
-pub const DECOMPR_TERM_ORDER: [usize; 16] = [0, 1, 2, 3, 4, 7, 5, 6, 13, 10, 14, 11, 8, 9, 15, 12];
-
-/// The 29 columns of decompr `wwz()` (bquast/decompr R/wwz.R, decompr ≥ 3.0; reference §4).
-pub const DECOMPR_COLUMNS: [&str; 29] = [
-    "Exporting_Country",
-    "Exporting_Industry",
-    "Importing_Country",
-    "DVA_FIN",
-    "DVA_INT",
-    "DVA_INTrexI1",
-    "DVA_INTrexF",
-    "DVA_INTrexI2",
-    "RDV_INT",
-    "RDV_FIN",
-    "RDV_FIN2",
-    "OVA_FIN",
-    "MVA_FIN",
-    "OVA_INT",
-    "MVA_INT",
-    "DDC_FIN",
-    "DDC_INT",
-    "ODC",
-    "MDC",
-    "texp",
-    "texpint",
-    "texpfd",
-    "texpdiff",
-    "texpdiffpercent",
-    "texpfddiff",
-    "texpfddiffpercent",
-    "texpintdiff",
-    "texpintdiffpercent",
-    "DViX_Fsr",
 ];
 
 /// Every measure of the family, in the order of [`WwzValues::measures`]: the 16 terms
@@ -307,359 +280,6 @@ impl Default for WwzOptions {
     }
 }
 
-/// Number of (A^{sr} f^r) kernels per flow: f for terms 2–9, x (term 10), L^{rr}Y^{rr}
-/// (terms 12, 15), L^{rr}E^{r*} (terms 13, 16).
-const KERNELS: usize = 11;
-
-/// The right-hand sides f^r of the intermediate terms for every exporter, n×G with
-/// column = exporter s (reference §4; B^{rt} below are blocks of B, W[k, s] =
-/// Σ_{u ∉ {country(k), s}} Y[k, u] is k's final exports to countries other than s).
-struct Kernels {
-    /// (B^{rr} Y^{rc})_j for every destination c: term 2 (c = r) and term 6 (c = s).
-    own_y: Mat<f64>,
-    /// (B^{rr} W^r[:, s])_j = B^{rr} Σ_{t ∉ {s, r}} Y^{rt}: term 4.
-    own_w: Mat<f64>,
-    /// Σ_{t ∉ {s, r}} (B^{rt} Y^{ts})_j: term 7.
-    third_y: Mat<f64>,
-    /// Σ_{t ∉ {s, r}} (B^{rt} W^t[:, s])_j = Σ_{t ∉ {s,r}} B^{rt} Σ_{u ∉ {s,t}} Y^{tu}: term 5.
-    third_w: Mat<f64>,
-    /// (B^{rt} Y^{tt})_j at column t: term 8 (t = s), term 3 (summed over t ∉ {s, r}).
-    cross_ydom: Mat<f64>,
-    /// (B^{rs} Σ_{t ≠ s} Y^{st})_j at column s: term 9.
-    cross_yfx: Mat<f64>,
-    /// L E (local inverse times total exports E^{r*}): terms 13 and 16.
-    le: Vec<f64>,
-    /// Position of every entry within its sector group list of its country.
-    local_group: Vec<usize>,
-    /// Sector groups of every country, in order of first appearance.
-    groups_of: Vec<Vec<usize>>,
-}
-
-impl Kernels {
-    fn new(ctx: &Context<'_>) -> Self {
-        let (n, g, of) = (ctx.n, ctx.g, ctx.of);
-        let lt = ctx.leontief;
-        let b = lt.b.as_ref();
-        let y = &ctx.y;
-        let w = Mat::from_fn(n, g, |k, s| {
-            let c = of[k];
-            if s == c {
-                0.0
-            } else {
-                (0..g)
-                    .filter(|&u| u != c && u != s)
-                    .map(|u| y[(k, u)])
-                    .sum()
-            }
-        });
-        let yfx: Vec<f64> = (0..n)
-            .map(|k| (0..g).filter(|&u| u != of[k]).map(|u| y[(k, u)]).sum())
-            .collect();
-        let (own_y, own_w) = own_block_products(ctx, y, &w);
-        let (third_y, third_w) = third_country_products(ctx, y, &w);
-        let mut groups_of = vec![Vec::new(); g];
-        for (k, &c) in ctx.sectors.country.iter().enumerate() {
-            groups_of[c].push(k);
-        }
-        let local_group = (0..n)
-            .map(|i| {
-                let k = ctx.sectors.of_row[i];
-                groups_of[of[i]].iter().position(|&q| q == k).unwrap_or(0)
-            })
-            .collect();
-        Kernels {
-            own_y,
-            own_w,
-            third_y,
-            third_w,
-            cross_ydom: partner_sums(b, &ctx.ydom, of, g),
-            cross_yfx: partner_sums(b, &yfx, of, g),
-            le: lt.local_apply(&ctx.e),
-            local_group,
-            groups_of,
-        }
-    }
-
-    /// The 11 right-hand sides at row j (country r ≠ s) for exporter s.
-    fn at(&self, ctx: &Context<'_>, j: usize, r: usize, s: usize) -> [f64; KERNELS] {
-        let third_ydom: f64 = (0..ctx.g)
-            .filter(|&t| t != r && t != s)
-            .map(|t| self.cross_ydom[(j, t)])
-            .sum();
-        [
-            self.own_y[(j, r)],
-            third_ydom,
-            self.own_w[(j, s)],
-            self.third_w[(j, s)],
-            self.own_y[(j, s)],
-            self.third_y[(j, s)],
-            self.cross_ydom[(j, s)],
-            self.cross_yfx[(j, s)],
-            ctx.leontief.x[j],
-            ctx.ly_dom[j],
-            self.le[j],
-        ]
-    }
-}
-
-/// Rows of `m` listed in `rows`, all columns.
-fn gather_rows(m: &Mat<f64>, rows: &[usize]) -> Mat<f64> {
-    Mat::from_fn(rows.len(), m.ncols(), |ii, c| m[(rows[ii], c)])
-}
-
-/// (B^{rr} Y^{r·}, B^{rr} W^{r·}) for every country r: the diagonal-block products, one
-/// N×N by N×2G product per country.
-fn own_block_products(ctx: &Context<'_>, y: &Mat<f64>, w: &Mat<f64>) -> (Mat<f64>, Mat<f64>) {
-    let (n, g) = (ctx.n, ctx.g);
-    let b = ctx.leontief.b.as_ref();
-    let mut own_y = Mat::<f64>::zeros(n, g);
-    let mut own_w = Mat::<f64>::zeros(n, g);
-    for rows in &ctx.leontief.blocks.rows {
-        let brr = Mat::from_fn(rows.len(), rows.len(), |ii, jj| b[(rows[ii], rows[jj])]);
-        let rhs = Mat::from_fn(rows.len(), 2 * g, |ii, c| {
-            if c < g {
-                y[(rows[ii], c)]
-            } else {
-                w[(rows[ii], c - g)]
-            }
-        });
-        let prod = matmul(brr.as_ref(), rhs.as_ref());
-        for (ii, &j) in rows.iter().enumerate() {
-            for c in 0..g {
-                own_y[(j, c)] = prod[(ii, c)];
-                own_w[(j, c)] = prod[(ii, g + c)];
-            }
-        }
-    }
-    (own_y, own_w)
-}
-
-/// Σ_{t ∉ {s, r}} B^{rt} M^t[:, s] for M = Y and M = W, every row j (country r) and column s,
-/// without cancellation: the right-hand side has column s's own rows zeroed once, and for
-/// each r its r rows zeroed while B's r rows multiply it (B[r, ·] is N×n, so the G products
-/// cost one n×n by n×2G product in total).
-fn third_country_products(ctx: &Context<'_>, y: &Mat<f64>, w: &Mat<f64>) -> (Mat<f64>, Mat<f64>) {
-    let (n, g, of) = (ctx.n, ctx.g, ctx.of);
-    let b = &ctx.leontief.b;
-    let mut rhs = Mat::from_fn(n, 2 * g, |k, c| {
-        let s = c % g;
-        if of[k] == s {
-            0.0
-        } else if c < g {
-            y[(k, s)]
-        } else {
-            w[(k, s)]
-        }
-    });
-    let mut third_y = Mat::<f64>::zeros(n, g);
-    let mut third_w = Mat::<f64>::zeros(n, g);
-    for rows in &ctx.leontief.blocks.rows {
-        if rows.is_empty() {
-            continue;
-        }
-        let saved = gather_rows(&rhs, rows);
-        for &k in rows {
-            for c in 0..2 * g {
-                rhs[(k, c)] = 0.0;
-            }
-        }
-        let br = gather_rows(b, rows);
-        let prod = matmul(br.as_ref(), rhs.as_ref());
-        for (ii, &j) in rows.iter().enumerate() {
-            for c in 0..g {
-                third_y[(j, c)] = prod[(ii, c)];
-                third_w[(j, c)] = prod[(ii, g + c)];
-            }
-            for c in 0..2 * g {
-                rhs[(j, c)] = saved[(ii, c)];
-            }
-        }
-    }
-    (third_y, third_w)
-}
-
-/// One flow (s, entry i, r) before aggregation.
-struct Flow {
-    entry: usize,
-    importer: usize,
-    values: WwzValues,
-}
-
-/// The N_s·(G−1) flows of exporter s (reference §4 formulas 1–16), entries in row order,
-/// importers ascending.
-fn exporter_flows(ctx: &Context<'_>, k: &Kernels, s: usize) -> Vec<Flow> {
-    let (g, of) = (ctx.g, ctx.of);
-    let lt = ctx.leontief;
-    let rows_s = &lt.blocks.rows[s];
-    let ns = rows_s.len();
-    // acc[(ii·G + r)·K + q] = (A^{sr} f_q^r)_i; eint[ii·G + r] = (Z^{sr} 1)_i.
-    let mut acc = vec![0.0; ns * g * KERNELS];
-    let mut eint = vec![0.0; ns * g];
-    for (j, &r) in of.iter().enumerate() {
-        if r == s {
-            continue;
-        }
-        let f = k.at(ctx, j, r, s);
-        let a_col = lt.a.col_as_slice(j);
-        let z_col = ctx.table.z.col_as_slice(j);
-        for (ii, &i) in rows_s.iter().enumerate() {
-            eint[ii * g + r] += z_col[i];
-            let aij = a_col[i];
-            if aij == 0.0 {
-                continue;
-            }
-            let slot = &mut acc[(ii * g + r) * KERNELS..(ii * g + r + 1) * KERNELS];
-            for (a, fq) in slot.iter_mut().zip(&f) {
-                *a += aij * fq;
-            }
-        }
-    }
-    let local = &lt.local[s];
-    let mut flows = Vec::with_capacity(ns * g.saturating_sub(1));
-    for (ii, &i) in rows_s.iter().enumerate() {
-        for r in (0..g).filter(|&r| r != s) {
-            let yf = ctx.y[(i, r)];
-            let a = &acc[(ii * g + r) * KERNELS..(ii * g + r + 1) * KERNELS];
-            let (d, vl) = (ctx.d[i], ctx.vl[i]);
-            let m = ctx.u[(r, i)];
-            let o: f64 = (0..g)
-                .filter(|&t| t != s && t != r)
-                .map(|t| ctx.u[(t, i)])
-                .sum();
-            let terms = [
-                d * yf,
-                vl * a[0],
-                vl * a[1],
-                vl * a[2],
-                vl * a[3],
-                vl * a[4],
-                vl * a[5],
-                vl * a[6],
-                vl * a[7],
-                (d - vl) * a[8],
-                m * yf,
-                m * a[9],
-                m * a[10],
-                o * yf,
-                o * a[9],
-                o * a[10],
-            ];
-            let ei = eint[ii * g + r];
-            let l_e: f64 = rows_s
-                .iter()
-                .enumerate()
-                .map(|(jj, &j)| local[(ii, jj)] * (eint[jj * g + r] + ctx.y[(j, r)]))
-                .sum();
-            flows.push(Flow {
-                entry: i,
-                importer: r,
-                values: WwzValues {
-                    terms,
-                    exports: ei + yf,
-                    final_exports: yf,
-                    intermediate_exports: ei,
-                    dvix_fsr: lt.v[i] * l_e,
-                },
-            });
-        }
-    }
-    flows
-}
-
-/// Identity trackers of the flow level.
-struct FlowChecks {
-    i9: Worst,
-    i10: Worst,
-}
-
-impl FlowChecks {
-    fn new(tol: f64) -> Self {
-        FlowChecks {
-            i9: Worst::new("I9", "Σ of the 16 WWZ terms = E^{sr}_i", tol),
-            i10: Worst::new(
-                "I10",
-                "WWZ terms 1 + 11 + 14 = Y^{sr}_i; the other 13 = (Z^{sr} 1)_i",
-                tol,
-            ),
-        }
-    }
-
-    /// Observes I9 and I10 on every flow of one exporter; fails on the first exporter whose
-    /// flows break them, naming the worst flow (exporter, sector, importer).
-    fn check(&mut self, ctx: &Context<'_>, s: usize, flows: &[Flow]) -> Result<(), DecomposeError> {
-        for f in flows {
-            let t = &f.values.terms;
-            let total: f64 = t.iter().sum();
-            let fin = t[0] + t[10] + t[13];
-            let at = || {
-                format!(
-                    "flow exporter {}, sector {} ({}), importer {}",
-                    ctx.country(s),
-                    ctx.table.labels[f.entry].sector,
-                    ctx.table.labels[f.entry],
-                    ctx.country(f.importer)
-                )
-            };
-            self.i9.observe(total, f.values.exports, ctx.floor, at);
-            self.i10.observe(fin, f.values.final_exports, ctx.floor, at);
-            self.i10
-                .observe(total - fin, f.values.intermediate_exports, ctx.floor, at);
-        }
-        self.i9.clone().finish()?;
-        self.i10.clone().finish()?;
-        Ok(())
-    }
-}
-
-/// Aggregates one exporter's flows to `level` (records ordered by sector group, importer).
-fn aggregate(
-    ctx: &Context<'_>,
-    k: &Kernels,
-    s: usize,
-    level: WwzLevel,
-    flows: Vec<Flow>,
-) -> Vec<WwzRecord> {
-    let g = ctx.g;
-    let groups = &k.groups_of[s];
-    let partner_slot = |r: usize| if r < s { r } else { r - 1 };
-    let partners = g.saturating_sub(1);
-    let mut records: Vec<WwzRecord> = match level {
-        WwzLevel::Country => vec![(None, None)],
-        WwzLevel::Bilateral => (0..g)
-            .filter(|&r| r != s)
-            .map(|r| (None, Some(r)))
-            .collect(),
-        WwzLevel::Sector => groups.iter().map(|&q| (Some(q), None)).collect(),
-        WwzLevel::BilateralSector => groups
-            .iter()
-            .flat_map(|&q| {
-                (0..g)
-                    .filter(move |&r| r != s)
-                    .map(move |r| (Some(q), Some(r)))
-            })
-            .collect(),
-    }
-    .into_iter()
-    .map(|(sector, importer)| WwzRecord {
-        sector,
-        importer,
-        values: WwzValues::default(),
-    })
-    .collect();
-    for f in &flows {
-        let idx = match level {
-            WwzLevel::Country => 0,
-            WwzLevel::Bilateral => partner_slot(f.importer),
-            WwzLevel::Sector => k.local_group[f.entry],
-            WwzLevel::BilateralSector => {
-                k.local_group[f.entry] * partners + partner_slot(f.importer)
-            }
-        };
-        records[idx].values.add(&f.values);
-    }
-    records
-}
-
 /// Streams the WWZ decomposition exporter by exporter (reference §4): for every exporter s
 /// the flows (s, i, r ≠ s) are computed, checked (I9, I10), aggregated to `level` and handed
 /// to `sink` as one [`ExporterBlock`]; then I11 compares the country totals mapped to KWW
@@ -781,7 +401,7 @@ pub fn compute_at(ctx: &Context<'_>, level: WwzLevel) -> Result<FamilyOutput, De
         }
     }
     let groups: Vec<[f64; 9]> = summary.country.iter().map(WwzValues::groups).collect();
-    let total = |k: &[usize]| -> Vec<f64> {
+    let total = |k: &[usize]| -> ndarray::Array1<f64> {
         groups
             .iter()
             .map(|v| k.iter().map(|&q| v[q]).sum())
@@ -799,121 +419,6 @@ pub fn compute_at(ctx: &Context<'_>, level: WwzLevel) -> Result<FamilyOutput, De
         identities: summary.identities,
         country_totals,
     })
-}
-
-/// One row of decompr's `wwz()` output ([`DECOMPR_COLUMNS`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecomprRow {
-    /// Exporter's country code.
-    pub exporting_country: String,
-    /// Exporting sector code.
-    pub exporting_industry: String,
-    /// Importer's country code (equal to the exporter's on the all-zero domestic rows).
-    pub importing_country: String,
-    /// Columns 4–29 of [`DECOMPR_COLUMNS`]: the 16 terms in decompr order, texp, texpint,
-    /// texpfd, the six difference columns, DViX_Fsr.
-    pub values: [f64; 26],
-}
-
-/// R's `round(x, 4)` for the difference columns (ties are immaterial there); −0 prints as 0.
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4 + 0.0
-}
-
-/// decompr's percentage: 100·diff/total, with NaN (0/0) set to 0 as decompr does.
-fn percent(diff: f64, total: f64) -> f64 {
-    let p = diff / total * 100.0;
-    if p.is_nan() {
-        0.0
-    } else {
-        round4(p)
-    }
-}
-
-/// The 26 numeric decompr columns of one flow (bquast/decompr R/wwz.R): texpdiff =
-/// Σ16 − texp, texpfddiff = DVA_FIN + OVA_FIN + MVA_FIN − texpfd, texpintdiff = the other
-/// 13 − texpint, each rounded to 4 decimals, and their percentages of the total.
-pub fn decompr_values(v: &WwzValues) -> [f64; 26] {
-    let mut out = [0.0; 26];
-    for (c, &p) in DECOMPR_TERM_ORDER.iter().enumerate() {
-        out[c] = v.terms[p];
-    }
-    let total: f64 = v.terms.iter().sum();
-    let fin = v.terms[0] + v.terms[13] + v.terms[10];
-    let int = total - fin;
-    let (d_all, d_fin, d_int) = (
-        total - v.exports,
-        fin - v.final_exports,
-        int - v.intermediate_exports,
-    );
-    out[16] = v.exports;
-    out[17] = v.intermediate_exports;
-    out[18] = v.final_exports;
-    out[19] = round4(d_all);
-    out[20] = percent(d_all, v.exports);
-    out[21] = round4(d_fin);
-    out[22] = percent(d_fin, v.final_exports);
-    out[23] = round4(d_int);
-    out[24] = percent(d_int, v.intermediate_exports);
-    out[25] = v.dvix_fsr;
-    out
-}
-
-/// decompr rows of one bilateral-sector block: for every sector of the exporter, one row
-/// per importing country including the all-zero domestic row (decompr order: exporting
-/// country, exporting industry, importing country fastest).
-fn decompr_block(ctx: &Context<'_>, block: &ExporterBlock) -> Vec<DecomprRow> {
-    let s = block.exporter;
-    let mut out = Vec::new();
-    let mut records = block.records.iter().peekable();
-    while let Some(first) = records.peek() {
-        let sector = first.sector;
-        let industry = sector
-            .map(|q| ctx.sectors.sector[q].clone())
-            .unwrap_or_default();
-        let mut by_importer = vec![WwzValues::default(); ctx.g];
-        while let Some(rec) = records.next_if(|r| r.sector == sector) {
-            if let Some(r) = rec.importer {
-                by_importer[r] = rec.values;
-            }
-        }
-        for (r, values) in by_importer.iter().enumerate() {
-            out.push(DecomprRow {
-                exporting_country: ctx.country(s).to_string(),
-                exporting_industry: industry.clone(),
-                importing_country: ctx.country(r).to_string(),
-                values: if r == s {
-                    [0.0; 26]
-                } else {
-                    decompr_values(values)
-                },
-            });
-        }
-    }
-    out
-}
-
-/// Streams decompr's `wwz()` layout (G·N·G rows over all blocks, [`DECOMPR_COLUMNS`]) one
-/// exporter at a time, so a CLI can write a drop-in replacement of decompr output for an
-/// existing R pipeline. Split country blocks (ICIO CN1/CN2) appear as one industry.
-pub fn decompr_stream<E, F>(ctx: &Context<'_>, mut sink: F) -> Result<WwzSummary, E>
-where
-    E: From<DecomposeError>,
-    F: FnMut(Vec<DecomprRow>) -> Result<(), E>,
-{
-    stream(ctx, WwzLevel::BilateralSector, |block: ExporterBlock| {
-        sink(decompr_block(ctx, &block))
-    })
-}
-
-/// All decompr rows at once (small tables; use [`decompr_stream`] for large ones).
-pub fn decompr_layout(ctx: &Context<'_>) -> Result<(Vec<DecomprRow>, WwzSummary), DecomposeError> {
-    let mut rows = Vec::new();
-    let summary = decompr_stream(ctx, |block: Vec<DecomprRow>| {
-        rows.extend(block);
-        Ok::<(), DecomposeError>(())
-    })?;
-    Ok((rows, summary))
 }
 
 impl crate::choice::Choice for WwzLevel {
@@ -936,13 +441,16 @@ impl crate::choice::Choice for WwzLevel {
 
 #[cfg(test)]
 mod tests {
+    use super::decompr::{percent, round4};
     use super::*;
+    use crate::iot::dense;
     use crate::iot::EntryLabel;
+    use ndarray::Array1;
 
     /// `g` countries × `ns` sectors with varied flows; `foreign` scales foreign intermediates.
     fn table(g: usize, ns: usize, foreign: f64) -> IoTable {
         let n = g * ns;
-        let z = Mat::from_fn(n, n, |i, j| {
+        let z = dense::from_fn(n, n, |(i, j)| {
             let base = 1.0 + ((i * 7 + j * 3) % 5) as f64;
             if i / ns == j / ns {
                 4.0 * base
@@ -951,7 +459,7 @@ mod tests {
             }
         });
         let f = 2;
-        let y = Mat::from_fn(n, g * f, |i, col| {
+        let y = dense::from_fn(n, g * f, |(i, col)| {
             let c = col / f;
             if i / ns == c {
                 30.0 + i as f64 + col as f64
@@ -969,7 +477,7 @@ mod tests {
             row_country: (0..n).map(|i| i / ns).collect(),
             z,
             y,
-            x: vec![],
+            x: Array1::zeros(0),
             primary_inputs: vec![],
         };
         t.x = t.output_from_rows();
@@ -993,37 +501,37 @@ mod tests {
         let g = t.g();
         let y = t.y_by_country();
         let rows = &l.blocks.rows;
-        let e: Vec<f64> = crate::iot::identities::total_exports(t);
+        let e = crate::iot::identities::total_exports(t);
         let bvec = |p: usize, q: usize, f: &dyn Fn(usize) -> f64| -> Vec<f64> {
             rows[p]
                 .iter()
-                .map(|&j| rows[q].iter().map(|&k| l.b[(j, k)] * f(k)).sum())
+                .map(|&j| rows[q].iter().map(|&k| l.b[[j, k]] * f(k)).sum())
                 .collect()
         };
         let lvec = |p: usize, f: &dyn Fn(usize) -> f64| -> Vec<f64> {
             (0..rows[p].len())
                 .map(|jj| {
                     (0..rows[p].len())
-                        .map(|kk| l.local[p][(jj, kk)] * f(rows[p][kk]))
+                        .map(|kk| l.local[p][[jj, kk]] * f(rows[p][kk]))
                         .sum()
                 })
                 .collect()
         };
         // (A^{sr} f^r)_i for f given on r's rows.
         let a_sr =
-            |f: &[f64]| -> f64 { rows[r].iter().zip(f).map(|(&j, fj)| l.a[(i, j)] * fj).sum() };
+            |f: &[f64]| -> f64 { rows[r].iter().zip(f).map(|(&j, fj)| l.a[[i, j]] * fj).sum() };
         let add = |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> {
             a.iter().zip(&b).map(|(x, y)| x + y).collect()
         };
         let zero = vec![0.0; rows[r].len()];
         // V^p B^{ps} at column i.
-        let vb = |p: usize| -> f64 { rows[p].iter().map(|&k| l.v[k] * l.b[(k, i)]).sum() };
+        let vb = |p: usize| -> f64 { rows[p].iter().map(|&k| l.v[k] * l.b[[k, i]]).sum() };
         let vbss = vb(s);
         let ii = rows[s].iter().position(|&k| k == i).unwrap();
         let vlss: f64 = rows[s]
             .iter()
             .enumerate()
-            .map(|(kk, &k)| l.v[k] * l.local[s][(kk, ii)])
+            .map(|(kk, &k)| l.v[k] * l.local[s][[kk, ii]])
             .sum();
         let thirds: Vec<usize> = (0..g).filter(|&c| c != s && c != r).collect();
         let ysr = y[(i, r)];
@@ -1055,7 +563,7 @@ mod tests {
         let t9 = a_sr(&bvec(r, s, &|k| {
             (0..g).filter(|&u| u != s).map(|u| y[(k, u)]).sum()
         }));
-        let ax: f64 = rows[r].iter().map(|&j| l.a[(i, j)] * l.x[j]).sum();
+        let ax: f64 = rows[r].iter().map(|&j| l.a[[i, j]] * l.x[j]).sum();
         let vrbrs = vb(r);
         let ova: f64 = thirds.iter().map(|&c| vb(c)).sum();
         let lyrr = a_sr(&lvec(r, &|k| y[(k, r)]));
