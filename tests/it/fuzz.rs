@@ -1397,8 +1397,12 @@ fn sub_table(t: &gvc::iot::IoTable, keep: &[usize]) -> gvc::iot::IoTable {
         .iter()
         .flat_map(|&c| (0..f).map(move |k| c * f + k))
         .collect();
-    let z = faer::Mat::from_fn(rows.len(), rows.len(), |a, b| t.z[(rows[a], rows[b])]);
-    let y = faer::Mat::from_fn(rows.len(), fd.len(), |a, b| t.y[(rows[a], fd[b])]);
+    use ndarray::ShapeBuilder;
+    let z = ndarray::Array2::from_shape_fn((rows.len(), rows.len()).f(), |(a, b)| {
+        t.z[(rows[a], rows[b])]
+    });
+    let y =
+        ndarray::Array2::from_shape_fn((rows.len(), fd.len()).f(), |(a, b)| t.y[(rows[a], fd[b])]);
     let mut out = gvc::iot::IoTable {
         year: t.year,
         countries: keep.iter().map(|&c| t.countries[c].clone()).collect(),
@@ -1410,7 +1414,7 @@ fn sub_table(t: &gvc::iot::IoTable, keep: &[usize]) -> gvc::iot::IoTable {
             .collect(),
         z,
         y,
-        x: Vec::new(),
+        x: ndarray::Array1::zeros(0),
         primary_inputs: Vec::new(),
     };
     out.x = out.output_from_rows();
