@@ -389,6 +389,7 @@ fn write_long(
         .to_ascii_lowercase();
     let res = match ext.as_str() {
         "csv" => crate::engine::csv_out::frame_csv(frame)
+            .map_err(|e| e.to_string())
             .and_then(|b| crate::engine::atomic::write_atomic(path, &b).map_err(|e| e.to_string())),
         "parquet" => {
             crate::engine::frames::write_parquet_atomic(path, frame).map_err(|e| e.to_string())

@@ -55,19 +55,30 @@ impl<W: Write> CsvOut<W> {
     pub fn finish(self) -> csv::Result<W> {
         self.w
             .into_inner()
-            .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))
+            .map_err(|e| csv::Error::from(e.into_error()))
     }
 }
 
+/// Why a frame could not be written as CSV.
+#[derive(Debug, thiserror::Error)]
+pub enum CsvOutError {
+    /// The CSV writer failed (in practice only the underlying writer can).
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// A cell of the frame could not be read.
+    #[error("reading a cell of the frame: {0}")]
+    Frame(#[from] PolarsError),
+}
+
 /// A frame as CSV bytes (string, integer and float columns; other types as their text).
-pub fn frame_csv(df: &DataFrame) -> Result<Vec<u8>, String> {
+pub fn frame_csv(df: &DataFrame) -> Result<Vec<u8>, CsvOutError> {
     let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
-    let mut out = CsvOut::new(Vec::new(), &names).map_err(|e| e.to_string())?;
+    let mut out = CsvOut::new(Vec::new(), &names)?;
     let cols = df.columns();
     for i in 0..df.height() {
         let mut texts: Vec<String> = Vec::with_capacity(cols.len());
         for c in cols {
-            let v = c.get(i).map_err(|e| e.to_string())?;
+            let v = c.get(i)?;
             texts.push(match v {
                 AnyValue::Null => String::new(),
                 AnyValue::String(s) => s.to_string(),
@@ -79,10 +90,9 @@ pub fn frame_csv(df: &DataFrame) -> Result<Vec<u8>, String> {
                 other => other.to_string(),
             });
         }
-        out.row(texts.iter().map(|t| Cell::Text(t)))
-            .map_err(|e| e.to_string())?;
+        out.row(texts.iter().map(|t| Cell::Text(t)))?;
     }
-    out.finish().map_err(|e| e.to_string())
+    Ok(out.finish()?)
 }
 
 #[cfg(test)]

@@ -178,8 +178,7 @@ pub fn execute(
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| StageError::Threads(e.to_string()))?;
+        .build()?;
     let levels = plan.levels();
     let max_level = levels.iter().copied().max().unwrap_or(0);
     let results: Mutex<Vec<(usize, InstanceReport)>> = Mutex::new(Vec::new());

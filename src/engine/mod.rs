@@ -61,13 +61,16 @@ pub enum StageError {
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("CSV: {0}")]
-    Csv(String),
-    #[error("{0}")]
-    Spec(String),
-    #[error("reader options of `{format}`: {message}")]
+    Csv(#[from] csv::Error),
+    #[error(transparent)]
+    CsvOut(#[from] csv_out::CsvOutError),
+    #[error(transparent)]
+    Spec(#[from] crate::spec::Diagnostics),
+    #[error("reader options of `{format}`: {source}")]
     Options {
         format: &'static str,
-        message: String,
+        #[source]
+        source: serde_json::Error,
     },
     #[error(
         "the {kind} artifact {key} that this stage reads is {}; run the stage that makes it first \
@@ -100,7 +103,7 @@ pub enum StageError {
     )]
     TemplatesChanged { dir: PathBuf },
     #[error("cannot start worker threads: {0}")]
-    Threads(String),
+    Threads(#[from] rayon::ThreadPoolBuildError),
 }
 
 impl StageError {

@@ -52,10 +52,6 @@ fn artifact_dir(
     }
 }
 
-fn csv_err(e: csv::Error) -> StageError {
-    StageError::Csv(e.to_string())
-}
-
 fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>, StageError> {
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf).finish(df)?;
@@ -119,8 +115,7 @@ fn io_summary(layout: &Layout, reports: &[InstanceReport]) -> Result<OutputFile,
             "gross_exports",
             "final_demand",
         ],
-    )
-    .map_err(csv_err)?;
+    )?;
     for (_, year, t) in rows {
         out.row([
             Cell::Text(&t.country),
@@ -129,13 +124,9 @@ fn io_summary(layout: &Layout, reports: &[InstanceReport]) -> Result<OutputFile,
             Cell::Num(t.value_added),
             Cell::Num(t.gross_exports),
             Cell::Num(t.final_demand),
-        ])
-        .map_err(csv_err)?;
+        ])?;
     }
-    Ok(OutputFile::bytes(
-        "tables/io_summary.csv",
-        out.finish().map_err(csv_err)?,
-    ))
+    Ok(OutputFile::bytes("tables/io_summary.csv", out.finish()?))
 }
 
 /// `decomposition/measures_<year>.parquet` (the long frame) and, with WWZ,
@@ -172,25 +163,21 @@ fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, Stage
     let mut missing = CsvOut::new(
         Vec::new(),
         &["variable", "n_missing", "n_rows", "missing_cells"],
-    )
-    .map_err(csv_err)?;
+    )?;
     for m in &p.summary.missing {
         let cells: Vec<String> = m.cells.iter().map(|(c, y)| format!("{c} {y}")).collect();
         let cells = cells.join("; ");
-        missing
-            .row([
-                Cell::Text(&m.variable),
-                Cell::Int(m.n_missing as i64),
-                Cell::Int(m.n_rows as i64),
-                Cell::Text(&cells),
-            ])
-            .map_err(csv_err)?;
+        missing.row([
+            Cell::Text(&m.variable),
+            Cell::Int(m.n_missing as i64),
+            Cell::Int(m.n_rows as i64),
+            Cell::Text(&cells),
+        ])?;
     }
     let mut desc = CsvOut::new(
         Vec::new(),
         &["variable", "n", "mean", "sd", "min", "p50", "max"],
-    )
-    .map_err(csv_err)?;
+    )?;
     let num = |v: Option<f64>| v.map_or(Cell::Missing, Cell::Num);
     for d in &p.summary.descriptives {
         desc.row([
@@ -201,12 +188,11 @@ fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, Stage
             num(d.min),
             num(d.p50),
             num(d.max),
-        ])
-        .map_err(csv_err)?;
+        ])?;
     }
     Ok(vec![
-        OutputFile::bytes("tables/missing.csv", missing.finish().map_err(csv_err)?),
-        OutputFile::bytes("tables/descriptives.csv", desc.finish().map_err(csv_err)?),
+        OutputFile::bytes("tables/missing.csv", missing.finish()?),
+        OutputFile::bytes("tables/descriptives.csv", desc.finish()?),
         OutputFile::bytes("panel.parquet", parquet_bytes(&mut p.frame.clone())?),
     ])
 }
@@ -228,8 +214,7 @@ fn samples(spec: &Spec, layout: &Layout, cache: &Cache) -> Result<OutputFile, St
         let variant_spec = match variant {
             None => spec.clone(),
             Some(v) => match spec.robustness.iter().find(|r| &r.name.value == v) {
-                Some(r) => crate::spec::load::variant_spec(spec, r)
-                    .map_err(|e| StageError::Spec(e.to_string()))?,
+                Some(r) => crate::spec::load::variant_spec(spec, r)?,
                 None => continue,
             },
         };

@@ -84,9 +84,11 @@ impl Stage for Covariates {
                 parquet,
             } => {
                 let mut spec: table::TableSpec =
-                    serde_json::from_value(options.clone()).map_err(|e| StageError::Options {
-                        format: "csv",
-                        message: e.to_string(),
+                    serde_json::from_value(options.clone()).map_err(|source| {
+                        StageError::Options {
+                            format: "csv",
+                            source,
+                        }
                     })?;
                 spec.parquet = *parquet;
                 match table::read_table(path, &spec)? {

@@ -59,9 +59,9 @@ pub fn reader_options(
     format: MrioFormat,
     options: &serde_json::Value,
 ) -> Result<MrioOptions, StageError> {
-    MrioOptions::deserialize_for(format, options.clone()).map_err(|e| StageError::Options {
+    MrioOptions::deserialize_for(format, options.clone()).map_err(|source| StageError::Options {
         format: format.name(),
-        message: e.to_string(),
+        source,
     })
 }
 
@@ -192,7 +192,10 @@ pub fn year_file(
 }
 
 /// Every file under `path` (itself when it is a file), in name order, with its hash.
-pub fn hash_inputs(hasher: &FileHasher, path: &std::path::Path) -> Result<Vec<InputFile>, String> {
+pub fn hash_inputs(
+    hasher: &FileHasher,
+    path: &std::path::Path,
+) -> Result<Vec<InputFile>, crate::engine::hashing::HashError> {
     let mut files: Vec<PathBuf> = if path.is_dir() {
         // Links are followed: the reader follows them, so their targets' bytes are keyed.
         walkdir::WalkDir::new(path)
@@ -207,10 +210,7 @@ pub fn hash_inputs(hasher: &FileHasher, path: &std::path::Path) -> Result<Vec<In
         vec![path.to_path_buf()]
     };
     files.sort();
-    files
-        .iter()
-        .map(|f| InputFile::hash(hasher, f).map_err(|e| e.to_string()))
-        .collect()
+    files.iter().map(|f| InputFile::hash(hasher, f)).collect()
 }
 
 /// The parameters of one year's table.
@@ -223,7 +223,7 @@ pub fn plan(
 ) -> Result<IoTables, Diagnostic> {
     let path = year_file(src, format, year)?;
     let files = match &path {
-        Some(p) => hash_inputs(hasher, p).map_err(|e| Diagnostic::at(&src.loc, e))?,
+        Some(p) => hash_inputs(hasher, p).map_err(|e| Diagnostic::at(&src.loc, e.to_string()))?,
         None => Vec::new(),
     };
     // The reader opens the real file, so a symlinked data folder keys the target's bytes.
