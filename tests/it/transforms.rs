@@ -371,6 +371,10 @@ fn assembly_composes_and_reports() {
             "from = \"wdi.SE.TER.ENRR\"\ntransform = \"growth\"",
         ),
         var("x", "from = \"gvcl\"\ntransform = { interaction = \"h\" }"),
+        var(
+            "h_asinh",
+            "from = \"wdi.SE.TER.ENRR\"\ntransform = \"asinh\"",
+        ),
     ];
     let sample = Sample {
         countries: vec!["PRC".into(), "INO".into()],
@@ -390,6 +394,12 @@ fn assembly_composes_and_reports() {
     assert!(close(p.value("growth_h", "PRC", 2008).unwrap(), 10.0)); // 100·(22/20 − 1)
     assert_eq!(p.value("growth_h", "PRC", 2009), Some(-100.0));
     assert_eq!(p.value("x", "INO", 2008), Some(-0.1 * 18f64.ln()));
+    // asinh keeps the zero that log drops: asinh 0 = 0, asinh 22 = ln(22 + √485).
+    assert_eq!(p.value("h_asinh", "PRC", 2009), Some(0.0));
+    assert!(close(
+        p.value("h_asinh", "PRC", 2008).unwrap(),
+        (22.0 + 485f64.sqrt()).ln()
+    ));
     let log_note = out
         .notes
         .iter()

@@ -258,6 +258,7 @@ fn apply(
     Ok(match t {
         Transform::Log => transforms::log(current),
         Transform::Log1p => transforms::log1p(current),
+        Transform::Asinh => plain(transforms::asinh(current)),
         Transform::Diff => plain(transforms::diff(current)),
         Transform::Growth => transforms::growth(current),
         Transform::Lag(k) => plain(transforms::shift(current, shift_years(*k))),
