@@ -697,7 +697,8 @@ mod tests {
         Series::from_triples(rows.iter().map(|&(c, y, v)| (c, y, v))).unwrap()
     }
 
-    /// Against ln(x + √(x² + 1)) computed with 50-digit decimals (Python `decimal`), and the
+    /// Against ln(x + √(x² + 1)) computed with 50-digit decimals (Python `decimal`) and rounded to
+    /// f64, and the
     /// exact values at 0 and 1e-9 (asinh x = x − x³/6 + …).
     #[test]
     fn asinh_matches_the_closed_form() {
@@ -711,11 +712,11 @@ mod tests {
         ]));
         let expected = [
             (1, 0.0),
-            (2, 0.881_373_587_019_543_025_232_609_324_979_792_309_028_16),
-            (3, -1.647_231_146_371_095_710_624_858_610_443_619_663_504_4),
+            (2, 0.881_373_587_019_543),
+            (3, -1.647_231_146_371_095_7),
             (4, 1e-9),
-            (5, 7.811_568_653_388_183_376_775_329_446_915_303_327_157),
-            (6, 19.113_827_924_512_310_806_561_163_758_933_089_291_38),
+            (5, 7.811_568_653_388_183),
+            (6, 19.113_827_924_512_31),
         ];
         for (year, want) in expected {
             let got = a.get("A", year).unwrap();
