@@ -698,8 +698,7 @@ mod tests {
     }
 
     /// Against ln(x + √(x² + 1)) computed with 50-digit decimals (Python `decimal`) and rounded to
-    /// f64, and the
-    /// exact values at 0 and 1e-9 (asinh x = x − x³/6 + …).
+    /// f64, and the exact values at 0 and 1e-9 (asinh x = x − x³/6 + …).
     #[test]
     fn asinh_matches_the_closed_form() {
         let a = asinh(&series(&[
