@@ -548,7 +548,12 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
     }
     let c = cache.clean_tmp();
     println!("removed {} leftover temp entries", c.removed);
-    report_kept(&c.kept);
+    // What gvc did not write stays, and is listed, so a user file in the cache is never
+    // silently ignored (nor silently lost: no mode removes it).
+    let mut kept = c.kept;
+    kept.extend(cache.foreign_entries());
+    kept.sort();
+    kept.dedup();
     if a.unused {
         let mut keep = std::collections::BTreeSet::new();
         for spec in &specs {
@@ -578,6 +583,7 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
             specs.len()
         );
     }
+    report_kept(&kept);
     Ok(())
 }
 

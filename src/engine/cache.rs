@@ -521,6 +521,61 @@ impl Cache {
         out
     }
 
+    /// The entries in the cache folder that gvc did not write, which no cleaning removes:
+    /// anything at the top but gvc's own folders and files, folders under `objects/` that are
+    /// not a stage kind or not an artifact key, files under `plans/` that are not a plan entry,
+    /// and files under `latest/` and `runs/` that are not gvc's records. (`tmp/` is listed by
+    /// [`Cache::clean_tmp`].) Sorted, so `gvc clean` can list what it kept.
+    pub fn foreign_entries(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let entries = |dir: &Path| {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .collect::<Vec<_>>()
+        };
+        for (name, path) in entries(&self.root) {
+            if !TOP_ENTRIES.contains(&name.as_str()) {
+                out.push(path);
+            }
+        }
+        for (kind, path) in entries(&self.root.join("objects")) {
+            if !is_kind_name(&kind) || !path.is_dir() {
+                out.push(path);
+                continue;
+            }
+            for (key, art) in entries(&path) {
+                if !is_key_name(&key) {
+                    out.push(art);
+                }
+            }
+        }
+        for (name, path) in entries(&self.root.join("plans")) {
+            if !name.strip_suffix(".json").is_some_and(is_key_name) {
+                out.push(path);
+            }
+        }
+        for sub in ["latest", "runs"] {
+            for e in walkdir::WalkDir::new(self.root.join(sub))
+                .follow_links(false)
+                .into_iter()
+                .flatten()
+            {
+                let name = e.file_name().to_string_lossy();
+                let ours = e.file_type().is_dir()
+                    || (e.file_type().is_file()
+                        && (name.ends_with(".json") || temp_owner(&name).is_some()));
+                if !ours {
+                    out.push(e.path().to_path_buf());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Removes one artifact (and its plan entry).
     pub fn remove_artifact(&self, kind: &str, key: &Key) -> bool {
         let _ = std::fs::remove_file(self.plan_entry_path(key));

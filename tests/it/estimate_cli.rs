@@ -151,6 +151,38 @@ fn r_and_stata_missing_markers_are_missing_values() {
     assert!(err.contains("--missing"), "{err}");
 }
 
+/// A negative sentinel (Stata and SAS exports often code missing as `-999`) is a flag value,
+/// not an unknown flag `-9`: `--missing -999` and `--missing=-999,NA` parse, and the cells are
+/// missing values, giving the estimate of empty cells.
+#[test]
+fn a_negative_missing_marker_is_accepted_as_a_value() {
+    let dir = fresh_dir("negative-marker");
+    let sentinel = |row: usize, col: usize, c: String| match (row, col) {
+        (2, 3) | (9, 2) => "-999".to_string(),
+        _ => c,
+    };
+    let empty = |row: usize, col: usize, c: String| match (row, col) {
+        (2, 3) | (9, 2) => String::new(),
+        _ => c,
+    };
+    let with_sentinel = write_csv(&dir, "sentinel.csv", sentinel);
+    let with_empty = write_csv(&dir, "empty.csv", empty);
+    let json = |data: &Path, extra: &[&str]| -> Value {
+        let mut args = vec!["--estimator", "fe", "--json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = estimate(&dir, data, &args);
+        assert_eq!(code, 0, "{extra:?}: {err}");
+        serde_json::from_str(&out).expect("json")
+    };
+    let want = json(&with_empty, &[]);
+    assert_eq!(want["n_obs"], 22, "{want}");
+    assert_eq!(json(&with_sentinel, &["--missing", "-999"]), want);
+    assert_eq!(json(&with_sentinel, &["--missing=-999,NA"]), want);
+    // Without the flag, -999 is a number like any other: 24 observations, another estimate.
+    let as_number = json(&with_sentinel, &[]);
+    assert_eq!(as_number["n_obs"], 24, "{as_number}");
+}
+
 #[test]
 fn text_in_a_numeric_column_names_file_line_and_column() {
     let dir = fresh_dir("text-cell");

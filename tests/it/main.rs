@@ -38,3 +38,4 @@ mod transforms;
 mod tutorial;
 mod wiod_identities;
 mod wiod_study;
+mod zero_economy;

@@ -88,6 +88,22 @@ pub fn table_source(spec: &Spec) -> Result<(&Source, MrioFormat, serde_json::Val
     if let Some(map) = options.as_object_mut() {
         map.remove("codes");
     }
+    if format == MrioFormat::Synthetic {
+        if let Some((key, msg)) = mrio::synthetic::option_type_problem(&src.name, &options) {
+            let loc = src.option_locs.get(&key).unwrap_or(&src.loc);
+            let example = match key.as_str() {
+                "seed" => "`seed = 7`".to_string(),
+                "countries" => "`countries = [\"AUS\", \"BRA\", \"CHN\"]`".to_string(),
+                "fd_categories" => "`fd_categories = 3` (codes F1..F3) or `fd_categories = [\"hh\", \"gov\", \"inv\"]`".to_string(),
+                k => format!("`{k} = 5` (codes c1..c5) or `{k} = [\"agr\", \"man\", \"srv\"]`"),
+            };
+            return Err(Diagnostics(vec![Diagnostic::at(loc, msg).with_help(
+                format!(
+                "write e.g. {example}; docs/spec-reference.md lists the keys of a synthetic source"
+            ),
+            )]));
+        }
+    }
     if let Err(e) = MrioOptions::deserialize_for(format, options.clone()) {
         let msg = e.to_string();
         // Point at the offending key when serde names one.

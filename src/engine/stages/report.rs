@@ -27,6 +27,27 @@ use crate::report::{
 };
 use crate::spec::{ControlsMode, Diagnostic, Diagnostics, Spec};
 
+/// The country-level gross-exports measures of the decomposition families (E of KPWW and
+/// KWW, EXGR of Borin–Mancini): a country-year where one is exactly zero has no exports in its
+/// table, so every ratio with exports in the denominator is missing there.
+const EXPORT_MEASURES: &[&str] = &["kpww.E", "kww.E", "bm.EXGR"];
+
+/// The report note naming the sample country-years without exports (an all-zero economy: no
+/// output and no trade; or a closed one), whose ratio measures are missing, or `None`.
+fn no_exports_note(country_years: &BTreeSet<(String, i32)>) -> Option<String> {
+    if country_years.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = country_years
+        .iter()
+        .map(|(c, y)| format!("{c} {y}"))
+        .collect();
+    Some(format!(
+        "No exports in the input-output table (an economy with no output or no trade): {}; the ratio measures of these country-years (GVC participation, position and other shares of exports) are missing.",
+        list.join(", ")
+    ))
+}
+
 /// Parameters of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportStage {
@@ -82,7 +103,7 @@ pub struct TemplateFile {
 
 impl Stage for ReportStage {
     const KIND: StageKind = StageKind::Report;
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
     type Output = ReportOutput;
 
     fn deps(&self) -> Vec<(String, Key)> {
@@ -141,8 +162,15 @@ impl Stage for ReportStage {
             .collect();
         let keep: BTreeSet<&String> = self.indicator_measures.iter().collect();
         let sample: BTreeSet<&String> = self.countries.iter().collect();
+        let mut no_exports = BTreeSet::new();
         for d in &self.decompositions {
             for (country, year, measure, value) in decompose::country_rows(&ctx.get(d)?.0)? {
+                if EXPORT_MEASURES.contains(&measure.as_str())
+                    && value == 0.0
+                    && sample.contains(&country)
+                {
+                    no_exports.insert((country.clone(), year));
+                }
                 if keep.contains(&measure) && sample.contains(&country) {
                     input.indicators.push(IndicatorRow {
                         country,
@@ -152,6 +180,9 @@ impl Stage for ReportStage {
                     });
                 }
             }
+        }
+        if let Some(note) = no_exports_note(&no_exports) {
+            input.notes.push(note);
         }
         for b in &self.blocks {
             let mut columns = Vec::new();

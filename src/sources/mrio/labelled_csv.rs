@@ -391,15 +391,18 @@ impl<'a> Ctx<'a> {
                 })?;
                 Ok(v)
             }
-            _ => Err(self.text(
-                line,
-                column,
-                format!(
-                    "cell ({row}, {col}) is `{}`, not a finite number",
-                    String::from_utf8_lossy(t)
-                ),
-                Some("every cell of the table must be a number (empty = 0)".into()),
-            )),
+            _ => {
+                let cell = String::from_utf8_lossy(t);
+                Err(self.text(
+                    line,
+                    column,
+                    format!("cell ({row}, {col}) is `{cell}`, not a finite number"),
+                    Some(super::not_a_number_fix(
+                        &cell,
+                        "every cell of the table must be a number (empty = 0)",
+                    )),
+                ))
+            }
         }
     }
 

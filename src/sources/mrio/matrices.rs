@@ -244,7 +244,10 @@ pub(crate) fn parse_cell(
         }
         _ => Err(located(
             format!("`{t}` in {what} is not a finite number"),
-            "the data block must hold only finite numbers (blank = 0)",
+            &super::not_a_number_fix(
+                t,
+                "the data block must hold only finite numbers (blank = 0)",
+            ),
         )),
     }
 }
@@ -254,8 +257,9 @@ fn is_number(text: &str) -> bool {
     t.is_empty() || t.parse::<f64>().map(|v| v.is_finite()).unwrap_or(false)
 }
 
-/// Reads a numeric matrix; a first record with a non-numeric cell (after the first) is a
-/// header, and a non-numeric first cell of the first data row makes the first column labels.
+/// Reads a numeric matrix; a first record whose cells after the first are mostly text (at
+/// least as many non-numbers as numbers) is a header, and a non-numeric first cell of the
+/// first data row makes the first column labels.
 pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
     let mut reader = open_csv(path)?;
     let mut record = csv::StringRecord::new();
@@ -275,7 +279,16 @@ pub(crate) fn read_matrix(path: &Path) -> Result<CsvMatrix, SourceError> {
         }
         if first {
             first = false;
-            if fields.iter().skip(1).any(|f| !is_number(f)) {
+            // A header is mostly text. A first row that is mostly numbers with a few text
+            // cells (`abc`, a decimal comma `1,5`) is data with bad cells, reported at the
+            // cell, not a header that later shows up as a row-count mismatch.
+            let text = fields.iter().skip(1).filter(|f| !is_number(f)).count();
+            let numbers = fields
+                .iter()
+                .skip(1)
+                .filter(|f| !f.trim().is_empty() && is_number(f))
+                .count();
+            if text > 0 && text >= numbers {
                 header = Some(
                     fields
                         .iter()
@@ -534,6 +547,22 @@ mod tests {
         read(&d.0, &MatricesOptions::default())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_bad_cell_in_the_first_row_of_a_headerless_matrix_is_located() {
+        let d = TempDir::new("first-row");
+        d.write("m.csv", "1,2,1;5,4\n5,6,7,8\n");
+        let e = read_matrix(&d.0.join("m.csv")).unwrap_err().to_string();
+        assert!(e.contains("m.csv:1:3") && e.contains("`1;5`"), "{e}");
+        d.write("m.csv", "1,2,\"1,5\",4\n5,6,7,8\n");
+        let e = read_matrix(&d.0.join("m.csv")).unwrap_err().to_string();
+        assert!(e.contains("m.csv:1:3") && e.contains("write `1.5`"), "{e}");
+        // A header is still a header, also with an empty corner.
+        d.write("m.csv", ",A.x,B.x,C.x\nA.x,1,2,3\n");
+        let m = read_matrix(&d.0.join("m.csv")).unwrap();
+        assert!(m.header.is_some());
+        assert_eq!(m.values.dim(), (1, 3));
     }
 
     #[test]

@@ -20,8 +20,11 @@ use serde::Deserialize;
 use crate::iot::{dense, EntryLabel, IoTable};
 
 /// A list of names given either as a count (`5` → generated codes) or explicitly.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+///
+/// Deserialised by hand rather than as an untagged enum, whose only error is serde's "data did
+/// not match any variant": a wrong value says what was expected (a whole number or a list of
+/// names) and what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
     /// This many generated names (sectors `c1..cN`, final-demand categories `F1..FN`).
     Count(usize),
@@ -44,6 +47,90 @@ impl Names {
             Names::Count(k) => (1..=*k).map(|i| format!("{prefix}{i}")).collect(),
             Names::List(v) => v.clone(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Names;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a list of names")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Names, E> {
+                usize::try_from(v)
+                    .map(Names::Count)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Names, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Names, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(Names::List(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The first option of a `synthetic` source (as its JSON form) whose value has the wrong type,
+/// as (key, message): `sectors` or `fd_categories` must be a whole number or a list of names,
+/// `countries` a list of codes, `seed` a whole number ≥ 0. The message names the key under
+/// `sources.<source>` and says what was found, so the spec loader can point at the key's
+/// place instead of passing on serde's type error, which names neither.
+pub fn option_type_problem(source: &str, options: &serde_json::Value) -> Option<(String, String)> {
+    use serde_json::Value;
+    let strings_only = |v: &[Value]| {
+        v.iter()
+            .position(|x| !x.is_string())
+            .map(|i| format!("a list whose item {} is {}", i + 1, json_kind(&v[i])))
+    };
+    for (key, expected) in [
+        ("seed", "a whole number ≥ 0"),
+        ("countries", "a list of country codes"),
+        ("sectors", "a number or a list of names"),
+        ("fd_categories", "a number or a list of names"),
+    ] {
+        let Some(v) = options.get(key) else { continue };
+        let found = match (key, v) {
+            ("seed", Value::Number(n)) if n.is_u64() => None,
+            ("countries", Value::Array(a)) => strings_only(a),
+            ("sectors" | "fd_categories", Value::Number(n)) if n.is_u64() => None,
+            ("sectors" | "fd_categories", Value::Array(a)) => strings_only(a),
+            _ => Some(json_kind(v)),
+        };
+        if let Some(found) = found {
+            return Some((
+                key.to_string(),
+                format!("`sources.{source}.{key}` must be {expected}, found {found}"),
+            ));
+        }
+    }
+    None
+}
+
+/// What a JSON value of a spec is, in the spec's (TOML's) words.
+fn json_kind(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("a boolean (`{b}`)"),
+        Value::Number(n) if n.is_u64() => format!("a number (`{n}`)"),
+        Value::Number(n) if n.is_i64() => format!("a negative number (`{n}`)"),
+        Value::Number(n) => format!("a decimal number (`{n}`)"),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
     }
 }
 
@@ -676,6 +763,35 @@ fn jacobi_output(a: &[f64], y: &[f64], n: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_of_the_wrong_type_say_what_was_expected() {
+        let names = |v: serde_json::Value| serde_json::from_value::<Names>(v);
+        assert_eq!(names(serde_json::json!(3)).unwrap(), Names::Count(3));
+        assert_eq!(
+            names(serde_json::json!(["a", "b"])).unwrap(),
+            Names::List(vec!["a".into(), "b".into()])
+        );
+        for bad in [
+            serde_json::json!("five"),
+            serde_json::json!(2.5),
+            serde_json::json!(-1),
+            serde_json::json!({"a": 1}),
+        ] {
+            let e = names(bad.clone()).unwrap_err().to_string();
+            assert!(e.contains("a number or a list of names"), "{bad}: {e}");
+            assert!(!e.contains("untagged"), "{bad}: {e}");
+        }
+        let opts = serde_json::json!({"countries": ["AUS", "BRA"], "sectors": ["a", 2]});
+        let (key, msg) = option_type_problem("mrio", &opts).unwrap();
+        assert_eq!(key, "sectors");
+        assert_eq!(
+            msg,
+            "`sources.mrio.sectors` must be a number or a list of names, found a list whose item 2 is a number (`2`)"
+        );
+        let ok = serde_json::json!({"countries": ["AUS", "BRA"], "sectors": 3, "seed": 9});
+        assert_eq!(option_type_problem("mrio", &ok), None);
+    }
 
     fn spec() -> SyntheticSpec {
         SyntheticSpec {
