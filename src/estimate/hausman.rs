@@ -48,6 +48,7 @@ pub struct HausmanResult {
     /// √diag(V_b − V_B); None where the diagonal is negative.
     pub se_difference: Vec<Option<f64>>,
     /// χ² = d'(V_b − V_B)⁻¹d (generalized inverse over non-zero eigenvalues, negative ones kept).
+    #[serde(with = "super::results::finite_or_null")]
     pub chi2: f64,
     /// Rank of V_b − V_B.
     pub df: usize,
@@ -61,8 +62,10 @@ pub struct HausmanResult {
     /// Stata's display note (chi2 < 0), if any.
     pub note: Option<String>,
     /// Scale applied to V_b.
+    #[serde(with = "super::results::finite_or_null")]
     pub scale_consistent: f64,
     /// Scale applied to V_B.
+    #[serde(with = "super::results::finite_or_null")]
     pub scale_efficient: f64,
 }
 

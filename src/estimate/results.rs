@@ -186,6 +186,7 @@ pub struct SampleInfo {
     /// Minimum T_i.
     pub t_min: usize,
     /// N/n.
+    #[serde(with = "finite_or_null")]
     pub t_avg: f64,
     /// Maximum T_i.
     pub t_max: usize,
@@ -234,8 +235,10 @@ pub struct CovarianceResult {
     /// t degrees of freedom (None for z).
     pub df: Option<u64>,
     /// Confidence level of the intervals.
+    #[serde(with = "finite_or_null")]
     pub level: f64,
     /// Critical value t_{df,(1+level)/2} or z.
+    #[serde(with = "finite_or_null")]
     pub critical_value: f64,
     /// Small-sample factor applied to the sandwich (None for conventional).
     pub factor: Option<f64>,
@@ -276,14 +279,19 @@ pub struct CovarianceResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThetaSummary {
     /// Minimum.
+    #[serde(with = "finite_or_null")]
     pub min: f64,
     /// 5th percentile.
+    #[serde(with = "finite_or_null")]
     pub p5: f64,
     /// Median.
+    #[serde(with = "finite_or_null")]
     pub p50: f64,
     /// 95th percentile.
+    #[serde(with = "finite_or_null")]
     pub p95: f64,
     /// Maximum.
+    #[serde(with = "finite_or_null")]
     pub max: f64,
 }
 
@@ -292,10 +300,13 @@ pub struct ThetaSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FitStats {
     /// Residual sum of squares of the fitted regression (within / GLS-transformed / OLS).
+    #[serde(with = "finite_or_null")]
     pub ssr: f64,
     /// Residual variance of the conventional VCE: s² = SSR/df_r (RE: rmse² = SSR*/(N−K)).
+    #[serde(with = "finite_or_null")]
     pub residual_variance: f64,
     /// Root MSE = √residual_variance (Stata e(rmse)).
+    #[serde(with = "finite_or_null")]
     pub rmse: f64,
     /// Model degrees of freedom (number of tested slopes).
     pub df_m: usize,
@@ -352,10 +363,13 @@ pub struct VarianceComponents {
     /// Estimator used.
     pub method: ReMethod,
     /// σ²_e = SSR_w/(N − n − k_w).
+    #[serde(with = "finite_or_null")]
     pub sigma2_e: f64,
     /// σ²_u after truncation at zero.
+    #[serde(with = "finite_or_null")]
     pub sigma2_u: f64,
     /// σ²_u before truncation.
+    #[serde(with = "finite_or_null")]
     pub sigma2_u_before_truncation: f64,
     /// N − n − k_w.
     pub df_within: i64,
@@ -471,7 +485,8 @@ pub(crate) mod finite_or_null {
     }
 }
 
-/// serde: a vector as a JSON list of numbers (what a `Vec<f64>` writes).
+/// serde: a vector as a JSON list of numbers (what a `Vec<f64>` writes: serde_json writes a
+/// non-finite entry as `null`, which reads back as NaN, so every vector round-trips).
 pub(crate) mod plain_vec {
     use ndarray::Array1;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -481,7 +496,8 @@ pub(crate) mod plain_vec {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Array1<f64>, D::Error> {
-        Ok(Array1::from(Vec::<f64>::deserialize(d)?))
+        let v = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
     }
 }
 
@@ -590,6 +606,23 @@ mod tests {
         assert!(serde_json::to_string(&t)
             .unwrap()
             .contains(r#""v":[[1.0,null],[3.0,4.0]]"#));
+    }
+
+    /// serde_json writes a non-finite `plain_vec` entry as null; it must read back (as NaN),
+    /// or a cached result with a NaN coefficient would look like a damaged artifact.
+    #[test]
+    fn plain_vectors_with_nan_round_trip() {
+        let text = r#"{"b":[0.5,null],"se":[],"v":[]}"#;
+        let back: Numbers = serde_json::from_str(text).unwrap();
+        assert_eq!(back.b[0], 0.5);
+        assert!(back.b[1].is_nan());
+        let n = Numbers {
+            b: array![f64::NAN],
+            se: array![],
+            v: Array2::zeros((0, 0)),
+        };
+        let again: Numbers = serde_json::from_str(&serde_json::to_string(&n).unwrap()).unwrap();
+        assert!(again.b[0].is_nan());
     }
 
     #[test]
