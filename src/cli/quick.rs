@@ -94,7 +94,8 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     let out = run_quick(&data, &req).map_err(|e| match e {
         // The command line names something the data do not have: a usage error.
         crate::estimate::EstimateError::UnknownVariable { .. }
-        | crate::estimate::EstimateError::BadExpression { .. } => spec_error(e.to_string()),
+        | crate::estimate::EstimateError::BadExpression { .. }
+        | crate::estimate::EstimateError::DependentAsRegressor { .. } => spec_error(e.to_string()),
         // --hausman fits FE and RE besides the asked estimator: say which flag asked for
         // the fit that failed.
         other if a.hausman => Failure::Run(format!(

@@ -581,6 +581,14 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
             DesignTransform::FirstDifference => v.differenced(),
         });
     }
+    if let Some(same) = exprs[1..]
+        .iter()
+        .find(|e| e.poly == exprs[0].poly && e.base == exprs[0].base)
+    {
+        return Err(EstimateError::DependentAsRegressor {
+            name: same.name.clone(),
+        });
+    }
     let n_rows = data.n_rows();
     let mut values = Vec::with_capacity(exprs.len());
     for (expr, raw) in exprs

@@ -46,6 +46,16 @@ pub enum EstimateError {
         name: String,
     },
 
+    /// The dependent variable is also a regressor (the same base and operators).
+    #[error(
+        "the dependent variable `{name}` is also a regressor; y on itself is a perfect fit, \
+         not a model (remove it from the regressors; a lag such as `L.{name}` is allowed)"
+    )]
+    DependentAsRegressor {
+        /// Canonical name of the term.
+        name: String,
+    },
+
     /// A regressor, dependent or cluster variable is not a column of the data.
     #[error("unknown variable `{name}` (used in `{expression}`); known columns: {known}")]
     UnknownVariable {

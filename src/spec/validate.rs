@@ -12,8 +12,10 @@ use super::names;
 use super::types::*;
 use crate::choice::Choice;
 use crate::decompose::{Family, FAMILY_NAMES};
-use crate::estimate::Estimator;
 use crate::sources::SourceFormat;
+
+mod models;
+use models::check_models;
 
 /// Whether the spec document declares `[sources.<name>]` (even if its format was invalid and
 /// the source was left out of the typed spec).
@@ -424,31 +426,76 @@ fn check_measure(spec: &Spec, v: &Variable, measure: &str, d: &mut Diagnostics) 
     }
 }
 
+/// The variables a variable is computed from: its `from` (when that is a variable, and not
+/// itself, which is reported on its own) and the variables its transforms' operands name.
+fn variable_inputs<'a>(spec: &'a Spec, v: &'a Variable) -> Vec<&'a str> {
+    let mut inputs = Vec::new();
+    if v.from.value != v.name && spec.variables.contains_key(&v.from.value) {
+        inputs.push(v.from.value.as_str());
+    }
+    for t in &v.transforms.value {
+        let mut operands = t.operands();
+        if let crate::panel::Transform::LpSpillover(s) = t {
+            operands.push(s.ofdi.as_str());
+        }
+        inputs.extend(
+            operands
+                .into_iter()
+                .filter(|op| spec.variables.contains_key(*op)),
+        );
+    }
+    inputs
+}
+
+/// A path of inputs ([`variable_inputs`]) from `start` back to itself, if any (depth first,
+/// each variable visited once, so it ends on any spec).
+fn cycle_from<'a>(spec: &'a Spec, start: &'a Variable) -> Option<Vec<&'a str>> {
+    let mut visited = BTreeSet::new();
+    let mut stack: Vec<Vec<&str>> = vec![vec![start.name.as_str()]];
+    while let Some(path) = stack.pop() {
+        let last = spec.variables.get(*path.last()?)?;
+        for next in variable_inputs(spec, last) {
+            if next == start.name {
+                let mut cycle = path.clone();
+                cycle.push(next);
+                return Some(cycle);
+            }
+            if visited.insert(next) {
+                let mut longer = path.clone();
+                longer.push(next);
+                stack.push(longer);
+            }
+        }
+    }
+    None
+}
+
+/// Variables computed from each other in a circle, through `from` or a transform's operand
+/// (`ratio`, `interaction`, `lp_spillover`): reported at the variable, since the panel could
+/// compute none of them.
 fn check_variable_cycles(spec: &Spec, d: &mut Diagnostics) {
     for start in spec.variables.values() {
-        let mut seen = vec![start.name.as_str()];
-        let mut cur = start;
-        while let Some(next) = spec.variables.get(&cur.from.value) {
-            if next.name == start.name {
-                d.push(
-                    Diagnostic::at(
-                        &start.from.loc,
-                        format!(
-                            "variables are defined in a circle: {} -> {}",
-                            seen.join(" -> "),
-                            start.name
-                        ),
-                    )
-                    .with_help("define one of them from a source column (`<source>.<column>`) or a decomposition measure"),
-                );
-                break;
-            }
-            if seen.contains(&next.name.as_str()) {
-                break;
-            }
-            seen.push(&next.name);
-            cur = next;
-        }
+        let Some(cycle) = cycle_from(spec, start) else {
+            continue;
+        };
+        let through_from = cycle.get(1) == Some(&start.from.value.as_str());
+        let loc = if through_from {
+            &start.from.loc
+        } else {
+            &start.transforms.loc
+        };
+        let what = if cycle.len() == 2 {
+            format!(
+                "variable `{}` is computed from itself (a transform's operand names it)",
+                start.name
+            )
+        } else {
+            format!("variables are defined in a circle: {}", cycle.join(" -> "))
+        };
+        d.push(Diagnostic::at(loc, what).with_help(
+            "define one of them from a source column (`<source>.<column>`) or a decomposition measure, \
+             or name another variable as the operand",
+        ));
     }
 }
 
@@ -602,39 +649,6 @@ fn check_not_reserved(table: &str, owner: &str, loc: &Loc, d: &mut Diagnostics) 
                 super::diag::quote_list(REPORT_TABLES)
             )),
         );
-    }
-}
-
-fn check_models(spec: &Spec, d: &mut Diagnostics) {
-    for m in &spec.models {
-        check_term(spec, m, &m.dependent, "dependent variable", d);
-        for r in &m.regressors {
-            check_term(spec, m, r, "regressor", d);
-        }
-        for c in &m.controls {
-            check_term(spec, m, c, "control", d);
-        }
-        if let Some(c) = &m.cluster {
-            let is_panel = c.value == "country" || c.value == "panel";
-            if !is_panel {
-                check_term(spec, m, c, "cluster variable", d);
-            }
-        }
-        if m.hausman {
-            let has = |e: Estimator| m.estimators.iter().any(|x| x.value == e);
-            if !(has(Estimator::Fe) && has(Estimator::Re)) {
-                d.push(
-                    Diagnostic::at(
-                        &m.loc,
-                        format!(
-                            "model `{}` asks for a Hausman test without both `fe` and `re`",
-                            m.name.value
-                        ),
-                    )
-                    .with_help("add \"fe\" and \"re\" to `estimators`, or set `hausman = false`"),
-                );
-            }
-        }
     }
 }
 
