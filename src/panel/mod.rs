@@ -39,8 +39,9 @@ pub enum PanelError {
         operand: String,
         nearest: Vec<String>,
     },
-    /// `lp_spillover.ofdi` names no bilateral input.
-    #[error("variable `{variable}`: lp_spillover needs the bilateral table `{ofdi}`, which is not among the bilateral sources{} (fix: declare a `csv` source with layout = \"bilateral\")", nearest_suffix(nearest))]
+    /// `lp_spillover.ofdi` names no bilateral input with rows (a declared table without a row
+    /// for the sample, e.g. a synthetic panel of one country, has no pairs to read).
+    #[error("variable `{variable}`: lp_spillover needs the bilateral table `{ofdi}`, but no bilateral source has a row of it{} (fix: declare a `csv` source with layout = \"bilateral\" that holds `{ofdi}`; a synthetic panel has pairs only when the sample has two or more countries)", nearest_suffix(nearest))]
     UnknownBilateral {
         variable: String,
         ofdi: String,

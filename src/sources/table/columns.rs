@@ -82,6 +82,13 @@ pub(super) fn wide_columns(h: &Header, spec: &TableSpec) -> Result<WideColumns, 
             None => ignored.push(name.clone()),
         }
     }
+    let year_texts: Vec<(usize, String)> =
+        years.iter().map(|(i, y, _)| (*i, y.to_string())).collect();
+    if let Some((year, first, second)) =
+        first_repeat(year_texts.iter().map(|(i, y)| (*i, y.as_str())))
+    {
+        return Err(h.twice(year, first, second));
+    }
     if years.is_empty() {
         return Err(SourceError::Text {
             path: h.path.to_path_buf(),
@@ -121,14 +128,34 @@ fn long_value_columns(
             .iter()
             .map(|n| h.require(n, "value").map(|i| (i, n.clone())))
             .collect(),
-        None => Ok(h
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(i, name)| *i != country && *i != year && !name.is_empty())
-            .map(|(i, name)| (i, name.clone()))
-            .collect()),
+        None => {
+            let values: Vec<(usize, String)> = h
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(i, name)| *i != country && *i != year && !name.is_empty())
+                .map(|(i, name)| (i, name.clone()))
+                .collect();
+            match first_repeat(values.iter().map(|(i, name)| (*i, name.as_str()))) {
+                Some((name, first, second)) => Err(h.twice(name, first, second)),
+                None => Ok(values),
+            }
+        }
     }
+}
+
+/// The first name that occurs twice among (column, name) pairs: (name, first, second column).
+fn first_repeat<'n>(
+    columns: impl IntoIterator<Item = (usize, &'n str)>,
+) -> Option<(&'n str, usize, usize)> {
+    let mut seen: Vec<(usize, &str)> = Vec::new();
+    for (i, name) in columns {
+        if let Some(&(first, _)) = seen.iter().find(|(_, n)| *n == name) {
+            return Some((name, first, i));
+        }
+        seen.push((i, name));
+    }
+    None
 }
 
 /// The year a wide table's header cell names: `2007`, `2007.0`, `X2007` (R) or `YR2007` /
@@ -155,24 +182,43 @@ fn year_of_header(name: &str) -> Result<Option<i32>, String> {
 pub(crate) struct Header<'a> {
     path: &'a Path,
     pub(crate) names: Vec<String>,
+    /// Whether the header is line 1 of a text file (CSV), so a column can be named by
+    /// `file:1:column`; a Parquet schema has no lines.
+    on_line_one: bool,
 }
 
 impl<'a> Header<'a> {
+    /// The header of a CSV file (its first record).
     pub(crate) fn new(path: &'a Path, record: csv::StringRecord) -> Header<'a> {
-        Header::from_names(path, record.iter().map(str::to_string).collect())
+        Header {
+            on_line_one: true,
+            ..Header::from_names(path, record.iter().map(str::to_string).collect())
+        }
     }
 
+    /// Column names without a place in a text file (a Parquet schema).
     pub(crate) fn from_names(path: &'a Path, names: Vec<String>) -> Header<'a> {
         Header {
             path,
             names: names.iter().map(|s| s.trim().to_string()).collect(),
+            on_line_one: false,
         }
     }
 
     /// The 0-based index of the column called `name` (its `role`: country, year, value, …),
-    /// or [`NotFound`] listing the header and the nearest names.
+    /// or [`NotFound`] listing the header and the nearest names. A name the header holds twice
+    /// is an error naming both columns: which one is meant cannot be guessed, and reading
+    /// either would silently drop the other's values.
     pub(crate) fn require(&self, name: &str, role: &str) -> Result<usize, SourceError> {
         if let Some(i) = self.names.iter().position(|n| n == name) {
+            if let Some(j) = self
+                .names
+                .iter()
+                .rposition(|n| n == name)
+                .filter(|&j| j != i)
+            {
+                return Err(self.twice(name, i, j));
+            }
             return Ok(i);
         }
         let nearest = countries::nearest_codes(name, self.names.iter().map(String::as_str));
@@ -191,6 +237,33 @@ impl<'a> Header<'a> {
             fix: Some(did_you_mean(&nearest, &rename)),
         }
         .into())
+    }
+}
+
+impl Header<'_> {
+    /// The error for a header that names `name` in two columns (0-based `first`, `second`).
+    pub(super) fn twice(&self, name: &str, first: usize, second: usize) -> SourceError {
+        let message = format!(
+            "column `{name}` appears twice in the header (columns {} and {})",
+            first + 1,
+            second + 1
+        );
+        let fix = Some("rename one of the two columns so every header name is unique".to_string());
+        if self.on_line_one {
+            SourceError::Text {
+                path: self.path.to_path_buf(),
+                line: 1,
+                column: second + 1,
+                message,
+                fix,
+            }
+        } else {
+            SourceError::Layout {
+                path: self.path.to_path_buf(),
+                message,
+                fix,
+            }
+        }
     }
 }
 
