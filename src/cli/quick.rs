@@ -275,10 +275,15 @@ fn reader_options(format: MrioFormat, raw: &[String]) -> Result<MrioOptions, Fai
         })?;
         map.insert(path.join("."), node.to_json());
     }
-    MrioOptions::deserialize_for(format, serde_json::Value::Object(map)).map_err(|e| {
+    MrioOptions::from_json(format, serde_json::Value::Object(map)).map_err(|e| {
+        let which = match &e.key {
+            Some(k) => format!("--option {k}"),
+            None => "option".to_string(),
+        };
         spec_error(format!(
-            "{} option: {e} (docs/formats.md lists the options of each format)",
-            format.name()
+            "{} {which}: {} (docs/formats.md lists the options of each format)",
+            format.name(),
+            e.message
         ))
     })
 }

@@ -104,18 +104,26 @@ pub fn table_source(spec: &Spec) -> Result<(&Source, MrioFormat, serde_json::Val
             )]));
         }
     }
-    if let Err(e) = MrioOptions::deserialize_for(format, options.clone()) {
-        let msg = e.to_string();
-        // Point at the offending key when serde names one.
+    if let Err(e) = MrioOptions::from_json(format, options.clone()) {
+        // Point at the offending key: the one the error's path starts with, or one serde
+        // names in its message (an unknown key).
+        let top = e
+            .key
+            .as_deref()
+            .map(|k| k.split(['.', '[']).next().unwrap_or(k));
         let loc = src
             .option_locs
             .iter()
-            .find(|(k, _)| msg.contains(&format!("`{k}`")))
+            .find(|(k, _)| Some(k.as_str()) == top || e.message.contains(&format!("`{k}`")))
             .map(|(_, l)| l.clone())
             .unwrap_or_else(|| src.loc.clone());
+        let what = match &e.key {
+            Some(k) => format!("`sources.{}.{k}` ({})", src.name, format.name()),
+            None => format!("`sources.{}` ({})", src.name, format.name()),
+        };
         return Err(Diagnostics(vec![Diagnostic::at(
             &loc,
-            format!("`sources.{}` ({}): {msg}", src.name, format.name()),
+            format!("{what}: {}", e.message),
         )
         .with_help("see docs/spec-reference.md for the keys of each format")]));
     }

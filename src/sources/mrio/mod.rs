@@ -120,6 +120,17 @@ pub enum OutputSource {
     RowSums,
 }
 
+/// A reader option that could not be read: the key that holds the wrong value (when serde got
+/// as far as a key) and what was wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{message}", key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
+pub struct OptionError {
+    /// Path of the offending option (`fd_categories`, `ignore[1]`), if known.
+    pub key: Option<String>,
+    /// serde's message, in the spec's words (list, table).
+    pub message: String,
+}
+
 /// Format-specific reader options, one variant per [`MrioFormat`].
 #[derive(Debug)]
 pub enum MrioOptions {
@@ -159,6 +170,30 @@ impl MrioOptions {
             MrioFormat::LabelledCsv => MrioOptions::LabelledCsv(Deserialize::deserialize(d)?),
             MrioFormat::Matrices => MrioOptions::Matrices(Deserialize::deserialize(d)?),
             MrioFormat::Synthetic => MrioOptions::Synthetic(Deserialize::deserialize(d)?),
+        })
+    }
+
+    /// Reads the options object of `format` and, when a value is wrong, says which key holds it:
+    /// serde's own message names the type but not the field, so the path is tracked with
+    /// `serde_path_to_error` (a nested key reads `a.b`, a list item `a[2]`).
+    pub fn from_json(format: MrioFormat, value: serde_json::Value) -> Result<Self, OptionError> {
+        let mut track = serde_path_to_error::Track::new();
+        let d = serde_path_to_error::Deserializer::new(value, &mut track);
+        Self::deserialize_for(format, d).map_err(|e| {
+            let message = e.to_string();
+            let mut path = track.path().to_string();
+            // An unknown key is named by the message itself; the place is its parent.
+            if message.starts_with("unknown field") {
+                path = path
+                    .rsplit_once('.')
+                    .map_or(String::new(), |(p, _)| p.to_string());
+            }
+            OptionError {
+                key: (path != "." && !path.is_empty()).then_some(path),
+                message: message
+                    .replace("a sequence", "a list")
+                    .replace("a map", "a table"),
+            }
         })
     }
 
