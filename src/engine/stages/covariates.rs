@@ -286,10 +286,19 @@ fn table_options(
             );
         }
     }
-    let tspec = serde_json::from_value(options.clone()).map_err(|e| {
+    // serde's message names the type but not the key; the path is tracked alongside.
+    let tspec = serde_path_to_error::deserialize(options.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let top = path.split(['.', '[']).next().unwrap_or_default().to_string();
+        let message = e
+            .into_inner()
+            .to_string()
+            .replace("a sequence", "a list")
+            .replace("a map", "a table");
         option_error(
             src,
-            &e.to_string(),
+            &message,
+            Some(top.as_str()).filter(|k| !k.is_empty() && !message.starts_with("unknown field")),
             "keys: layout, country, codes, year, reporter, partner, value, columns, missing (see docs/formats.md)",
         )
     })?;
@@ -297,12 +306,18 @@ fn table_options(
 }
 
 /// An option error of `src`, located at the key serde names (`unknown field `x``, or the key
-/// whose value has the wrong type), else at the source's header.
-fn option_error(src: &Source, message: &str, help: &str) -> Diagnostic {
+/// whose value has the wrong type, `key` when the caller knows it), else at the source's
+/// header.
+fn option_error(src: &Source, message: &str, key: Option<&str>, help: &str) -> Diagnostic {
     let named = src
         .option_locs
         .iter()
-        .find(|(k, _)| message.contains(&format!("`{k}`")))
+        .find(|(k, _)| Some(k.as_str()) == key)
+        .or_else(|| {
+            src.option_locs
+                .iter()
+                .find(|(k, _)| message.contains(&format!("`{k}`")))
+        })
         .or_else(|| {
             (src.option_locs.len() == 1)
                 .then(|| src.option_locs.iter().next())
