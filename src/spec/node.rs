@@ -105,6 +105,22 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// A TOML syntax error at `loc`. toml's "duplicate key" does not say which key; the text
+/// under the error's span does, so it is named (`duplicate key `formats``).
+fn syntax_error(loc: &Loc, message: &str, under: Option<&str>) -> Diagnostic {
+    let key = under
+        .map(|t| t.split('=').next().unwrap_or(t).trim())
+        .filter(|k| !k.is_empty() && k.len() <= 80 && !k.contains('\n'));
+    let message = match key {
+        Some(k) if message == "duplicate key" => {
+            format!("duplicate key `{k}` (it is already set above in the same table)")
+        }
+        _ => message.to_string(),
+    };
+    Diagnostic::at(loc, format!("invalid TOML: {message}"))
+        .with_help("see https://toml.io for the syntax")
+}
+
 /// Parses TOML text into a located tree. A syntax error is reported at its place.
 pub fn parse_toml(text: &str, file: &Path) -> Result<Node, Diagnostic> {
     let file = Arc::new(file.to_path_buf());
@@ -121,13 +137,19 @@ pub fn parse_toml(text: &str, file: &Path) -> Result<Node, Diagnostic> {
     // places come from the spanned parser. Both read the same text.
     let typed: toml::Table = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        Diagnostic::at(&loc_at(offset), format!("invalid TOML: {}", e.message()))
-            .with_help("see https://toml.io for the syntax")
+        syntax_error(
+            &loc_at(offset),
+            e.message(),
+            e.span().and_then(|s| text.get(s)),
+        )
     })?;
     let spanned = DeTable::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        Diagnostic::at(&loc_at(offset), format!("invalid TOML: {}", e.message()))
-            .with_help("see https://toml.io for the syntax")
+        syntax_error(
+            &loc_at(offset),
+            e.message(),
+            e.span().and_then(|s| text.get(s)),
+        )
     })?;
     Ok(Node {
         value: Value::Table(convert_table(&typed, spanned.get_ref(), &loc_at)),

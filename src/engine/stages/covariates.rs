@@ -359,9 +359,25 @@ fn check_options(src: &Source) -> Result<(), Diagnostic> {
                 ),
             )
             .with_help(crate::spec::diag::did_you_mean(bad, &["seed"]))),
-            None => Ok(()),
+            None => check_panel_seed(src),
         },
         Reader::Tables(_) => Ok(()),
+    }
+}
+
+/// A synthetic panel's `seed` is a whole number ≥ 0: any other value would silently fall back
+/// to the default seed and give another panel than the spec says.
+fn check_panel_seed(src: &Source) -> Result<(), Diagnostic> {
+    match src.options.get("seed") {
+        Some(seed) if seed.as_u64().is_none() => Err(Diagnostic::at(
+            src.option_locs.get("seed").unwrap_or(&src.loc),
+            format!(
+                "`sources.{}.seed` must be a whole number ≥ 0, found `{seed}`",
+                src.name
+            ),
+        )
+        .with_help("write e.g. `seed = 7`")),
+        _ => Ok(()),
     }
 }
 
