@@ -75,6 +75,13 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     })?;
     let vce = Vce::parse_for(&a.vce, estimator)
         .map_err(|e| spec_error(format!("--vce: {e} (docs/estimators.md#covariance-types)")))?;
+    if a.panel.trim() == a.time.trim() {
+        return Err(spec_error(format!(
+            "--panel and --time both name `{}`: a panel needs one column for the unit and \
+             another for time",
+            a.panel
+        )));
+    }
     let table = data::read_table(&a.data).map_err(|e| spec_error(e.to_string()))?;
     let mut expressions = vec![a.dep.as_str()];
     expressions.extend(a.x.split(',').map(str::trim).filter(|s| !s.is_empty()));
