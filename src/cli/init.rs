@@ -37,6 +37,12 @@ fn write(path: &Path, text: &str) -> Result<(), Failure> {
 }
 
 pub fn init(a: &InitArgs) -> Result<(), Failure> {
+    if a.dir.exists() && !a.dir.is_dir() {
+        return Err(Failure::Spec(format!(
+            "error: {} is a file; gvc init makes a study folder: name a new folder",
+            a.dir.display()
+        )));
+    }
     if a.dir.exists() {
         let empty = std::fs::read_dir(&a.dir)
             .map(|mut d| d.next().is_none())
