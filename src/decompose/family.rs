@@ -39,6 +39,10 @@ pub struct FamilyInfo {
     /// The measures that are ratios of levels (shares, indices, lengths): unchanged when every
     /// flow of the table is scaled (I19), and averaged rather than summed.
     pub ratios: &'static [&'static str],
+    /// The country-level measure that is the country's gross exports (the denominator of its
+    /// shares), if the family has one: zero there means the table gives the country no
+    /// exports, and the report says why its ratios are missing.
+    pub gross_exports: Option<&'static str>,
     /// Computes the family on a prepared [`Context`] with the run's options.
     pub run: fn(&Context<'_>, &DecomposeOptions) -> Result<FamilyOutput, DecomposeError>,
 }
@@ -107,6 +111,7 @@ families! {
         level_note: "",
         identities: &["I16"],
         ratios: &["kpww.participation", "kpww.position", "kpww.nrca"],
+        gross_exports: Some("kpww.E"),
         run: |ctx, o| kpww::compute(ctx, o.level, o.iv),
     }
     /// Koopman, Wang & Wei (2014): the 9-term decomposition of gross exports (§3).
@@ -118,6 +123,7 @@ families! {
         level_note: "sector-level KWW terms are not valid; use WWZ",
         identities: &["I6", "I7", "I8"],
         ratios: &[],
+        gross_exports: Some("kww.E"),
         run: |ctx, _| kww::compute(ctx),
     }
     /// Borin & Mancini (2019/2023), exporter perspective, source-based (§5.1).
@@ -129,6 +135,7 @@ families! {
         level_note: "",
         identities: &["I13", "I15"],
         ratios: &["bm.GVC_ratio", "bm.GVCB_ratio", "bm.GVCF_ratio"],
+        gross_exports: Some("bm.EXGR"),
         run: |ctx, o| bm::compute(ctx, o.level),
     }
     /// Wang, Wei, Yu & Zhu (2017): production-based participation, length and position (§6).
@@ -146,6 +153,7 @@ families! {
             "wwyz.PLy_GVC",
             "wwyz.GVC_position",
         ],
+        gross_exports: None,
         run: |ctx, o| wwyz::compute(ctx, o.level),
     }
     /// Wang, Wei & Zhu (2013): the 16-term bilateral-sector decomposition of gross exports (§4).
@@ -157,6 +165,7 @@ families! {
         level_note: "",
         identities: &["I9", "I10", "I11"],
         ratios: &[],
+        gross_exports: Some("wwz.E"),
         run: |ctx, o| wwz::compute(ctx, o.level),
     }
     /// Antràs, Chor, Fally & Hillberry (2012) output upstreamness and Miller & Temurshoev
@@ -169,6 +178,7 @@ families! {
         level_note: "",
         identities: &["I23", "I24", "I25"],
         ratios: upstreamness::MEASURES,
+        gross_exports: None,
         run: |ctx, o| upstreamness::compute(ctx, o.level),
     }
 }

@@ -388,6 +388,46 @@ mod tests {
         }
     }
 
+    /// A family's `gross_exports` is one of its country measures, and every family that has one
+    /// gives the same gross exports per country (four independent computations of E agree).
+    #[test]
+    fn gross_exports_measures_agree_across_families() {
+        let t = table(1.0);
+        let l = Leontief::new(&t).unwrap();
+        let with: Vec<&FamilyInfo> = FAMILIES
+            .iter()
+            .filter(|f| f.gross_exports.is_some())
+            .collect();
+        assert!(with.len() >= 4);
+        let options = DecomposeOptions {
+            measures: with.iter().map(|f| f.family).collect(),
+            level: Level::Country,
+            ..Default::default()
+        };
+        let d = decompose(&t, &l, &options).unwrap();
+        let mut by_country: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for f in &with {
+            let m = f.gross_exports.unwrap();
+            assert!(f.country.contains(&m), "{} lists {m}", f.name);
+            for row in d.rows.iter().filter(|r| r.measure == m) {
+                by_country
+                    .entry(row.country.clone())
+                    .or_default()
+                    .push(row.value);
+            }
+        }
+        assert!(!by_country.is_empty());
+        for (country, values) in by_country {
+            assert_eq!(values.len(), with.len(), "{country}");
+            for v in &values {
+                assert!(
+                    (v - values[0]).abs() <= 1e-9 * values[0].abs(),
+                    "{country}: {values:?}"
+                );
+            }
+        }
+    }
+
     /// Each row of [`FAMILIES`] is a fact: run alone at each level it lists, a family emits
     /// exactly its listed measures in the listed order and checks exactly its listed
     /// identities.

@@ -27,11 +27,6 @@ use crate::report::{
 };
 use crate::spec::{ControlsMode, Diagnostic, Diagnostics, Spec};
 
-/// The country-level gross-exports measures of the decomposition families (E of KPWW and
-/// KWW, EXGR of Borin–Mancini): a country-year where one is exactly zero has no exports in its
-/// table, so every ratio with exports in the denominator is missing there.
-const EXPORT_MEASURES: &[&str] = &["kpww.E", "kww.E", "bm.EXGR"];
-
 /// The report note naming the sample country-years without exports (an all-zero economy: no
 /// output and no trade; or a closed one), whose ratio measures are missing, or `None`.
 fn no_exports_note(country_years: &BTreeSet<(String, i32)>) -> Option<String> {
@@ -165,8 +160,12 @@ impl Stage for ReportStage {
         let mut no_exports = BTreeSet::new();
         for d in &self.decompositions {
             for (country, year, measure, value) in decompose::country_rows(&ctx.get(d)?.0)? {
-                if EXPORT_MEASURES.contains(&measure.as_str())
-                    && value == 0.0
+                // A family's gross-exports measure (its FAMILIES row) exactly zero: the table
+                // gives the country no exports, so every share of exports is missing there.
+                if value == 0.0
+                    && crate::decompose::FAMILIES
+                        .iter()
+                        .any(|f| f.gross_exports == Some(measure.as_str()))
                     && sample.contains(&country)
                 {
                     no_exports.insert((country.clone(), year));
