@@ -119,9 +119,58 @@ pub fn a1(row: usize, col: usize) -> String {
     )
 }
 
+/// The fix for a table or covariate cell that is not a number: `fallback`, unless the text is a number
+/// written with a decimal comma (`1,5`) or with thousands separators (`1,234,567`), which
+/// CSV exports of a European-locale spreadsheet produce; then the fix says that.
+pub(crate) fn not_a_number_fix(cell: &str, fallback: &str) -> String {
+    let finite = |t: &str| t.parse::<f64>().is_ok_and(f64::is_finite);
+    let t = cell.trim();
+    let commas = t.matches(',').count();
+    let three_after = t
+        .split_once(',')
+        .is_some_and(|(_, b)| b.len() == 3 && b.bytes().all(|c| c.is_ascii_digit()));
+    if commas == 1 && three_after && finite(&t.replace(',', "")) {
+        format!(
+            "`{t}` has a decimal comma or a thousands separator: write `{}` or `{}`, whichever it means (export the table with a point as the decimal separator and no digit grouping)",
+            t.replace(',', "."),
+            t.replace(',', "")
+        )
+    } else if commas == 1 && !t.contains('.') && finite(&t.replace(',', ".")) {
+        format!(
+            "`{t}` looks like a decimal comma: write `{}` (export the table with a point as the decimal separator)",
+            t.replace(',', ".")
+        )
+    } else if commas >= 1 && finite(&t.replace(',', "")) {
+        format!(
+            "`{t}` looks like a number with thousands separators: write `{}` (export the table without digit grouping)",
+            t.replace(',', "")
+        )
+    } else {
+        fallback.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::a1;
+    use super::{a1, not_a_number_fix};
+
+    #[test]
+    fn a_decimal_comma_or_digit_grouping_gets_its_own_fix() {
+        let fix = |t| not_a_number_fix(t, "fallback");
+        assert!(
+            fix("1,5").contains("decimal comma: write `1.5`"),
+            "{}",
+            fix("1,5")
+        );
+        assert!(fix("-0,25").contains("write `-0.25`"), "{}", fix("-0,25"));
+        assert!(fix("1,234,567").contains("thousands separators: write `1234567`"));
+        assert!(fix("1,234,567.5").contains("write `1234567.5`"));
+        let both = fix("1,500");
+        assert!(both.contains("`1.500` or `1500`"), "{both}");
+        for other in ["abc", "n/a", "1,5x", ",", "1;5"] {
+            assert_eq!(fix(other), "fallback", "{other}");
+        }
+    }
 
     #[test]
     fn a1_notation() {

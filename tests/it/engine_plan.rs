@@ -18,32 +18,14 @@ fn repo() -> PathBuf {
 /// A study that reads files: labelled-CSV tables (2010–2012), a covariate CSV, and a copy of
 /// the built-in templates, with FE and RE and a Hausman test.
 fn file_study(tag: &str) -> PathBuf {
-    use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
     let dir = fresh_dir(tag);
-    std::fs::create_dir_all(dir.join("tables")).unwrap();
-    let spec = SyntheticSpec {
-        seed: 11,
-        countries: vec!["AUS".into(), "BRA".into(), "CAN".into(), "DEU".into()],
-        sectors: Names::Count(3),
-        fd_categories: Names::Count(2),
-        years: vec![],
-    };
-    for year in 2008..=2012 {
-        let t = generate(&spec, year).unwrap();
-        common::write_labelled_csv(&dir.join(format!("tables/io_{year}.csv")), &t);
-    }
-    let mut cov = String::from("iso3,year,x1\n");
-    for (i, c) in ["AUS", "BRA", "CAN", "DEU"].iter().enumerate() {
-        for y in 2008..=2012 {
-            cov.push_str(&format!(
-                "{c},{y},{}\n",
-                1.0 + i as f64 * 0.7
-                    + (y - 2008) as f64 * 0.13
-                    + ((i * 7 + y as usize) % 5) as f64 * 0.05
-            ));
-        }
-    }
-    std::fs::write(dir.join("cov.csv"), cov).unwrap();
+    common::write_study_inputs(
+        &dir,
+        11,
+        &["AUS", "BRA", "CAN", "DEU"],
+        2008..=2012,
+        |_, _| {},
+    );
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     for (name, text) in gvc::report::BUILTIN_TEMPLATES.iter() {
         std::fs::write(dir.join("templates").join(name), text).unwrap();

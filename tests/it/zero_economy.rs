@@ -5,8 +5,6 @@
 
 use std::path::PathBuf;
 
-use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
-
 use crate::common::{self, fresh_dir, gvc};
 
 const COUNTRIES: [&str; 4] = ["AUS", "BRA", "CAN", "DEU"];
@@ -15,46 +13,25 @@ const COUNTRIES: [&str; 4] = ["AUS", "BRA", "CAN", "DEU"];
 /// `zero_year` (its Z and Y rows and columns, and so its output).
 fn study(zero_year: i32) -> PathBuf {
     let dir = fresh_dir("zero-economy");
-    std::fs::create_dir_all(dir.join("tables")).unwrap();
-    let spec = SyntheticSpec {
-        seed: 5,
-        countries: COUNTRIES.iter().map(|c| c.to_string()).collect(),
-        sectors: Names::Count(3),
-        fd_categories: Names::Count(2),
-        years: vec![],
-    };
-    for year in 2008..=2012 {
-        let mut t = generate(&spec, year).unwrap();
-        if year == zero_year {
-            let d = t.countries.iter().position(|c| c == "DEU").unwrap();
-            let f = t.f();
-            for i in 0..t.n() {
-                if t.row_country[i] == d {
-                    t.z.row_mut(i).fill(0.0);
-                    t.z.column_mut(i).fill(0.0);
-                    t.y.row_mut(i).fill(0.0);
-                }
-            }
-            for k in 0..f {
-                t.y.column_mut(d * f + k).fill(0.0);
-            }
-            // Output of the others without their sales to DEU: the table stays balanced.
-            t.x = t.z.sum_axis(ndarray::Axis(1)) + t.y.sum_axis(ndarray::Axis(1));
+    common::write_study_inputs(&dir, 5, &COUNTRIES, 2008..=2012, |year, t| {
+        if year != zero_year {
+            return;
         }
-        common::write_labelled_csv(&dir.join(format!("tables/io_{year}.csv")), &t);
-    }
-    let mut cov = String::from("iso3,year,x1\n");
-    for (i, c) in COUNTRIES.iter().enumerate() {
-        for y in 2008..=2012 {
-            cov.push_str(&format!(
-                "{c},{y},{}\n",
-                1.0 + i as f64 * 0.7
-                    + (y - 2008) as f64 * 0.13
-                    + ((i * 7 + y as usize) % 5) as f64 * 0.05
-            ));
+        let d = t.countries.iter().position(|c| c == "DEU").unwrap();
+        let f = t.f();
+        for i in 0..t.n() {
+            if t.row_country[i] == d {
+                t.z.row_mut(i).fill(0.0);
+                t.z.column_mut(i).fill(0.0);
+                t.y.row_mut(i).fill(0.0);
+            }
         }
-    }
-    std::fs::write(dir.join("cov.csv"), cov).unwrap();
+        for k in 0..f {
+            t.y.column_mut(d * f + k).fill(0.0);
+        }
+        // Output of the others without their sales to DEU: the table stays balanced.
+        t.x = t.z.sum_axis(ndarray::Axis(1)) + t.y.sum_axis(ndarray::Axis(1));
+    });
     std::fs::write(
         dir.join("s.toml"),
         r#"

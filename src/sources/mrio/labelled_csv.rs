@@ -397,7 +397,7 @@ impl<'a> Ctx<'a> {
                     line,
                     column,
                     format!("cell ({row}, {col}) is `{cell}`, not a finite number"),
-                    Some(super::not_a_number_fix(
+                    Some(crate::sources::error::not_a_number_fix(
                         &cell,
                         "every cell of the table must be a number (empty = 0)",
                     )),

@@ -244,7 +244,7 @@ pub(crate) fn parse_cell(
         }
         _ => Err(located(
             format!("`{t}` in {what} is not a finite number"),
-            &super::not_a_number_fix(
+            &crate::sources::error::not_a_number_fix(
                 t,
                 "the data block must hold only finite numbers (blank = 0)",
             ),

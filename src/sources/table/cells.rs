@@ -94,7 +94,10 @@ impl<'a> CellParser<'a> {
                 line,
                 col,
                 format!("`{cell}` in column `{header}` is not a number"),
-                "write a number with a decimal point, leave the cell empty (or NA) for a missing value, or list the token in the source's `missing` option",
+                &crate::sources::error::not_a_number_fix(
+                    cell,
+                    "write a number with a decimal point, leave the cell empty (or NA) for a missing value, or list the token in the source's `missing` option",
+                ),
             )),
         }
     }

@@ -207,3 +207,42 @@ pub fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
         );
     }
 }
+
+/// Writes the inputs of a small file-based study into `dir`: synthetic labelled-CSV tables
+/// `tables/io_<year>.csv` of `countries` × 3 sectors × 2 final-demand categories (seed `seed`),
+/// each passed through `edit` before it is written, and a covariate `cov.csv` (iso3, year, x1)
+/// with a deterministic, non-collinear x1.
+pub fn write_study_inputs(
+    dir: &std::path::Path,
+    seed: u64,
+    countries: &[&str],
+    years: std::ops::RangeInclusive<i32>,
+    mut edit: impl FnMut(i32, &mut gvc::iot::IoTable),
+) {
+    use gvc::sources::mrio::synthetic::{generate, Names, SyntheticSpec};
+    std::fs::create_dir_all(dir.join("tables")).unwrap();
+    let spec = SyntheticSpec {
+        seed,
+        countries: countries.iter().map(|c| c.to_string()).collect(),
+        sectors: Names::Count(3),
+        fd_categories: Names::Count(2),
+        years: vec![],
+    };
+    for year in years.clone() {
+        let mut t = generate(&spec, year).unwrap();
+        edit(year, &mut t);
+        write_labelled_csv(&dir.join(format!("tables/io_{year}.csv")), &t);
+    }
+    let mut cov = String::from("iso3,year,x1\n");
+    for (i, c) in countries.iter().enumerate() {
+        for y in years.clone() {
+            cov.push_str(&format!(
+                "{c},{y},{}\n",
+                1.0 + i as f64 * 0.7
+                    + (y - 2008) as f64 * 0.13
+                    + ((i * 7 + y as usize) % 5) as f64 * 0.05
+            ));
+        }
+    }
+    std::fs::write(dir.join("cov.csv"), cov).unwrap();
+}
