@@ -101,6 +101,8 @@ pub struct RowContext {
 /// A group of rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionContext {
+    /// A heading above the section (`Panel A: Fixed effects`), in the format's text form.
+    pub heading: Option<String>,
     /// Rows.
     pub rows: Vec<RowContext>,
 }

@@ -1,7 +1,7 @@
 //! The data tables: descriptive statistics of the panel variables and the missing-data
 //! summary (which country-years each variable lacks).
 
-use super::escape::thousands;
+use super::escape::{thousands, Digits};
 use super::input::ReportInput;
 use super::labels::{variable_label, Text};
 use super::table::{number, opt_number, simple_table, text_cell, Align, Cell, Row, Table};
@@ -100,7 +100,12 @@ pub(crate) fn missing_table(input: &ReportInput) -> Option<Table> {
         .iter()
         .map(|r| {
             let share = if r.n_rows > 0 {
-                number(100.0 * r.n_missing as f64 / r.n_rows as f64, 1, 0, false)
+                number(
+                    100.0 * r.n_missing as f64 / r.n_rows as f64,
+                    Digits::Fixed(1),
+                    0,
+                    false,
+                )
             } else {
                 text_cell("—")
             };

@@ -138,6 +138,115 @@ pub fn fixed(x: f64, digits: usize) -> Option<String> {
     Some(format!("{x:.digits$}"))
 }
 
+/// How many decimals a table number shows: `[report] digits = 3` or `digits = "auto"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digits {
+    /// Exactly this many decimals for every number (esttab `fmt(3)`).
+    Fixed(usize),
+    /// esttab's adaptive format `a2` ([`adaptive`]): every number keeps at least two
+    /// significant digits, so a standard error of 0.00042 is not printed as 0.000.
+    Auto,
+}
+
+impl Default for Digits {
+    fn default() -> Self {
+        Digits::Fixed(3)
+    }
+}
+
+impl Digits {
+    /// The significant digits of [`Digits::Auto`] (esttab `a2`).
+    pub const AUTO_SIGNIFICANT: usize = 2;
+    /// The most decimals [`Digits::Auto`] prints (numbers smaller than 1e-12 show as zero
+    /// rather than switching to scientific notation, which is only used when asked).
+    pub const AUTO_MAX_DECIMALS: usize = 12;
+
+    /// `x` formatted with these digits; `None` for NaN and ±∞.
+    pub fn format(self, x: f64) -> Option<String> {
+        match self {
+            Digits::Fixed(d) => fixed(x, d),
+            Digits::Auto => adaptive(x, Self::AUTO_SIGNIFICANT),
+        }
+    }
+
+    /// A coefficient and its standard error. With [`Digits::Auto`] the coefficient shows at
+    /// least as many decimals as its standard error (`0.3650 (0.0040)`, not `0.37 (0.0040)`):
+    /// an estimate is printed to the precision its standard error gives it, and each keeps
+    /// at least two significant digits.
+    pub fn estimate(self, coef: f64, se: f64) -> (Option<String>, Option<String>) {
+        match self {
+            Digits::Fixed(_) => (self.format(coef), self.format(se)),
+            Digits::Auto => {
+                let sig = Self::AUTO_SIGNIFICANT;
+                let d = if se.is_finite() {
+                    adaptive_decimals(coef, sig).max(adaptive_decimals(se, sig))
+                } else {
+                    adaptive_decimals(coef, sig)
+                };
+                (fixed(coef, d), adaptive(se, sig))
+            }
+        }
+    }
+}
+
+impl serde::Serialize for Digits {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Digits::Fixed(d) => s.serialize_u64(*d as u64),
+            Digits::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Digits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Fixed(usize),
+            Named(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Fixed(n) => Ok(Digits::Fixed(n)),
+            Raw::Named(s) if s == "auto" => Ok(Digits::Auto),
+            Raw::Named(s) => Err(serde::de::Error::custom(format!(
+                "`{s}` is not a number of decimals or \"auto\""
+            ))),
+        }
+    }
+}
+
+/// The decimals esttab's adaptive format `a#` gives `x` with `sig` = # (estout.ado,
+/// `SignificantDigits`; estout help, "Numerical formats"): an integer gets none; `|x| < 1`
+/// gets `sig` significant decimals, counting the zeros after the point as
+/// `-trunc(log10|x|)` (0.00042 → 5, 0.042 → 3, 0.42 → 2); `|x| ≥ 1` keeps at least one
+/// decimal and `sig + 1` digits in all (12.3 → 1, 1.234 → 2, 1234.56 → 1). Capped at
+/// [`Digits::AUTO_MAX_DECIMALS`]; esttab switches to scientific notation beyond 9 decimals or
+/// 9 integer digits, which a journal table should not do unasked.
+pub fn adaptive_decimals(x: f64, sig: usize) -> usize {
+    let a = x.abs();
+    if a.fract() == 0.0 {
+        return 0;
+    }
+    let sig = sig as i64;
+    let d = if a < 1.0 {
+        let zeros = -(a.log10().trunc() as i64);
+        (sig + zeros).max(1)
+    } else {
+        let left = (a.log10() + 1.0).trunc() as i64;
+        (sig - left + 1).max(1)
+    };
+    (d as usize).min(Digits::AUTO_MAX_DECIMALS)
+}
+
+/// `x` in esttab's adaptive format `a#` ([`adaptive_decimals`]); `None` for NaN and ±∞.
+pub fn adaptive(x: f64, sig: usize) -> Option<String> {
+    if !x.is_finite() {
+        return None;
+    }
+    fixed(x, adaptive_decimals(x, sig))
+}
+
 /// An integer with thousands separators (`12,345`).
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -210,5 +319,45 @@ mod tests {
         assert_eq!(threshold(0.1), "0.10");
         assert_eq!(threshold(0.05), "0.05");
         assert_eq!(threshold(0.001), "0.001");
+    }
+
+    /// The examples of estout's help ("Numerical formats", a3) and the a2 cases of issue #17.
+    #[test]
+    fn adaptive_as_esttab() {
+        assert_eq!(adaptive(0.00123456, 3).as_deref(), Some("0.00123"));
+        assert_eq!(adaptive(1.23456, 3).as_deref(), Some("1.235"));
+        assert_eq!(adaptive(12.3456, 3).as_deref(), Some("12.35"));
+        assert_eq!(adaptive(1234.56, 3).as_deref(), Some("1234.6"));
+        assert_eq!(adaptive(0.00042, 2).as_deref(), Some("0.00042"));
+        assert_eq!(adaptive(12.3, 2).as_deref(), Some("12.3"));
+        assert_eq!(adaptive(-0.0421, 2).as_deref(), Some("-0.042"));
+        assert_eq!(adaptive(0.5, 2).as_deref(), Some("0.50"));
+        assert_eq!(adaptive(7.0, 2).as_deref(), Some("7"));
+        assert_eq!(adaptive(0.0, 2).as_deref(), Some("0"));
+        assert_eq!(adaptive(71128.363, 2).as_deref(), Some("71128.4"));
+        assert_eq!(adaptive(1e-15, 2).as_deref(), Some("0.000000000000"));
+        assert_eq!(adaptive(f64::NAN, 2), None);
+        assert_eq!(Digits::Auto.format(0.788).as_deref(), Some("0.79"));
+        assert_eq!(Digits::Fixed(3).format(0.00042).as_deref(), Some("0.000"));
+        let json = serde_json::to_string(&[Digits::Auto, Digits::Fixed(4)]).unwrap();
+        assert_eq!(json, r#"["auto",4]"#);
+        let back: Vec<Digits> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, vec![Digits::Auto, Digits::Fixed(4)]);
+        assert!(serde_json::from_str::<Digits>(r#""sig""#).is_err());
+        let pair = |c, s| {
+            let (a, b) = Digits::Auto.estimate(c, s);
+            (a.unwrap_or_default(), b.unwrap_or_default())
+        };
+        assert_eq!(pair(0.365, 0.00402), ("0.3650".into(), "0.0040".into()));
+        assert_eq!(pair(0.0123, 0.00042), ("0.01230".into(), "0.00042".into()));
+        assert_eq!(pair(1234.5678, 12.3), ("1234.6".into(), "12.3".into()));
+        assert_eq!(
+            pair(-0.000099, 0.00069),
+            ("-0.000099".into(), "0.00069".into())
+        );
+        assert_eq!(
+            Digits::Fixed(3).estimate(0.0123, 0.00042),
+            (Some("0.012".into()), Some("0.000".into()))
+        );
     }
 }

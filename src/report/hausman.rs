@@ -110,6 +110,6 @@ fn pair_table(
     t
 }
 
-fn fixed_or_dot(x: f64, digits: usize) -> String {
-    super::escape::fixed(x, digits).unwrap_or_else(|| ".".to_string())
+fn fixed_or_dot(x: f64, digits: super::escape::Digits) -> String {
+    digits.format(x).unwrap_or_else(|| ".".to_string())
 }

@@ -198,6 +198,7 @@ pub(crate) fn indicator_summary_table(
         markdown_heads: md_heads,
         markdown_stub_head: Text::plain("Country"),
         sections: vec![rows],
+        headings: Vec::new(),
         notes: vec![Text::plain(format!(
             "Change = {y1} value minus {y0} value. Countries sorted by {} in {y1}, highest first.",
             decapitalize(&sort_label)
@@ -262,6 +263,7 @@ pub(crate) fn measure_by_year_tables(
             heads,
             markdown_stub_head: Text::plain("Country"),
             sections: vec![rows, vec![mean_row]],
+            headings: Vec::new(),
             notes: Vec::new(),
         });
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::escape::Digits;
 use super::format::Format;
 use crate::estimate::{EstimationResult, HausmanResult};
 
@@ -58,10 +59,19 @@ pub struct ReportSettings {
     /// threshold its p-value is strictly below (`[0.10, 0.05, 0.01]` → `*`, `**`, `***`).
     /// Empty = no stars and no legend.
     pub stars: Vec<f64>,
-    /// Decimals of coefficients, standard errors and statistics.
-    pub digits: usize,
+    /// Decimals of coefficients, standard errors and statistics: a number, or `"auto"`
+    /// (esttab's `a2`: at least two significant digits of every number).
+    pub digits: Digits,
     /// Which R² the regression tables show.
     pub r2: R2Choice,
+    /// How regression columns are headed: numbered with an estimator row (journal) or with
+    /// the old long labels.
+    pub style: TableStyle,
+    /// Sequential controls as Yes/No indicator rows or as coefficient rows.
+    pub controls: ControlsDisplay,
+    /// What a regression table with several estimators does when it is wide: one table,
+    /// set in landscape when wider than the text block, or one panel per estimator.
+    pub layout: TableLayout,
     /// Coefficient rows listed first, in this order (row keys after `rename`).
     pub order: Vec<String>,
     /// If non-empty, only these rows are shown (row keys after `rename`; `*` wildcards).
@@ -88,8 +98,11 @@ impl Default for ReportSettings {
         ReportSettings {
             formats: vec![Format::Markdown, Format::Latex],
             stars: vec![0.10, 0.05, 0.01],
-            digits: 3,
+            digits: Digits::Fixed(3),
             r2: R2Choice::Auto,
+            style: TableStyle::Journal,
+            controls: ControlsDisplay::Indicators,
+            layout: TableLayout::Landscape,
             order: Vec::new(),
             keep: Vec::new(),
             drop: Vec::new(),
@@ -117,6 +130,45 @@ pub enum R2Choice {
     Overall,
     /// Between R² for every column (where defined).
     Between,
+}
+
+/// How the columns of a regression table are headed (`[report] style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TableStyle {
+    /// As journals print them (AER, QJE house styles; fixest `etable`, esttab `nomtitles`):
+    /// the dependent variable over the columns, then `(1) … (k)`, then a row naming each
+    /// column's estimator (FE/RE); sample variants beside the baseline as spanning headers.
+    #[default]
+    Journal,
+    /// gvc's first style: spanning estimator names over their columns and a row of column
+    /// labels such as "+ Economic development" (each as wide as its label).
+    Labelled,
+}
+
+/// How the controls of a model show in its regression table (`[report] controls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlsDisplay {
+    /// One Yes/No row per control below the coefficients ("Economic development: Yes"), and
+    /// no coefficient rows for controls (esttab `indicate()`).
+    #[default]
+    Indicators,
+    /// Each control's coefficient and standard error as rows, like the regressors.
+    Coefficients,
+}
+
+/// What a regression table with several estimators looks like (`[report] layout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TableLayout {
+    /// One table; LaTeX sets it on a landscape page (pdflscape) when it is wider than the
+    /// text block, never shrinking it below `\footnotesize`.
+    #[default]
+    Landscape,
+    /// One panel per estimator, stacked ("Panel A: Fixed effects", "Panel B: Random
+    /// effects"), each with its own statistics; the Hausman test under the second panel.
+    Panels,
 }
 
 /// Which indicator tables and figures to draw. `None` = every measure present in the input,
@@ -166,9 +218,14 @@ pub struct ModelColumn {
     /// Optional extra header (e.g. "+ R&D"); the column number is always shown.
     #[serde(default)]
     pub label: Option<String>,
-    /// Controls included in this column (documentation; the rows come from the result).
+    /// Controls included in this column: the Yes/No indicator rows of the journal style, and
+    /// the coefficient rows hidden with `controls = "indicators"`.
     #[serde(default)]
     pub controls_included: Vec<String>,
+    /// The sample variant of a column set beside the baseline ("Without 2009"); `None` for
+    /// the block's own sample. Spanning headers group the columns by it.
+    #[serde(default)]
+    pub sample: Option<String>,
     /// The estimation (read only).
     pub result: EstimationResult,
 }
@@ -244,6 +301,39 @@ impl crate::choice::Choice for R2Choice {
             R2Choice::Within => "within",
             R2Choice::Overall => "overall",
             R2Choice::Between => "between",
+        }
+    }
+}
+
+impl crate::choice::Choice for TableStyle {
+    const WHAT: &'static str = "table style";
+    const ALL: &'static [Self] = &[TableStyle::Journal, TableStyle::Labelled];
+    fn name(self) -> &'static str {
+        match self {
+            TableStyle::Journal => "journal",
+            TableStyle::Labelled => "labelled",
+        }
+    }
+}
+
+impl crate::choice::Choice for ControlsDisplay {
+    const WHAT: &'static str = "controls display";
+    const ALL: &'static [Self] = &[ControlsDisplay::Indicators, ControlsDisplay::Coefficients];
+    fn name(self) -> &'static str {
+        match self {
+            ControlsDisplay::Indicators => "indicators",
+            ControlsDisplay::Coefficients => "coefficients",
+        }
+    }
+}
+
+impl crate::choice::Choice for TableLayout {
+    const WHAT: &'static str = "table layout";
+    const ALL: &'static [Self] = &[TableLayout::Landscape, TableLayout::Panels];
+    fn name(self) -> &'static str {
+        match self {
+            TableLayout::Landscape => "landscape",
+            TableLayout::Panels => "panels",
         }
     }
 }

@@ -204,7 +204,9 @@ pub(crate) fn table_context(table: &Table, number: usize) -> TableContext {
         }
     }
     pad_rows(&mut all, n);
-    let sections = table.assemble_sections(all);
+    let sections = table.assemble_sections(all, |t| {
+        format!("\\multicolumn{{{n}}}{{l}}{{\\textit{{{}}}}}", text(t))
+    });
     TableContext {
         name: table.name.clone(),
         kind: table.kind.to_string(),
@@ -325,7 +327,9 @@ pub(crate) fn picture(scene: &Scene) -> String {
         s.push('\n');
     }
     s.push_str("\\end{picture}}%\n");
-    s.push_str("\\ifdim\\wd\\gvcfigurebox>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox{\\gvcfigurebox}}\\else\\usebox{\\gvcfigurebox}\\fi%\n");
+    // Wider than the line (a two-column paper): scaled by linewidth / width, computed with
+    // e-TeX's 64-bit `\dimexpr` (graphicx `\scalebox`).
+    s.push_str("\\ifdim\\wd\\gvcfigurebox>\\linewidth\\edef\\gvcfigurescale{\\csname strip@pt\\endcsname\\dimexpr\\linewidth*65536/\\wd\\gvcfigurebox\\relax}\\scalebox{\\gvcfigurescale}{\\usebox{\\gvcfigurebox}}\\else\\usebox{\\gvcfigurebox}\\fi%\n");
     s.push_str("\\endgroup");
     s
 }

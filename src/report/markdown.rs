@@ -110,7 +110,7 @@ pub(crate) fn table_context(table: &Table, number: usize) -> TableContext {
         })
         .into_iter()
         .collect();
-    let sections = table.assemble_sections(rows.collect());
+    let sections = table.assemble_sections(rows.collect(), |t| format!("*{}*", text(t)));
     TableContext {
         name: table.name.clone(),
         kind: table.kind.to_string(),

@@ -49,10 +49,11 @@ pub use context::{
     FigureContext, ReportContext, RowContext, SectionContext, TableContext, TableSlot,
 };
 pub use error::ReportError;
+pub use escape::Digits;
 pub use format::{Format, BUILTIN_TEMPLATES};
 pub use input::{
-    DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow, ModelBlock,
-    ModelColumn, R2Choice, ReportInput, ReportSettings,
+    ControlsDisplay, DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow,
+    ModelBlock, ModelColumn, R2Choice, ReportInput, ReportSettings, TableLayout, TableStyle,
 };
 pub use render::{check_templates, template_files, TemplateFile, DISABLED_FUNCTIONS, RANGE_LIMIT};
 

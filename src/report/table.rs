@@ -7,7 +7,7 @@
 
 use super::context::{RowContext, SectionContext};
 use super::error::ReportError;
-use super::escape::{fixed, width};
+use super::escape::{width, Digits};
 use super::labels::Text;
 
 /// Horizontal alignment of a data column.
@@ -80,6 +80,9 @@ pub(crate) struct Table {
     /// Head of the row-label column in Markdown (full-width spans folded in).
     pub markdown_stub_head: Text,
     pub sections: Vec<Vec<Row>>,
+    /// A heading printed above a section, by section index (`Panel A: Fixed effects`); empty
+    /// or `None` for none.
+    pub headings: Vec<Option<Text>>,
     pub notes: Vec<Text>,
 }
 
@@ -89,12 +92,19 @@ impl Table {
         self.align.len() + 1
     }
 
-    /// Regroup rendered body rows into sections with their spacing flags.
-    pub fn assemble_sections(&self, rendered: Vec<Vec<String>>) -> Vec<SectionContext> {
+    /// Regroup rendered body rows into sections with their spacing flags and headings
+    /// (rendered by `heading`).
+    pub fn assemble_sections(
+        &self,
+        rendered: Vec<Vec<String>>,
+        heading: impl Fn(&Text) -> String,
+    ) -> Vec<SectionContext> {
         let mut it = rendered.into_iter();
         self.sections
             .iter()
-            .map(|sec| SectionContext {
+            .enumerate()
+            .map(|(i, sec)| SectionContext {
+                heading: self.headings.get(i).cloned().flatten().map(|t| heading(&t)),
                 rows: sec
                     .iter()
                     .filter_map(|r| {
@@ -110,9 +120,14 @@ impl Table {
     }
 }
 
-/// A number cell with `digits` decimals; a non-finite value shows as `.` (Stata's missing).
-pub(crate) fn number(x: f64, digits: usize, stars: usize, parens: bool) -> Cell {
-    match fixed(x, digits) {
+/// A number cell formatted with `digits`; a non-finite value shows as `.` (Stata's missing).
+pub(crate) fn number(x: f64, digits: Digits, stars: usize, parens: bool) -> Cell {
+    formatted(digits.format(x), stars, parens)
+}
+
+/// A cell of an already formatted number; `None` (a non-finite value) shows as `.`.
+pub(crate) fn formatted(text: Option<String>, stars: usize, parens: bool) -> Cell {
+    match text {
         Some(text) => Cell::Number {
             text,
             stars,
@@ -128,7 +143,7 @@ pub(crate) fn text_cell(s: &str) -> Cell {
 }
 
 /// A number cell, or a dash when there is no value.
-pub(crate) fn opt_number(x: Option<f64>, digits: usize) -> Cell {
+pub(crate) fn opt_number(x: Option<f64>, digits: Digits) -> Cell {
     match x {
         Some(v) => number(v, digits, 0, false),
         None => text_cell("—"),
@@ -157,6 +172,7 @@ pub(crate) fn simple_table(
         heads,
         markdown_stub_head: Text::plain(stub_head),
         sections: vec![rows],
+        headings: Vec::new(),
         notes,
     }
 }
@@ -217,11 +233,12 @@ pub(crate) fn pad_rows(rows: &mut [Vec<String>], n: usize) {
     }
 }
 
-/// LaTeX font size of a table with `n_data` data columns (also in the Markdown context).
+/// LaTeX font size of a table with `n_data` data columns (also in the Markdown context):
+/// `small` up to six, `footnotesize` beyond — never smaller, as journals print tables; a table
+/// wider than the text block is set in landscape or split into panels instead.
 pub(crate) fn font_size(n_data: usize) -> &'static str {
     match n_data {
         0..=6 => "small",
-        7..=12 => "footnotesize",
-        _ => "scriptsize",
+        _ => "footnotesize",
     }
 }

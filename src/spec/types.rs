@@ -13,7 +13,7 @@ use crate::decompose::wwz::WwzLevel;
 use crate::decompose::{Family, IvDefinition, Level};
 use crate::estimate::{Estimator, Vce};
 use crate::panel::Transform;
-use crate::report::{Format, R2Choice};
+use crate::report::{ControlsDisplay, Digits, Format, R2Choice, TableLayout, TableStyle};
 use crate::sources::countries::CodeSystem;
 use crate::sources::SourceFormat;
 
@@ -201,7 +201,14 @@ pub struct Report {
     pub formats: Vec<At<Format>>,
     /// Significance thresholds for one, two, three stars (sorted descending).
     pub stars: At<Vec<f64>>,
-    pub digits: usize,
+    /// Decimals of table numbers: 0–12, or `"auto"` (esttab `a2`).
+    pub digits: Digits,
+    /// Regression column headers: `journal` (numbered, estimator row) or `labelled`.
+    pub style: At<TableStyle>,
+    /// Controls as Yes/No `indicators` or as `coefficients`.
+    pub controls: At<ControlsDisplay>,
+    /// Wide regression tables: `landscape` or `panels` (one per estimator).
+    pub layout: At<TableLayout>,
     /// Folder of template overrides (default `templates/` beside the spec, when present).
     pub templates: Option<At<PathBuf>>,
     /// Which R² the regression tables show: `auto` (within for FE, overall for RE), `within`,
@@ -286,6 +293,9 @@ pub mod keys {
         "formats",
         "stars",
         "digits",
+        "style",
+        "controls",
+        "layout",
         "templates",
         "r2",
         "order",

@@ -12,7 +12,7 @@ fn repo() -> PathBuf {
 }
 
 /// Copies the demo spec into a fresh folder so each test has its own cache and outputs.
-fn demo_in(tag: &str) -> PathBuf {
+pub(crate) fn demo_in(tag: &str) -> PathBuf {
     let dir = fresh_dir(tag);
     std::fs::copy(repo().join("specs/demo.toml"), dir.join("demo.toml")).unwrap();
     dir

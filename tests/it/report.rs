@@ -13,8 +13,9 @@ use gvc::estimate::{
     HausmanVariant, IdColumn, PanelData, Vce,
 };
 use gvc::report::{
-    context_json, render, DescriptiveRow, HausmanPair, IndicatorRow, IndicatorSettings, MissingRow,
-    ModelBlock, ModelColumn, ReportError, ReportInput, ReportSettings,
+    context_json, render, ControlsDisplay, DescriptiveRow, HausmanPair, IndicatorRow,
+    IndicatorSettings, MissingRow, ModelBlock, ModelColumn, ReportError, ReportInput,
+    ReportSettings, TableStyle,
 };
 
 const STEPS: [&[&str]; 3] = [
@@ -23,12 +24,12 @@ const STEPS: [&[&str]; 3] = [
     &["value", "capital", "L.capital"],
 ];
 
-struct Grunfeld {
+pub(crate) struct Grunfeld {
     data: PanelData,
     columns: BTreeMap<String, Vec<f64>>,
 }
 
-fn grunfeld() -> Option<Grunfeld> {
+pub(crate) fn grunfeld() -> Option<Grunfeld> {
     let shared = common::shared_dir("report tests on the Grunfeld data")?;
     let path = shared.join("golden/econometrics/grunfeld10.csv");
     let mut rdr = csv::Reader::from_path(&path).expect("open grunfeld10.csv");
@@ -60,12 +61,17 @@ fn grunfeld() -> Option<Grunfeld> {
     Some(Grunfeld { data, columns })
 }
 
-fn fit_one(g: &Grunfeld, regressors: &[&str], estimator: Estimator, vce: Vce) -> EstimationResult {
+pub(crate) fn fit_one(
+    g: &Grunfeld,
+    regressors: &[&str],
+    estimator: Estimator,
+    vce: Vce,
+) -> EstimationResult {
     let design = build_design(&g.data, &DesignSpec::new("invest", regressors)).expect("design");
     fit(&design, estimator, &FitOptions::with_vce(vce)).expect("fit")
 }
 
-fn labels() -> BTreeMap<String, String> {
+pub(crate) fn labels() -> BTreeMap<String, String> {
     [
         ("invest", "Gross investment"),
         ("value", "Market value"),
@@ -81,7 +87,7 @@ fn labels() -> BTreeMap<String, String> {
 }
 
 /// Block with FE (1)–(3) then RE (4)–(6), one column per sequential-control step.
-fn sequential_block(g: &Grunfeld) -> ModelBlock {
+pub(crate) fn sequential_block(g: &Grunfeld) -> ModelBlock {
     let mut columns = Vec::new();
     let mut hausman_pairs = Vec::new();
     for est in [Estimator::Fe, Estimator::Re] {
@@ -89,6 +95,7 @@ fn sequential_block(g: &Grunfeld) -> ModelBlock {
             columns.push(ModelColumn {
                 label: None,
                 controls_included: step.iter().skip(1).map(|s| s.to_string()).collect(),
+                sample: None,
                 result: fit_one(g, step, est, Vce::Cluster),
             });
         }
@@ -129,16 +136,19 @@ fn paired_block(g: &Grunfeld) -> ModelBlock {
             ModelColumn {
                 label: None,
                 controls_included: vec![],
+                sample: None,
                 result: fe,
             },
             ModelColumn {
                 label: None,
                 controls_included: vec![],
+                sample: None,
                 result: re,
             },
             ModelColumn {
                 label: Some("two-way".into()),
                 controls_included: vec![],
+                sample: None,
                 result: fe2,
             },
         ],
@@ -185,7 +195,7 @@ fn synthetic_indicators() -> Vec<IndicatorRow> {
     rows
 }
 
-fn input(g: &Grunfeld) -> ReportInput {
+pub(crate) fn input(g: &Grunfeld) -> ReportInput {
     let descriptives = ["invest", "value", "capital"]
         .iter()
         .map(|name| {
@@ -214,6 +224,10 @@ fn input(g: &Grunfeld) -> ReportInput {
                 highlight: vec!["PRC".into(), "VIE".into()],
                 ..Default::default()
             },
+            // These tests check the first style (labelled columns, every coefficient); the
+            // journal defaults have their own tests (report_journal.rs).
+            style: TableStyle::Labelled,
+            controls: ControlsDisplay::Coefficients,
             ..Default::default()
         },
         labels: labels(),
@@ -241,7 +255,7 @@ fn input(g: &Grunfeld) -> ReportInput {
     }
 }
 
-fn file<'a>(files: &'a [(String, String)], path: &str) -> &'a str {
+pub(crate) fn file<'a>(files: &'a [(String, String)], path: &str) -> &'a str {
     files
         .iter()
         .find(|(p, _)| p == path)
@@ -275,7 +289,7 @@ fn md_cells(line: &str) -> Vec<String> {
     cells
 }
 
-fn table_lines(md: &str) -> Vec<Vec<String>> {
+pub(crate) fn table_lines(md: &str) -> Vec<Vec<String>> {
     md.lines()
         .filter(|l| l.starts_with('|'))
         .map(md_cells)
@@ -491,6 +505,7 @@ fn hausman_details_print_what_stata_hausman_prints() {
     let column = |result| ModelColumn {
         label: None,
         controls_included: vec![],
+        sample: None,
         result,
     };
     let mut inp = input(&g);
@@ -507,7 +522,7 @@ fn hausman_details_print_what_stata_hausman_prints() {
         }],
         notes: vec![],
     }];
-    inp.settings.digits = 6;
+    inp.settings.digits = gvc::report::Digits::Fixed(6);
     let off = render(&inp, None).expect("render");
     assert!(
         off.iter().all(|(p, _)| !p.contains("hausman")),
@@ -784,10 +799,10 @@ fn bad_settings_are_named() {
     assert!(err.to_string().contains("indicators.highlight"), "{err}");
 }
 
-fn compile_dir(tag: &str) -> Option<PathBuf> {
+pub(crate) fn compile_dir(tag: &str) -> Option<PathBuf> {
     let found = Command::new("pdflatex").arg("--version").output().is_ok();
     if !found {
-        eprintln!("SKIPPED pdflatex compile ({tag}): pdflatex not on PATH (Debian: apt-get install texlive-latex-recommended)");
+        eprintln!("SKIPPED pdflatex compile ({tag}): pdflatex not on PATH (Debian: apt-get install texlive-latex-recommended texlive-latex-extra)");
         return None;
     }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-pdf-{tag}"));
@@ -816,7 +831,7 @@ fn run_pdflatex(dir: &Path, file: &str) {
     }
 }
 
-fn compile(files: &[(String, String)], dir: &Path) {
+pub(crate) fn compile(files: &[(String, String)], dir: &Path) {
     for (path, contents) in files {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("dir");
@@ -831,7 +846,7 @@ fn compile(files: &[(String, String)], dir: &Path) {
         .filter(|p| p.ends_with(".tex") && p.as_str() != "report.tex")
         .collect();
     let mut paper = String::from(
-        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{graphicx,booktabs,dcolumn}\n\\begin{document}\n",
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage[a4paper,margin=2.5cm]{geometry}\n\\usepackage{graphicx,booktabs,dcolumn,threeparttable,rotating}\n\\begin{document}\n",
     );
     for t in tables {
         paper.push_str(&format!("\\input{{{t}}}\n\\clearpage\n"));

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use polars::prelude::{DataFrame, DataType};
 use serde::{Deserialize, Serialize};
 
 use super::decompose::{self, Decompose};
@@ -43,6 +44,45 @@ fn no_exports_note(country_years: &BTreeSet<(String, i32)>) -> Option<String> {
     ))
 }
 
+/// The indicator rows of `variables` as the panel holds them (after transforms): one row per
+/// panel row and variable, a missing value as NaN.
+fn indicator_rows(
+    frame: &DataFrame,
+    variables: &[String],
+) -> Result<Vec<IndicatorRow>, StageError> {
+    let country: Vec<Option<String>> = frame
+        .column("country")?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let year: Vec<Option<i64>> = frame
+        .column("year")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .collect();
+    let mut out = Vec::new();
+    for v in variables {
+        let values: Vec<Option<f64>> = frame
+            .column(v)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .collect();
+        for ((c, y), x) in country.iter().zip(&year).zip(values) {
+            let (Some(c), Some(y)) = (c, y) else { continue };
+            out.push(IndicatorRow {
+                country: c.clone(),
+                year: i32::try_from(*y).unwrap_or(i32::MAX),
+                measure: v.clone(),
+                value: x.unwrap_or(f64::NAN),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Parameters of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportStage {
@@ -52,11 +92,15 @@ pub struct ReportStage {
     pub panel: Dep<PanelStage>,
     /// The baseline decompositions (the indicator tables and figures).
     pub decompositions: Vec<Dep<Decompose>>,
-    /// Measures shown as indicators, and the sample countries they are shown for.
-    pub indicator_measures: Vec<String>,
+    /// Variables shown as GVC indicators (those defined from a decomposition measure, with
+    /// their transforms: the values the panel holds), and the sample countries shown.
+    pub indicator_variables: Vec<String>,
     pub countries: Vec<String>,
     /// The regression tables.
     pub blocks: Vec<BlockParams>,
+    /// The blake3 digest of gvc's built-in templates ([`builtin_templates_digest`]): a report
+    /// rendered by other built-in templates is not this one.
+    pub builtin_templates: String,
     /// The user's template folder and every template file in it.
     pub template_dir: Option<PathBuf>,
     pub templates: Vec<TemplateFile>,
@@ -77,6 +121,8 @@ pub struct BlockParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnParams {
     pub label: Option<String>,
+    /// The robustness variant's label of a column set beside the baseline.
+    pub sample: Option<String>,
     pub controls: Vec<String>,
     pub estimate: Dep<EstimateStage>,
 }
@@ -98,7 +144,7 @@ pub struct TemplateFile {
 
 impl Stage for ReportStage {
     const KIND: StageKind = StageKind::Report;
-    const VERSION: u32 = 5;
+    const VERSION: u32 = 6;
     type Output = ReportOutput;
 
     fn deps(&self) -> Vec<(String, Key)> {
@@ -155,7 +201,7 @@ impl Stage for ReportStage {
                 cells: m.cells.clone(),
             })
             .collect();
-        let keep: BTreeSet<&String> = self.indicator_measures.iter().collect();
+        input.indicators = indicator_rows(&panel.frame, &self.indicator_variables)?;
         let sample: BTreeSet<&String> = self.countries.iter().collect();
         let mut no_exports = BTreeSet::new();
         for d in &self.decompositions {
@@ -170,14 +216,6 @@ impl Stage for ReportStage {
                 {
                     no_exports.insert((country.clone(), year));
                 }
-                if keep.contains(&measure) && sample.contains(&country) {
-                    input.indicators.push(IndicatorRow {
-                        country,
-                        year,
-                        measure,
-                        value,
-                    });
-                }
             }
         }
         if let Some(note) = no_exports_note(&no_exports) {
@@ -189,6 +227,7 @@ impl Stage for ReportStage {
                 columns.push(ModelColumn {
                     label: c.label.clone(),
                     controls_included: c.controls.clone(),
+                    sample: c.sample.clone(),
                     result: (*ctx.get(&c.estimate)?).clone(),
                 });
             }
@@ -243,6 +282,19 @@ fn check_template_set(
         });
     }
     Ok(())
+}
+
+/// The blake3 of every built-in template's name and text, in [`report::BUILTIN_TEMPLATES`]
+/// order (each length-prefixed, so no two sets hash alike).
+pub fn builtin_templates_digest() -> String {
+    let mut h = blake3::Hasher::new();
+    for (name, text) in report::BUILTIN_TEMPLATES.iter() {
+        for part in [name.as_bytes(), text.as_bytes()] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    }
+    h.finalize().to_hex().to_string()
 }
 
 /// The folder of template overrides: `[report] templates`, else `templates/` beside the spec.
@@ -329,13 +381,12 @@ pub fn plan(
         .values()
         .map(|v| (v.name.clone(), v.label.clone()))
         .collect();
+    // The GVC indicators are the variables defined from a decomposition measure, shown with
+    // their transforms (a `ratio` makes a share of a level), in name order.
     let mut measures = Vec::new();
     for v in spec.variables.values() {
-        if let Some(m) = v.from.value.strip_prefix("decomposition.") {
-            labels
-                .entry(m.to_string())
-                .or_insert_with(|| v.label.clone());
-            measures.push(m.to_string());
+        if v.from.value.starts_with("decomposition.") {
+            measures.push(v.name.clone());
         }
     }
     labels
@@ -347,6 +398,9 @@ pub fn plan(
         stars: spec.report.stars.value.clone(),
         digits: spec.report.digits,
         r2: spec.report.r2.value,
+        style: spec.report.style.value,
+        controls: spec.report.controls.value,
+        layout: spec.report.layout.value,
         order: spec.report.order.clone(),
         drop: spec.report.drop.clone(),
         coefficient_plot: spec.report.figures,
@@ -404,7 +458,8 @@ pub fn plan(
         },
         panel: Dep::on(panel),
         decompositions: layout.decompositions.iter().map(Dep::on).collect(),
-        indicator_measures: measures,
+        indicator_variables: measures,
+        builtin_templates: builtin_templates_digest(),
         countries,
         blocks,
         template_dir,
@@ -449,6 +504,7 @@ fn collect_columns(
         };
         block.columns.push(ColumnParams {
             label: (!label.is_empty()).then_some(label),
+            sample: (!prefix.is_empty()).then(|| prefix.to_string()),
             controls: c.controls.clone(),
             estimate: Dep::on(&role.stage),
         });

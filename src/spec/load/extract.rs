@@ -268,6 +268,51 @@ fn extract_variables(
     out
 }
 
+/// `[report] digits`: a number of decimals from 0 to 12, or `"auto"`.
+fn report_digits(s: &Section<'_>, diags: &mut Diagnostics) -> crate::report::Digits {
+    use crate::report::Digits;
+    let help = "write `digits = 3` (decimals, 0 to 12) or `digits = \"auto\"` (at least two significant digits, esttab's a2)";
+    let Some(node) = s.node("digits") else {
+        return Digits::default();
+    };
+    match &node.value {
+        Value::Int(d) if (0..=12).contains(d) => Digits::Fixed(*d as usize),
+        Value::Str(a) if a == "auto" => Digits::Auto,
+        Value::Int(_) => {
+            diags.push(
+                Diagnostic::at(
+                    &node.loc,
+                    "`report.digits` must be between 0 and 12, or \"auto\"",
+                )
+                .with_help(help),
+            );
+            Digits::default()
+        }
+        other => {
+            let found = match other {
+                Value::Str(x) => format!("\"{x}\""),
+                v => v.type_name().to_string(),
+            };
+            let help = match other {
+                Value::Str(x) if x.trim().parse::<u8>().is_ok() => {
+                    format!("write the number without quotes: `digits = {}`", x.trim())
+                }
+                _ => help.to_string(),
+            };
+            diags.push(
+                Diagnostic::at(
+                    &node.loc,
+                    format!(
+                        "`report.digits` must be a number of decimals or \"auto\", found {found}"
+                    ),
+                )
+                .with_help(help),
+            );
+            Digits::default()
+        }
+    }
+}
+
 fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
     let formats = s
         .choices("formats", diags)
@@ -290,17 +335,7 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
             .with_help("e.g. `stars = [0.10, 0.05, 0.01]`"),
         );
     }
-    let digits = match s.int("digits", diags) {
-        Some(d) if (0..=12).contains(&d.value) => d.value as usize,
-        Some(d) => {
-            diags.push(
-                Diagnostic::at(&d.loc, "`report.digits` must be between 0 and 12")
-                    .with_help("e.g. `digits = 3`"),
-            );
-            3
-        }
-        None => 3,
-    };
+    let digits = report_digits(s, diags);
     let r2 = s.choice_or("r2", crate::report::R2Choice::Auto, diags);
     let plain = |key: &str, diags: &mut Diagnostics| {
         s.strings(key, diags)
@@ -315,6 +350,13 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
             st
         },
         digits,
+        style: s.choice_or("style", crate::report::TableStyle::Journal, diags),
+        controls: s.choice_or(
+            "controls",
+            crate::report::ControlsDisplay::Indicators,
+            diags,
+        ),
+        layout: s.choice_or("layout", crate::report::TableLayout::Landscape, diags),
         templates: path_value(s, "templates", diags),
         r2,
         order: plain("order", diags),

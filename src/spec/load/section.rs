@@ -148,17 +148,6 @@ impl<'a> Section<'a> {
         }
     }
 
-    pub(super) fn int(&self, key: &str, diags: &mut Diagnostics) -> Option<At<i64>> {
-        let node = self.node(key)?;
-        match node.value {
-            Value::Int(i) => Some(At::new(i, node.loc.clone())),
-            _ => {
-                self.type_error(node, key, "an integer", diags);
-                None
-            }
-        }
-    }
-
     /// A list of strings; a single string is accepted as a one-element list.
     pub(super) fn strings(
         &self,

@@ -10,12 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use ndarray::ArrayRef1;
 
 use super::error::ReportError;
-use super::escape::{thousands, threshold};
-use super::input::{HausmanPair, ModelBlock, R2Choice, ReportInput, ReportSettings};
-use super::labels::{
-    capitalize, decapitalize, id_label, is_time_dummy, plural, term_label, variable_label, Text,
-};
-use super::table::{number, text_cell, validate_name, Align, Cell, HeaderSpan, Row, Table};
+use super::escape::threshold;
+use super::input::{ControlsDisplay, ModelBlock, R2Choice, ReportInput, ReportSettings};
+use super::labels::{capitalize, decapitalize, id_label, is_time_dummy, term_label, Text};
 use crate::estimate::{CovarianceKind, CovarianceResult, EstimationResult, Estimator};
 
 // ---------------------------------------------------------------------------------------------
@@ -140,16 +137,33 @@ fn primary_cov<'a>(
     })
 }
 
+/// The controls of a block in order of first appearance over its columns.
+pub(crate) fn block_controls(block: &ModelBlock) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in &block.columns {
+        for v in &c.controls_included {
+            if !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+    }
+    out
+}
+
 fn column_entries(
     block: &ModelBlock,
     c: usize,
     settings: &ReportSettings,
+    hidden: &BTreeSet<String>,
 ) -> Result<Vec<(String, Entry)>, ReportError> {
     let res = &block.columns[c].result;
     let cov = primary_cov(block, c, res)?;
     let mut out: Vec<(String, Entry)> = Vec::new();
     for term in &res.terms {
         if !settings.show_time_dummies && is_time_dummy(&term.name, &res.time_var) {
+            continue;
+        }
+        if hidden.contains(&term.name) {
             continue;
         }
         let key = settings
@@ -199,7 +213,8 @@ fn column_entries(
     Ok(out)
 }
 
-/// The coefficient rows of a block in display order.
+/// The coefficient rows of a block in display order; with `controls = "indicators"` the
+/// controls' own coefficients are left out (they show as Yes/No rows instead).
 pub(crate) fn coefficient_rows(
     block: &ModelBlock,
     input: &ReportInput,
@@ -207,8 +222,12 @@ pub(crate) fn coefficient_rows(
     let settings = &input.settings;
     let mut keys: Vec<String> = Vec::new();
     let mut per_column: Vec<BTreeMap<String, Entry>> = Vec::new();
+    let hidden: BTreeSet<String> = match settings.controls {
+        ControlsDisplay::Indicators => block_controls(block).into_iter().collect(),
+        ControlsDisplay::Coefficients => BTreeSet::new(),
+    };
     for c in 0..block.columns.len() {
-        let entries = column_entries(block, c, settings)?;
+        let entries = column_entries(block, c, settings, &hidden)?;
         for (k, _) in &entries {
             if !keys.contains(k) {
                 keys.push(k.clone());
@@ -285,27 +304,6 @@ fn r2_label(kind: R2Choice) -> Text {
     }
 }
 
-/// "(1)–(4)", "(1), (3)" for a set of 0-based columns.
-fn column_list(cols: &[usize]) -> String {
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < cols.len() {
-        let mut j = i;
-        while j + 1 < cols.len() && cols[j + 1] == cols[j] + 1 {
-            j += 1;
-        }
-        if j > i + 1 {
-            parts.push(format!("({})–({})", cols[i] + 1, cols[j] + 1));
-        } else {
-            for c in &cols[i..=j] {
-                parts.push(format!("({})", c + 1));
-            }
-        }
-        i = j + 1;
-    }
-    parts.join(", ")
-}
-
 /// The standard errors of a column in words ("standard errors clustered by country (35
 /// clusters)").
 fn se_description(res: &EstimationResult, cov: &CovarianceResult, input: &ReportInput) -> String {
@@ -341,7 +339,13 @@ fn se_description(res: &EstimationResult, cov: &CovarianceResult, input: &Report
     }
 }
 
-fn se_note(block: &ModelBlock, input: &ReportInput) -> Result<Text, ReportError> {
+/// The note saying how standard errors were computed; `refs` names a set of columns as the
+/// table numbers them ("(1)–(4)", "Panel A (1), (2)").
+fn se_note(
+    block: &ModelBlock,
+    input: &ReportInput,
+    refs: impl Fn(&[usize]) -> String,
+) -> Result<Text, ReportError> {
     let mut by_desc: Vec<(String, Vec<usize>)> = Vec::new();
     for (c, col) in block.columns.iter().enumerate() {
         let cov = primary_cov(block, c, &col.result)?;
@@ -357,7 +361,7 @@ fn se_note(block: &ModelBlock, input: &ReportInput) -> Result<Text, ReportError>
             "Standard errors in parentheses: {}.",
             by_desc
                 .iter()
-                .map(|(d, cols)| format!("{} {d}", column_list(cols)))
+                .map(|(d, cols)| format!("{} {d}", refs(cols)))
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -365,332 +369,9 @@ fn se_note(block: &ModelBlock, input: &ReportInput) -> Result<Text, ReportError>
     Ok(Text::plain(text))
 }
 
-fn hausman_rows(block: &ModelBlock, digits: usize) -> Result<(Vec<Row>, Vec<Text>), ReportError> {
-    let k = block.columns.len();
-    if block.hausman.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let mut chi = vec![Cell::Empty; k];
-    let mut pv = vec![Cell::Empty; k];
-    let mut used = BTreeSet::new();
-    let mut described = Vec::new();
-    let mut notes = Vec::new();
-    for HausmanPair {
-        fe_column,
-        re_column,
-        result,
-    } in &block.hausman
-    {
-        let (fe, re) = (*fe_column, *re_column);
-        if fe >= k || re >= k || fe == re {
-            return Err(ReportError::Model {
-                model: block.name.clone(),
-                message: format!(
-                    "Hausman pair ({}, {}) does not name two different columns of the {k} columns",
-                    fe + 1,
-                    re + 1
-                ),
-            });
-        }
-        if !used.insert(fe) || !used.insert(re) {
-            return Err(ReportError::Model {
-                model: block.name.clone(),
-                message: format!(
-                    "column ({}) or ({}) is in two Hausman pairs (fix: one test per column)",
-                    fe + 1,
-                    re + 1
-                ),
-            });
-        }
-        let chi_cell = number(result.chi2, digits, 0, false);
-        let p_cell = match result.p_value {
-            Some(p) => number(p, digits, 0, false),
-            None => text_cell("—"),
-        };
-        let (first, last) = (fe.min(re), fe.max(re));
-        if last == first + 1 {
-            let at = re - first;
-            chi[first] = Cell::Span {
-                inner: Box::new(chi_cell),
-                span: 2,
-                markdown_at: at,
-            };
-            pv[first] = Cell::Span {
-                inner: Box::new(p_cell),
-                span: 2,
-                markdown_at: at,
-            };
-            chi[last] = Cell::Empty;
-            pv[last] = Cell::Empty;
-        } else {
-            chi[re] = chi_cell;
-            pv[re] = p_cell;
-        }
-        described.push(format!(
-            "{} for ({}) against ({})",
-            result.df,
-            fe + 1,
-            re + 1
-        ));
-        if let Some(n) = &result.note {
-            notes.push(Text::plain(format!(
-                "Hausman ({}) against ({}): {n}.",
-                fe + 1,
-                re + 1
-            )));
-        }
-    }
-    notes.insert(
-        0,
-        Text::styled("Hausman test (χ²)", "Hausman test ($\\chi^2$)").push(format!(
-            " of fixed against random effects on the common slopes; degrees of freedom: {}.",
-            described.join("; ")
-        )),
-    );
-    // A spanned-over cell must not be emitted in LaTeX: drop the Empty after each Span.
-    let collapse = |cells: Vec<Cell>| -> Vec<Cell> {
-        let mut out = Vec::with_capacity(cells.len());
-        let mut skip = 0;
-        for cell in cells {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            if let Cell::Span { span, .. } = &cell {
-                skip = span - 1;
-            }
-            out.push(cell);
-        }
-        out
-    };
-    let rows = vec![
-        Row {
-            label: Text::styled("Hausman χ²", "Hausman $\\chi^2$"),
-            cells: collapse(chi),
-            space_after: false,
-        },
-        Row {
-            label: Text::plain("Hausman p-value"),
-            cells: collapse(pv),
-            space_after: false,
-        },
-    ];
-    Ok((rows, notes))
-}
+mod build;
 
-/// The regression table of one model block.
-pub(crate) fn regression_table(
-    block: &ModelBlock,
-    input: &ReportInput,
-) -> Result<Table, ReportError> {
-    validate_name(&block.name, "models.name")?;
-    let settings = &input.settings;
-    let k = block.columns.len();
-    if k == 0 {
-        return Err(ReportError::Model {
-            model: block.name.clone(),
-            message: "the block has no columns".into(),
-        });
-    }
-    let thresholds = star_thresholds(settings)?;
-    let digits = settings.digits;
-    let rows = coefficient_rows(block, input)?;
-    let results: Vec<&EstimationResult> = block.columns.iter().map(|c| &c.result).collect();
-
-    // Coefficients: estimate (stars) over (standard error).
-    let mut coef_rows = Vec::new();
-    let mut any_omitted = false;
-    for r in &rows {
-        let mut top = Vec::with_capacity(k);
-        let mut bottom = Vec::with_capacity(k);
-        for e in &r.entries {
-            match e {
-                Some(Entry::Estimated { coef, se, p, .. }) => {
-                    top.push(number(*coef, digits, star_count(*p, &thresholds), false));
-                    bottom.push(number(*se, digits, 0, true));
-                }
-                Some(Entry::Omitted) => {
-                    any_omitted = true;
-                    top.push(text_cell("(omitted)"));
-                    bottom.push(Cell::Empty);
-                }
-                None => {
-                    top.push(Cell::Empty);
-                    bottom.push(Cell::Empty);
-                }
-            }
-        }
-        coef_rows.push(Row {
-            label: r.label.clone(),
-            cells: top,
-            space_after: false,
-        });
-        coef_rows.push(Row {
-            label: Text::default(),
-            cells: bottom,
-            space_after: true,
-        });
-    }
-    if let Some(last) = coef_rows.last_mut() {
-        last.space_after = false;
-    }
-
-    // Fixed-effect indicators.
-    let first = results[0];
-    let mut fe_rows = Vec::new();
-    let yes_no = |b: bool| text_cell(if b { "Yes" } else { "No" });
-    let panel_fe = |r: &&EstimationResult| r.estimator.info().panel_effects;
-    let time_fe = |r: &&EstimationResult| r.estimator.info().time_effects;
-    if results.iter().any(panel_fe) {
-        fe_rows.push(Row {
-            label: Text::plain(format!("{} FE", id_label(&first.panel_var, &input.labels))),
-            cells: results.iter().map(|r| yes_no(panel_fe(r))).collect(),
-            space_after: false,
-        });
-    }
-    if results.iter().any(time_fe) {
-        fe_rows.push(Row {
-            label: Text::plain(format!("{} FE", id_label(&first.time_var, &input.labels))),
-            cells: results.iter().map(|r| yes_no(time_fe(r))).collect(),
-            space_after: false,
-        });
-    }
-
-    // Statistics.
-    let mut stats = vec![Row {
-        label: Text::plain("Observations"),
-        cells: results
-            .iter()
-            .map(|r| text_cell(&thousands(r.sample.n_obs as u64)))
-            .collect(),
-        space_after: false,
-    }];
-    let groups_label = settings.groups_label.clone().unwrap_or_else(|| {
-        format!(
-            "Number of {}",
-            plural(&decapitalize(&id_label(&first.panel_var, &input.labels)))
-        )
-    });
-    stats.push(Row {
-        label: Text::plain(groups_label),
-        cells: results
-            .iter()
-            .map(|r| text_cell(&thousands(r.sample.n_groups as u64)))
-            .collect(),
-        space_after: false,
-    });
-    let r2: Vec<(R2Choice, Option<f64>)> = results.iter().map(|r| r2_of(r, settings.r2)).collect();
-    let mut kinds: Vec<R2Choice> = Vec::new();
-    for (kind, _) in &r2 {
-        if !kinds.contains(kind) {
-            kinds.push(*kind);
-        }
-    }
-    for kind in kinds {
-        stats.push(Row {
-            label: r2_label(kind),
-            cells: r2
-                .iter()
-                .map(|(kd, v)| match (kd == &kind, v) {
-                    (true, Some(v)) => number(*v, digits, 0, false),
-                    _ => Cell::Empty,
-                })
-                .collect(),
-            space_after: false,
-        });
-    }
-    let (hrows, hnotes) = hausman_rows(block, digits)?;
-    stats.extend(hrows);
-
-    // Header: dependent variable over all columns, estimator groups, optional labels, numbers.
-    let dep = variable_label(&block.dependent, &input.labels);
-    let mut groups = vec![vec![HeaderSpan {
-        text: dep.clone(),
-        first: 0,
-        last: k - 1,
-        rule: true,
-    }]];
-    let mut est_spans: Vec<HeaderSpan> = Vec::new();
-    for (c, r) in results.iter().enumerate() {
-        let name = Text::plain(estimator_name(r.estimator).0);
-        match est_spans.last_mut() {
-            Some(s) if s.text == name && s.last + 1 == c => s.last = c,
-            _ => est_spans.push(HeaderSpan {
-                text: name,
-                first: c,
-                last: c,
-                rule: true,
-            }),
-        }
-    }
-    groups.push(est_spans);
-    let has_labels = block.columns.iter().any(|c| c.label.is_some());
-    if has_labels {
-        groups.push(
-            block
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(c, col)| HeaderSpan {
-                    text: Text::plain(col.label.clone().unwrap_or_default()),
-                    first: c,
-                    last: c,
-                    rule: false,
-                })
-                .collect(),
-        );
-    }
-    let heads = (1..=k).map(|i| Text::plain(format!("({i})"))).collect();
-    let markdown_heads = block
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(c, col)| {
-            let mut s = format!("({}) {}", c + 1, estimator_short(col.result.estimator));
-            if let Some(l) = &col.label {
-                s.push(' ');
-                s.push_str(l);
-            }
-            Text::plain(s)
-        })
-        .collect();
-
-    // Notes.
-    let mut notes = vec![se_note(block, input)?];
-    if let Some(l) = star_legend(&thresholds) {
-        notes.push(l);
-    }
-    notes.extend(hnotes);
-    if any_omitted {
-        notes.push(Text::plain(
-            "(omitted): regressor dropped because it is collinear with the constant, the fixed effects or earlier regressors.",
-        ));
-    }
-    notes.extend(block.notes.iter().map(|n| Text::plain(n.clone())));
-
-    let mut caption = Text::plain(block.title.clone());
-    if let Some(v) = &block.variant {
-        caption = caption.push(format!(" ({v})"));
-    }
-    let mut sections = vec![coef_rows];
-    if !fe_rows.is_empty() {
-        sections.push(fe_rows);
-    }
-    sections.push(stats);
-    Ok(Table {
-        name: block.name.clone(),
-        kind: "regression",
-        caption,
-        stub_head: Text::default(),
-        align: vec![Align::Decimal; k],
-        groups,
-        heads,
-        markdown_heads,
-        markdown_stub_head: Text::plain("Dependent variable: ").append(dep),
-        sections: sections.into_iter().filter(|s| !s.is_empty()).collect(),
-        notes,
-    })
-}
+pub(crate) use build::regression_table;
 
 #[cfg(test)]
 mod tests {
@@ -738,12 +419,5 @@ mod tests {
         assert!(!pattern_matches("L*.x", "F.x"));
         assert!(pattern_matches("*", "anything"));
         assert!(!pattern_matches("a*b*c", "abx"));
-    }
-
-    #[test]
-    fn column_lists() {
-        assert_eq!(column_list(&[0, 1, 2, 3]), "(1)–(4)");
-        assert_eq!(column_list(&[0, 2]), "(1), (3)");
-        assert_eq!(column_list(&[0, 1, 4]), "(1), (2), (5)");
     }
 }
