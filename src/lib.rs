@@ -1,6 +1,6 @@
 //! gvc: a study runner for global-value-chain research.
 //!
-//! Layers (imports point one way): `cli → engine → {sources, io, decompose, panel, estimate,
+//! Layers (imports point one way): `cli → package → engine → {sources, io, decompose, panel, estimate,
 //! report, diff} → spec` types. `decompose` and `estimate` are pure numerics.
 
 pub mod bench;
@@ -11,6 +11,7 @@ pub mod diff;
 pub mod engine;
 pub mod estimate;
 pub mod iot;
+pub mod package;
 pub mod panel;
 pub mod report;
 pub mod sources;

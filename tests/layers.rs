@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u32)] = &[
     ("cli", 0),
     ("main", 0),
+    ("package", 1),
     ("engine", 1),
     ("bench", 1),
     ("report", 2),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub mod init;
+pub mod package;
 pub mod quick;
 
 use crate::engine::cache::Cache;
@@ -53,6 +54,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Print the report's template context (JSON) from a spec's last run.
     Report(ReportArgs),
+    /// Write a replication package (AEA template) of specs, or verify one (--verify DIR).
+    Package(package::PackageArgs),
 }
 
 #[derive(Args, Debug)]
@@ -173,6 +176,10 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Bench(a) => quick::bench(&a),
         Command::Init(a) => init::init(&a),
         Command::Report(a) => report_cmd(&a),
+        Command::Package(a) => match package::package_cmd(&a) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         Command::Diff(a) => match quick::diff_cmd(&a) {
             Ok(true) => return ExitCode::SUCCESS,
             Ok(false) => return ExitCode::from(1),

@@ -443,14 +443,6 @@ pub struct BenchArgs {
     pub hash_mb: u64,
 }
 
-/// Peak resident memory of this process in bytes (Linux `VmHWM`), when available.
-pub fn peak_memory_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     let max = mrio::synthetic::MAX_SIZE;
     if a.size == 0 || a.size > max {
@@ -517,7 +509,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
             "cold_over_inverse": h.cold_seconds / t.inverse,
         });
     }
-    doc["peak_memory_bytes"] = serde_json::json!(peak_memory_bytes());
+    doc["peak_memory_bytes"] = serde_json::json!(crate::engine::measure::peak_memory_bytes());
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     Ok(())
 }

@@ -447,12 +447,16 @@ impl Cache {
             .join(format!("{}.json", safe_name(instance)))
     }
 
+    /// Where the log of a spec's last run is kept.
+    pub fn run_log_path(&self, scope: &str) -> PathBuf {
+        self.root
+            .join("runs")
+            .join(format!("{}.json", safe_name(scope)))
+    }
+
     /// Writes the log of a spec's last run (`runs/<scope>.json`).
     pub fn write_run_log(&self, scope: &str, log: &serde_json::Value) {
-        let path = self
-            .root
-            .join("runs")
-            .join(format!("{}.json", safe_name(scope)));
+        let path = self.run_log_path(scope);
         if let Ok(bytes) = serde_json::to_vec_pretty(log) {
             let _ = replace_quietly(&path, &bytes);
         }

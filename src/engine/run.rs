@@ -134,9 +134,11 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> Result<RunSummary, RunError> {
     )?;
     publish::publish(&out, &files)?;
     let seconds = start.elapsed().as_secs_f64();
-    prepared
-        .cache
-        .write_run_log(&prepared.scope, &run_log(spec, &instances, seconds));
+    let log = run_log(spec, &instances, seconds, exec.jobs);
+    prepared.cache.write_run_log(
+        &prepared.scope,
+        &serde_json::to_value(&log).unwrap_or_default(),
+    );
     Ok(RunSummary {
         output: out,
         instances,
@@ -144,20 +146,88 @@ pub fn run(spec: &Spec, opts: &RunOptions) -> Result<RunSummary, RunError> {
     })
 }
 
-/// The log of a run kept in the cache (`runs/<scope>.json`): each instance's outcome and
-/// seconds, the total seconds.
-fn run_log(spec: &Spec, instances: &[InstanceReport], seconds: f64) -> serde_json::Value {
-    serde_json::json!({
-        "spec": spec.file.display().to_string(),
-        "seconds": seconds,
-        "stages": instances.iter().map(|r| serde_json::json!({
-            "stage": r.kind.name(),
-            "instance": r.instance,
-            "key": r.key,
-            "outcome": r.outcome,
-            "seconds": r.seconds,
-        })).collect::<Vec<_>>(),
-    })
+/// The log of a spec's last run, kept in the cache (`runs/<scope>.json`): what ran, how long
+/// it took and how much memory it needed. Measurements live here, not in the output folder,
+/// so outputs stay the same bytes from run to run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunLog {
+    /// The spec file as given.
+    pub spec: String,
+    /// Wall-clock seconds of the whole run (planning, stages, publishing).
+    pub seconds: f64,
+    /// Peak resident memory of the process (bytes) at the end of the run; `None` where the
+    /// platform does not report it.
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
+    /// When the run finished (ISO 8601, UTC).
+    #[serde(default)]
+    pub finished_utc: Option<String>,
+    /// `<os>/<arch>` of the machine.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// The gvc version that ran.
+    #[serde(default)]
+    pub gvc_version: Option<String>,
+    /// Worker threads.
+    #[serde(default)]
+    pub jobs: Option<usize>,
+    /// Every stage instance: its outcome and the seconds it took when it was computed (for a
+    /// cached instance, the seconds recorded when it was computed).
+    pub stages: Vec<RunLogStage>,
+}
+
+/// One stage instance of a [`RunLog`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunLogStage {
+    pub stage: String,
+    pub instance: String,
+    pub key: super::key::Key,
+    pub outcome: Outcome,
+    pub seconds: f64,
+}
+
+impl RunLog {
+    /// How many instances this run computed (the others were read from the cache).
+    pub fn computed(&self) -> usize {
+        self.stages
+            .iter()
+            .filter(|s| s.outcome != Outcome::Cached)
+            .count()
+    }
+
+    /// The seconds of every stage added up as recorded when each was computed: the time a
+    /// run from an empty cache spends in stages on one worker thread.
+    pub fn stage_seconds(&self) -> f64 {
+        self.stages.iter().map(|s| s.seconds).sum()
+    }
+}
+
+fn run_log(spec: &Spec, instances: &[InstanceReport], seconds: f64, jobs: usize) -> RunLog {
+    RunLog {
+        spec: spec.file.display().to_string(),
+        seconds,
+        peak_memory_bytes: super::measure::peak_memory_bytes(),
+        finished_utc: Some(super::measure::utc_timestamp(std::time::SystemTime::now())),
+        platform: Some(super::measure::platform()),
+        gvc_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        jobs: Some(jobs),
+        stages: instances
+            .iter()
+            .map(|r| RunLogStage {
+                stage: r.kind.name().to_string(),
+                instance: r.instance.clone(),
+                key: r.key.clone(),
+                outcome: r.outcome,
+                seconds: r.seconds,
+            })
+            .collect(),
+    }
+}
+
+/// The log of the last run of a spec in this cache, if there is a readable one.
+pub fn last_run_log(prepared: &Prepared) -> Option<RunLog> {
+    let bytes = std::fs::read(prepared.cache.run_log_path(&prepared.scope)).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Worker threads when `--jobs` is not given: the machine's cores.

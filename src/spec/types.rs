@@ -92,6 +92,14 @@ pub struct Source {
     /// Where to get the data, in words (shown when `path` is missing). Not part of any key.
     #[serde(skip)]
     pub download: Option<String>,
+    /// How to cite the data (for the replication package's data availability statement). Not
+    /// part of any key.
+    #[serde(skip)]
+    pub citation: Option<String>,
+    /// The data's licence, an identifier such as `CC-BY-4.0` (`gvc package` copies the data
+    /// only when the licence allows redistribution). Not part of any key.
+    #[serde(skip)]
+    pub licence: Option<At<String>>,
     /// Every other key of the section, as JSON for the reader's own option type.
     pub options: serde_json::Value,
     #[serde(skip)]
@@ -265,7 +273,7 @@ pub mod keys {
     ];
     pub const STUDY: &[&str] = &["title", "description", "output"];
     /// Common keys of every source; format-specific keys are checked by the reader.
-    pub const SOURCE: &[&str] = &["format", "path", "files", "download"];
+    pub const SOURCE: &[&str] = &["format", "path", "files", "download", "citation", "licence"];
     pub const SAMPLE: &[&str] = &["countries", "years", "exclude_years"];
     pub const DECOMPOSITION: &[&str] = &["source", "measures", "iv", "level", "wwz_level"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];

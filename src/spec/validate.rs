@@ -51,6 +51,10 @@ fn check_sources(spec: &Spec, d: &mut Diagnostics) {
     for src in spec.sources.values() {
         let f = src.format.value;
         let synthetic = f.is_synthetic();
+        if let Some(l) = src.licence.as_ref().filter(|l| l.value.trim().is_empty()) {
+            d.push(Diagnostic::at(&l.loc, format!("`sources.{}.licence` is empty", src.name))
+                .with_help("write the data's licence identifier (e.g. \"CC-BY-4.0\"; docs/replication.md lists those that allow redistribution), or leave the key out"));
+        }
         match &src.path {
             None if !synthetic => d.push(
                 Diagnostic::at(&src.loc, format!("`sources.{}` needs `path`", src.name))

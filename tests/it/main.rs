@@ -25,6 +25,7 @@ mod golden_estimate;
 mod golden_exvatools;
 mod golden_wwz;
 mod no_duplicates;
+mod package;
 mod readers_adb;
 mod readers_labelled;
 mod report;

@@ -135,6 +135,8 @@ fn extract_sources(
         let path = path_value(&s, "path", diags);
         let files = s.string("files", diags);
         let download = s.string("download", diags).map(|a| a.value);
+        let citation = s.string("citation", diags).map(|a| a.value);
+        let licence = s.string("licence", diags);
         if format.value == crate::sources::SourceFormat::Synthetic {
             // The years a synthetic table offers are years of the spec like any other.
             if let Some(years) = s.node("years") {
@@ -157,6 +159,8 @@ fn extract_sources(
                 path,
                 files,
                 download,
+                citation,
+                licence,
                 options: serde_json::Value::Object(options),
                 option_locs,
                 loc: snode.loc.clone(),
