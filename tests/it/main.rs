@@ -28,6 +28,7 @@ mod no_duplicates;
 mod readers_adb;
 mod readers_labelled;
 mod report;
+mod report_html;
 mod report_templates;
 mod spec_bad_input;
 mod spec_reference;
