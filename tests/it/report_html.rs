@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{fresh_dir, gvc};
+use gvc::report::{render, DescriptiveRow, Format, MissingRow, ReportInput, ReportSettings};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -174,6 +175,75 @@ fn demo_report_html_is_self_contained_complete_and_renders() {
     }
 
     screenshot_shows_the_page(&page);
+}
+
+#[test]
+fn user_text_is_escaped_for_html() {
+    let hostile = "<script>alert(1)</script> R&D \"quoted\" 'x'";
+    let input = ReportInput {
+        title: hostile.into(),
+        description: Some("a < b & c > d".into()),
+        notes: vec!["</p><img src=x>".into()],
+        sample_note: None,
+        settings: ReportSettings {
+            formats: vec![Format::Html],
+            ..Default::default()
+        },
+        labels: [("rd".to_string(), hostile.to_string())].into(),
+        country_names: Default::default(),
+        models: Vec::new(),
+        descriptives: vec![DescriptiveRow {
+            variable: "rd".into(),
+            n: 3,
+            mean: Some(-1.5),
+            sd: Some(0.25),
+            min: Some(-2.0),
+            p50: Some(-1.5),
+            max: Some(1234.5),
+        }],
+        missing: vec![MissingRow {
+            variable: "rd".into(),
+            n_missing: 1,
+            n_rows: 3,
+            cells: vec![("<b>".into(), 2009)],
+        }],
+        indicators: Vec::new(),
+    };
+    let files = render(&input, None).expect("render");
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "report.html",
+            "tables/descriptives.html",
+            "tables/missing.html"
+        ]
+    );
+    let html = &files[0].1;
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt; R&amp;D &quot;quoted&quot; &#39;x&#39;";
+    assert!(
+        html.contains(&format!("<title>{escaped}</title>")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("<th scope=\"row\">{escaped}</th>")));
+    assert!(html.contains("a &lt; b &amp; c &gt; d"));
+    assert!(html.contains("&lt;/p&gt;&lt;img src=x&gt;"));
+    assert!(html.contains("&lt;b&gt; 2009"), "missing cells escaped");
+    for tag in ["<script", "<img", "<b>"] {
+        assert!(!html.contains(tag), "unescaped {tag}");
+    }
+    // Every element the page opens is closed.
+    for tag in [
+        "table", "thead", "tbody", "tr", "figure", "section", "nav", "p",
+    ] {
+        let open =
+            html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+        let close = html.matches(&format!("</{tag}>")).count();
+        assert_eq!(open, close, "<{tag}> opened {open} times, closed {close}");
+    }
+    // Negative numbers carry a typographic minus; the thousands stay readable.
+    assert!(html.contains("\u{2212}1</span><span class=\"f\""), "{html}");
+    assert!(html.contains(">1234</span>"), "{html}");
 }
 
 /// Renders the page in headless Chromium and checks the screenshot and the parsed DOM.
