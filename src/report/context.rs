@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 /// What `report.<ext>.tera` sees (one per format; all strings escaped for that format).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportContext {
-    /// The format's name (`markdown`, `latex`: the `name` of its row in the formats table).
+    /// The format's name (`markdown`, `latex`, `html`: the `name` of its row in the formats
+    /// table).
     pub format: String,
     /// Escaped title.
     pub title: String,
@@ -71,7 +72,8 @@ pub struct TableContext {
     /// Cross-reference label (`tab:<name>`).
     pub label: String,
     /// LaTeX: the tabular column specification (e.g. `l*{8}{D{.}{.}{-1}}`). Markdown: the GFM
-    /// alignment row (e.g. `|:---|:---:|`).
+    /// alignment row (e.g. `|:---|:---:|`). HTML: the CSS class of every column, separated by
+    /// spaces (`stub` for the row labels, then `num`, `c` or `wrap`).
     pub colspec: String,
     /// Number of columns including the row-label column.
     pub n_columns: usize,
@@ -79,7 +81,8 @@ pub struct TableContext {
     pub font_size: String,
     /// Header rows. LaTeX: spanning rows (cells may be `\multicolumn`) then the column heads.
     /// Markdown: exactly one row (GFM has no spanning cells; spanning headers are folded into
-    /// the column heads).
+    /// the column heads). HTML: `<th>` elements, spanning rows (`colspan`) then the column
+    /// heads; the row-label head spans all header rows.
     pub header: Vec<RowContext>,
     /// Row groups, separated by a rule (LaTeX `\midrule`; Markdown an empty row).
     pub sections: Vec<SectionContext>,
@@ -90,7 +93,8 @@ pub struct TableContext {
 /// One table row: cells already formatted, escaped and padded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowContext {
-    /// Cells including the row label (joined with ` & ` or ` | ` by the template).
+    /// Cells including the row label (joined with ` & ` or ` | ` by the template; in HTML
+    /// each cell is a whole `<th>` or `<td>` element).
     pub cells: Vec<String>,
     /// LaTeX rules to draw under this row (e.g. `\cmidrule(lr){2-5}`), joined by spaces.
     pub rules: String,
@@ -120,7 +124,7 @@ pub struct FigureContext {
     pub label: String,
     /// Path of the SVG relative to the report (`figures/<name>.svg`).
     pub svg_path: String,
-    /// LaTeX only: the picture code (pdflatex `picture` + `\pdfliteral`), scaled down to
-    /// `\linewidth` when wider.
+    /// LaTeX: the picture code (pdflatex `picture` + `\pdfliteral`), scaled down to
+    /// `\linewidth` when wider. HTML: the figure as inline SVG. Markdown: none.
     pub picture: Option<String>,
 }

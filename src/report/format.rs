@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 use super::context::TableContext;
 use super::escape::{escape_latex, escape_markdown};
 use super::figures::Scene;
+use super::html::{self, escape_html};
 use super::labels::Text;
 use super::table::Table;
 use super::{latex, markdown};
 
 /// An output format of the report. Its facts are its row of [`FORMATS`]; in the spec, the
-/// report input and the template context it is written as its `name` (`markdown`, `latex`).
+/// report input and the template context it is written as its `name` (`markdown`, `latex`,
+/// `html`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "&'static str", try_from = "String")]
 pub enum Format {
@@ -24,6 +26,9 @@ pub enum Format {
     Markdown,
     /// LaTeX for pdflatex (booktabs + dcolumn tables, `picture` + `\pdfliteral` figures).
     Latex,
+    /// One self-contained HTML page (inline CSS and SVG figures; sticky table heads and row
+    /// labels, wide tables scroll).
+    Html,
 }
 
 /// A built-in template: (name, text).
@@ -58,7 +63,7 @@ pub(crate) struct FormatFacts {
 }
 
 /// The formats, one row each, in the order of [`Format`].
-pub(crate) const FORMATS: [FormatFacts; 2] = [
+pub(crate) const FORMATS: [FormatFacts; 3] = [
     FormatFacts {
         format: Format::Markdown,
         name: "markdown",
@@ -103,6 +108,28 @@ pub(crate) const FORMATS: [FormatFacts; 2] = [
             include_str!("../../templates/figure.tex.tera"),
         ),
     },
+    FormatFacts {
+        format: Format::Html,
+        name: "html",
+        extension: "html",
+        escape: escape_html,
+        text: html::text,
+        table: html::table_context,
+        picture: Some(html::picture),
+        figure_files: false,
+        report_template: (
+            "report.html.tera",
+            include_str!("../../templates/report.html.tera"),
+        ),
+        table_template: (
+            "table.html.tera",
+            include_str!("../../templates/table.html.tera"),
+        ),
+        figure_template: (
+            "figure.html.tera",
+            include_str!("../../templates/figure.html.tera"),
+        ),
+    },
 ];
 
 /// The built-in templates of every format, `(name, text)`: reports, then tables, then
@@ -125,7 +152,7 @@ impl Format {
         FORMATS.iter().map(|f| f.format)
     }
 
-    /// The format of a name (`markdown`, `latex`), if there is one.
+    /// The format of a name (`markdown`, `latex`, `html`), if there is one.
     pub fn from_name(name: &str) -> Option<Format> {
         FORMATS.iter().find(|f| f.name == name).map(|f| f.format)
     }
@@ -135,12 +162,12 @@ impl Format {
         &FORMATS[self as usize]
     }
 
-    /// Machine name (`markdown`, `latex`).
+    /// Machine name (`markdown`, `latex`, `html`).
     pub fn as_str(self) -> &'static str {
         self.facts().name
     }
 
-    /// File extension of the format's outputs (`md`, `tex`).
+    /// File extension of the format's outputs (`md`, `tex`, `html`).
     pub fn extension(self) -> &'static str {
         self.facts().extension
     }
@@ -214,8 +241,8 @@ mod tests {
             assert_eq!((row.text)(&Text::plain(s)), (row.escape)(s));
         }
         assert_eq!(BUILTIN_TEMPLATES.len(), 3 * FORMATS.len());
-        let bad: Result<Format, _> = serde_json::from_str("\"html\"");
+        let bad: Result<Format, _> = serde_json::from_str("\"docx\"");
         let msg = bad.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(msg.contains("use one of markdown, latex"), "{msg}");
+        assert!(msg.contains("use one of markdown, latex, html"), "{msg}");
     }
 }

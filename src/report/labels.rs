@@ -14,6 +14,9 @@ pub(crate) enum Form {
     Unicode,
     /// LaTeX commands (`$\Delta$`, `$t-1$`, `$\chi^2$`).
     Latex,
+    /// The Unicode form as plain text (Markdown's backslash escapes undone), escaped by the
+    /// format like user text: HTML.
+    Plain,
 }
 
 /// A piece of display text.
@@ -81,6 +84,9 @@ impl Text {
                 (Segment::Plain(p), _) => escape(p),
                 (Segment::Styled { unicode, .. }, Form::Unicode) => unicode.clone(),
                 (Segment::Styled { latex, .. }, Form::Latex) => latex.clone(),
+                (Segment::Styled { unicode, .. }, Form::Plain) => {
+                    escape(&unescape_markdown(unicode))
+                }
             })
             .collect()
     }
@@ -95,6 +101,20 @@ impl Text {
             })
             .collect()
     }
+}
+
+/// Markdown source as plain text: a backslash before ASCII punctuation (CommonMark's
+/// escapes, e.g. `\*` in the star legend) is dropped.
+fn unescape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Label of a variable or measure: its entry in `labels`, else the name itself.
@@ -260,6 +280,11 @@ mod tests {
         assert_eq!(term_label("odd.name.x", "year", &l).raw(), "odd.name.x");
         assert!(is_time_dummy("2009.year", "year"));
         assert!(!is_time_dummy("L.year", "year"));
+        assert_eq!(
+            t.render(|s| s.replace('<', "&lt;"), Form::Plain),
+            "Tariff (t−1)"
+        );
+        assert_eq!(unescape_markdown("\\*\\* p < 0.05 \\x"), "** p < 0.05 \\x");
     }
 
     #[test]

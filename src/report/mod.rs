@@ -1,5 +1,5 @@
 //! The report: regression tables (esttab-like), descriptive / missing-data / GVC-indicator
-//! tables and figures, rendered as Markdown and LaTeX through Tera templates
+//! tables and figures, rendered as Markdown, LaTeX and HTML through Tera templates
 //! (reference/pipeline-and-tables.md §2, DESIGN.md §3 "report").
 //!
 //! Pure with respect to the engine: [`render`] takes a typed [`ReportInput`] (built by the
@@ -7,17 +7,18 @@
 //! returns the file contents by relative path; the caller writes them atomically. The only
 //! file access is reading the optional user templates folder ([`template_files`]).
 //!
-//! Outputs (deterministic bytes for the same input): `report.md`, `report.tex`,
-//! `tables/<name>.md|tex` (the `.tex` is a `table` float a paper can `\input`),
-//! `figures/<name>.svg` and `figures/<name>.tex` (a `figure` float with pdflatex picture code).
+//! Outputs (deterministic bytes for the same input): `report.md`, `report.tex`, `report.html`
+//! (one self-contained page: inline CSS and SVG), `tables/<name>.md|tex|html` (the `.tex` is a
+//! `table` float a paper can `\input`), `figures/<name>.svg` and `figures/<name>.tex` (a
+//! `figure` float with pdflatex picture code).
 //!
 //! LaTeX needs only `graphicx`, `booktabs` and `dcolumn` (texlive-latex-base and
 //! texlive-latex-recommended on Debian) and pdflatex (`\pdfliteral`; LuaLaTeX is shimmed).
 //!
 //! Modules, each importing only those listed before it: `error` (the error type), `escape`
 //! (escaping, numbers), `labels` (display text), `context` (what templates see), `table`
-//! (the format-neutral table), `figures` (charts as scenes), `svg`, `markdown` and `latex`
-//! (the writers), `format` (the formats table), `input` (what the engine passes in),
+//! (the format-neutral table), `figures` (charts as scenes), `svg`, `markdown`, `latex` and
+//! `html` (the writers), `format` (the formats table), `input` (what the engine passes in),
 //! `regression`, `descriptive`, `indicators`, `hausman` (table builders), `kinds` (the table
 //! kinds, one row each), `plots` (the report's figures), `template_check` and `render` (Tera);
 //! this file builds everything once and renders it per format.
@@ -29,6 +30,7 @@ pub mod escape;
 mod figures;
 mod format;
 mod hausman;
+mod html;
 mod indicators;
 pub mod input;
 mod kinds;

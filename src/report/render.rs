@@ -274,7 +274,7 @@ pub(crate) fn load_templates(user_dir: Option<&Path>) -> Result<Templates, Repor
         fix: p.fix,
     })?;
     let mut tera = Tera::default();
-    // Output is Markdown and LaTeX: escaping is done in Rust, never HTML autoescape.
+    // Escaping (Markdown, LaTeX, HTML) is done in Rust for each format, never by autoescape.
     tera.autoescape_on(Vec::new());
     for name in DISABLED_FUNCTIONS {
         disable(&mut tera, name);

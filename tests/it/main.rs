@@ -29,6 +29,7 @@ mod package;
 mod readers_adb;
 mod readers_labelled;
 mod report;
+mod report_html;
 mod report_journal;
 mod report_templates;
 mod spec_bad_input;
