@@ -422,9 +422,14 @@ fn robustness_columns_can_sit_beside_the_baseline() {
         .find(|l| l.starts_with("| Dependent"))
         .expect("header");
     assert!(header.contains("(11) FE Without 2009 "), "{header}");
+    assert!(header.contains("(20) RE Without 2009 "), "{header}");
+    // LaTeX (journal style): the two samples as spanning headers over their ten columns.
+    let tex = std::fs::read_to_string(dir.join("output/demo/tables/participation.tex"))
+        .expect("baseline LaTeX table");
     assert!(
-        header.contains("(20) RE Without 2009: + Physical capital"),
-        "{header}"
+        tex.contains("\\multicolumn{10}{c}{Baseline}")
+            && tex.contains("\\multicolumn{10}{c}{Without 2009}"),
+        "{tex}"
     );
     // The variant keeps its own table too.
     assert!(dir
