@@ -221,12 +221,18 @@ impl<'de> serde::Deserialize<'de> for Digits {
 /// gets `sig` significant decimals, counting the zeros after the point as
 /// `-trunc(log10|x|)` (0.00042 → 5, 0.042 → 3, 0.42 → 2); `|x| ≥ 1` keeps at least one
 /// decimal and `sig + 1` digits in all (12.3 → 1, 1.234 → 2, 1234.56 → 1). Capped at
-/// [`Digits::AUTO_MAX_DECIMALS`]; esttab switches to scientific notation beyond 9 decimals or
-/// 9 integer digits, which a journal table should not do unasked.
+/// [`Digits::AUTO_MAX_DECIMALS`], and a number that is zero there gets `sig` decimals
+/// (`0.00`): esttab switches to scientific notation beyond 9 decimals or 9 integer digits,
+/// which a journal table should not do unasked.
 pub fn adaptive_decimals(x: f64, sig: usize) -> usize {
     let a = x.abs();
     if a.fract() == 0.0 {
         return 0;
+    }
+    // Zero at the most decimals shown (a standardised variable's mean, 1e-17): as a zero with
+    // `sig` decimals, not twelve of them.
+    if a < 0.5 * 10f64.powi(-(Digits::AUTO_MAX_DECIMALS as i32)) {
+        return sig;
     }
     let sig = sig as i64;
     let d = if a < 1.0 {
@@ -335,7 +341,9 @@ mod tests {
         assert_eq!(adaptive(7.0, 2).as_deref(), Some("7"));
         assert_eq!(adaptive(0.0, 2).as_deref(), Some("0"));
         assert_eq!(adaptive(71128.363, 2).as_deref(), Some("71128.4"));
-        assert_eq!(adaptive(1e-15, 2).as_deref(), Some("0.000000000000"));
+        assert_eq!(adaptive(1e-15, 2).as_deref(), Some("0.00"));
+        assert_eq!(adaptive(-2.4e-17, 2).as_deref(), Some("-0.00"));
+        assert_eq!(adaptive(3e-12, 2).as_deref(), Some("0.000000000003"));
         assert_eq!(adaptive(f64::NAN, 2), None);
         assert_eq!(Digits::Auto.format(0.788).as_deref(), Some("0.79"));
         assert_eq!(Digits::Fixed(3).format(0.00042).as_deref(), Some("0.000"));
