@@ -259,4 +259,29 @@ fn demo_report_compiles_with_pdflatex() {
         );
     }
     assert!(out.join("report.pdf").is_file());
+    // Journal tables (issue #17): nothing scaled, no font below \footnotesize, nothing
+    // overfull; the 10-column regression tables are set sideways instead.
+    let log = std::fs::read_to_string(out.join("report.log")).unwrap();
+    assert!(!log.contains("Overfull \\hbox"), "{log}");
+    let report = std::fs::read_to_string(out.join("report.tex")).unwrap();
+    for bad in ["\\resizebox", "\\scriptsize", "\\tiny"] {
+        assert!(!report.contains(bad), "{bad} in report.tex");
+    }
+    for entry in std::fs::read_dir(out.join("tables")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "tex") {
+            let tex = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                tex.contains("\\small") || tex.contains("\\footnotesize"),
+                "{}",
+                path.display()
+            );
+            assert!(!tex.contains("\\scalebox") && !tex.contains("\\resizebox"));
+        }
+    }
+    let participation = std::fs::read_to_string(out.join("tables/participation.tex")).unwrap();
+    assert!(
+        participation.contains("\\begin{sidewaystable}"),
+        "{participation}"
+    );
 }
