@@ -322,9 +322,11 @@ fn extract_report(s: &Section<'_>, diags: &mut Diagnostics) -> Report {
         .choices("formats", diags)
         .map(|a| a.value)
         .unwrap_or_else(|| {
-            <crate::report::Format as Choice>::ALL
-                .iter()
-                .map(|f| At::new(*f, s.loc.clone()))
+            // The report's own default (Markdown and LaTeX; HTML when asked).
+            crate::report::ReportSettings::default()
+                .formats
+                .into_iter()
+                .map(|f| At::new(f, s.loc.clone()))
                 .collect()
         });
     let stars = s
