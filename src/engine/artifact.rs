@@ -9,6 +9,7 @@ use polars::prelude::DataFrame;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::frames::{self, FrameError};
+use super::matrix_file;
 use crate::estimate::{EstimationResult, HausmanResult};
 use crate::iot::{IdentityResidual, IoTable};
 use crate::panel::{Descriptives, MissingSummary, Note};
@@ -99,15 +100,19 @@ impl Artifact for IoTable {
     }
 }
 
-/// A Leontief inverse B = (I − A)⁻¹ (`b.parquet`), column-major as the Leontief core keeps it.
+/// The file of a [`Inverse`] in its artifact folder.
+pub const INVERSE_FILE: &str = "b.f64";
+
+/// A Leontief inverse B = (I − A)⁻¹ (`b.f64`, a raw matrix file: [`super::matrix_file`]),
+/// column-major as the Leontief core keeps it.
 pub struct Inverse(pub Array2<f64>);
 
 impl Artifact for Inverse {
     fn save(&self, dir: &Path) -> Result<(), FrameError> {
-        frames::write_matrix(&dir.join("b.parquet"), &self.0)
+        Ok(matrix_file::write(&dir.join(INVERSE_FILE), &self.0)?)
     }
     fn load(dir: &Path) -> Result<Self, FrameError> {
-        frames::read_matrix(&dir.join("b.parquet")).map(Inverse)
+        Ok(Inverse(matrix_file::read(&dir.join(INVERSE_FILE))?))
     }
 }
 

@@ -1,15 +1,13 @@
-//! Artifacts as Parquet: the canonical table and dense matrices written as polars frames.
-//! Matrices are stored column-major in one `value` column (with their shape in the frame's
-//! `rows`/`cols` companion file) — one column chunk instead of thousands keeps writing a
-//! 2205×2205 matrix fast. A matrix reads back as a column-major `ndarray` array over the
-//! column's buffer, without reordering.
+//! Artifacts as Parquet: the canonical table's labels and vectors as polars frames (what
+//! people open), its dense blocks Z and Y as raw matrix files ([`super::matrix_file`]).
 
 use std::fs::File;
 use std::path::Path;
 
-use ndarray::{Array1, Array2, ArrayRef2, ShapeBuilder};
+use ndarray::Array1;
 use polars::prelude::*;
 
+use super::matrix_file::{self, MatrixFileError};
 use crate::iot::{EntryLabel, IoTable};
 
 /// A Parquet read or write failure, naming the file.
@@ -18,6 +16,17 @@ use crate::iot::{EntryLabel, IoTable};
 pub struct FrameError {
     pub path: std::path::PathBuf,
     pub message: String,
+}
+
+impl From<MatrixFileError> for FrameError {
+    fn from(e: MatrixFileError) -> Self {
+        let path = e.path().to_path_buf();
+        // The message is the error's own text without the path the frame error prints.
+        let full = e.to_string();
+        let prefix = format!("{}: ", path.display());
+        let message = full.strip_prefix(&prefix).unwrap_or(&full).to_string();
+        FrameError { path, message }
+    }
 }
 
 fn ferr(path: &Path, e: impl std::fmt::Display) -> FrameError {
@@ -68,49 +77,9 @@ fn str_col(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<String>, Frame
         .collect())
 }
 
-/// A dense matrix as a frame: `value` column-major, plus its shape as a one-row frame file.
-pub fn write_matrix(path: &Path, m: &ArrayRef2<f64>) -> Result<(), FrameError> {
-    let (r, c) = (m.nrows(), m.ncols());
-    // Mᵀ in row-major order is M in column-major order (one memcpy-like pass when M is
-    // column-major already).
-    let values: Vec<f64> = m.t().iter().copied().collect();
-    let shape = vec![r as i64, c as i64];
-    let n = values.len();
-    let mut df =
-        DataFrame::new(n, vec![Column::new("value".into(), values)]).map_err(|e| ferr(path, e))?;
-    write_parquet(path, &mut df)?;
-    let shape_path = path.with_extension("shape.parquet");
-    let mut sdf = DataFrame::new(2, vec![Column::new("dim".into(), shape)])
-        .map_err(|e| ferr(&shape_path, e))?;
-    write_parquet(&shape_path, &mut sdf)
-}
-
-/// Reads a matrix written by [`write_matrix`].
-pub fn read_matrix(path: &Path) -> Result<Array2<f64>, FrameError> {
-    let shape_path = path.with_extension("shape.parquet");
-    let sdf = read_parquet(&shape_path)?;
-    let dims: Vec<i64> = sdf
-        .column("dim")
-        .and_then(|c| c.i64().map(|ca| ca.into_no_null_iter().collect()))
-        .map_err(|e| ferr(&shape_path, e))?;
-    let [r, c] = dims[..] else {
-        return Err(ferr(&shape_path, "shape must have two entries"));
-    };
-    let (r, c) = (r as usize, c as usize);
-    let df = read_parquet(path)?;
-    let values = f64_col(&df, "value", path)?;
-    if values.len() != r * c {
-        return Err(ferr(
-            path,
-            format!("{} values for a {r}x{c} matrix", values.len()),
-        ));
-    }
-    Array2::from_shape_vec((r, c).f(), values).map_err(|e| ferr(path, e))
-}
-
 /// Writes an [`IoTable`] into a folder: `entries.parquet` (block, sector, country, x and one
 /// column per primary-input row), `dims.parquet` (countries, final-demand categories, year),
-/// `z.parquet`, `y.parquet`.
+/// and the dense blocks as raw matrix files `z.f64`, `y.f64` ([`super::matrix_file`]).
 pub fn write_table(dir: &Path, t: &IoTable) -> Result<(), FrameError> {
     let n = t.n();
     let p = dir.join("entries.parquet");
@@ -169,8 +138,9 @@ pub fn write_table(dir: &Path, t: &IoTable) -> Result<(), FrameError> {
     )
     .map_err(|e| ferr(&d, e))?;
     write_parquet(&d, &mut ddf)?;
-    write_matrix(&dir.join("z.parquet"), &t.z)?;
-    write_matrix(&dir.join("y.parquet"), &t.y)
+    matrix_file::write(&dir.join("z.f64"), &t.z)?;
+    matrix_file::write(&dir.join("y.f64"), &t.y)?;
+    Ok(())
 }
 
 /// Reads a table written by [`write_table`] and validates it.
@@ -221,8 +191,8 @@ pub fn read_table(dir: &Path) -> Result<IoTable, FrameError> {
             .map(|(b, s)| EntryLabel::new(b, s))
             .collect(),
         row_country,
-        z: read_matrix(&dir.join("z.parquet"))?,
-        y: read_matrix(&dir.join("y.parquet"))?,
+        z: matrix_file::read(&dir.join("z.f64"))?,
+        y: matrix_file::read(&dir.join("y.f64"))?,
         x: Array1::from(x),
         primary_inputs,
     };

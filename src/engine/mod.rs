@@ -11,6 +11,7 @@ pub mod exec;
 pub mod frames;
 pub mod hashing;
 pub mod key;
+pub mod matrix_file;
 pub mod measure;
 pub mod outputs;
 pub mod plan;

@@ -21,7 +21,7 @@
 //!
 //! `setup` steps damage or add files after `run_first`, before the files are recorded: `flip`
 //! (XOR one byte in the middle), `truncate` (cut to half its length) and `delete` take a file,
-//! or a folder meaning the first `.parquet` file under it in name order; `write` takes a file
+//! or a folder meaning the first `.parquet` or `.f64` file under it in name order; `write` takes a file
 //! and its new text; `replace_keep_mtime` takes a file, a text and its same-length replacement,
 //! and restores the file's modification time (an edit as `cp -p` leaves it). Generators (`generate`) write fixtures a text file cannot hold:
 //! `labelled_tables`, `adb:<variant>` (an ADB MRIO workbook, `tables/ADB-MRIO-2005.xlsx`) and
@@ -274,8 +274,8 @@ fn parquet_table(variant: &str, work: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The file a `setup` step acts on: `path` itself, or the first `.parquet` file under the
-/// folder `path` in name order.
+/// The file a `setup` step acts on: `path` itself, or the first `.parquet` or `.f64` (raw
+/// matrix) file under the folder `path` in name order.
 fn setup_target(path: &Path) -> Result<PathBuf, String> {
     if !path.is_dir() {
         return Ok(path.to_path_buf());
@@ -285,8 +285,8 @@ fn setup_target(path: &Path) -> Result<PathBuf, String> {
         .into_iter()
         .flatten()
         .map(|e| e.into_path())
-        .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .ok_or_else(|| format!("no .parquet file under {}", path.display()))
+        .find(|p| p.extension().is_some_and(|x| x == "parquet" || x == "f64"))
+        .ok_or_else(|| format!("no .parquet or .f64 file under {}", path.display()))
 }
 
 /// Runs one `setup` step ([module doc](self)).

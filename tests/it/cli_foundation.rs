@@ -226,7 +226,7 @@ fn flipped_cache_byte_is_detected_and_recomputed() {
         .unwrap()
         .unwrap()
         .path();
-    let b = art.join("b.parquet");
+    let b = art.join("b.f64");
     let mut bytes = std::fs::read(&b).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x5a;

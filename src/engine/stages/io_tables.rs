@@ -33,7 +33,7 @@ pub struct IoTables {
 
 impl Stage for IoTables {
     const KIND: StageKind = StageKind::IoTables;
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
     type Output = IoTable;
 
     fn deps(&self) -> Vec<(String, crate::engine::key::Key)> {

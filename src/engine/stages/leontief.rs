@@ -22,7 +22,7 @@ pub struct LeontiefInverse {
 
 impl Stage for LeontiefInverse {
     const KIND: StageKind = StageKind::Leontief;
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     type Output = Inverse;
 
     fn deps(&self) -> Vec<(String, Key)> {
