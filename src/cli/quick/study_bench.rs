@@ -265,7 +265,7 @@ pub fn bench_study(shape: &StudyShape) -> Result<serde_json::Value, Failure> {
         "stage_instances": cold.ran(),
         "stage_seconds_total": stage_seconds,
         // Above 1 when a stage's recorded seconds include other instances' work that its
-        // thread stole while waiting inside a parallel kernel (docs/cache.md, "Timing a whole study").
+        // thread ran while waiting for parallel work (docs/cache.md, "Timing a whole study").
         "stage_seconds_over_capacity": stage_seconds / (cold.seconds * threads as f64),
         "stages": stages,
         "cache_bytes": cache_bytes,
