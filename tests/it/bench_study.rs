@@ -42,9 +42,11 @@ fn bench_study_reports_cold_warm_and_stages() {
     let measures = number(&doc, "measures_seconds");
     let ratio = number(&doc, "ratio_cold_to_model");
     assert!(cold > 0.0 && inverse > 0.0 && measures > 0.0, "{doc:#}");
-    // The warm run reads every instance from the cache, so it does less work than the cold one.
+    // The warm run reads every instance from the cache. Its seconds are not compared with the
+    // cold run's: at this size both are mostly fixed costs (planning, hashing, publishing) and
+    // either can be the larger one on a busy machine (seen: warm 0.21 s, cold 0.13 s).
     assert_eq!(doc["warm_instances_computed"], 0, "{doc:#}");
-    assert!(warm < cold, "warm {warm} s ≥ cold {cold} s");
+    assert!(warm > 0.0, "{doc:#}");
     let model = 4.0 * inverse + 4.0 * measures;
     assert!(
         (ratio - cold / model).abs() <= 1e-9 * ratio,
