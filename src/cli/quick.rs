@@ -7,6 +7,7 @@ use clap::Args;
 use polars::prelude::*;
 
 mod data;
+mod study_bench;
 
 use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
@@ -441,6 +442,14 @@ pub struct BenchArgs {
     /// Size of each file hashed by --hashing, in MB (an ADB MRIO workbook is 20–40 MB).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub hash_mb: u64,
+    /// Instead of the timings above: build a study shaped like the seed study (--size,
+    /// --countries, --years, --measures; 40 FE/RE regressions) on synthetic data in a temporary
+    /// folder, run it cold then warm, and compare with one inverse and the measures of one table.
+    #[arg(long, conflicts_with_all = ["regressions", "hashing"])]
+    pub study: bool,
+    /// Years of the --study study (from 2007).
+    #[arg(long, default_value_t = 11, requires = "study")]
+    pub years: usize,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
@@ -469,6 +478,17 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     };
     let families = parse_families(&a.measures)?;
     let n_sectors = a.size / g;
+    if a.study {
+        let shape = study_bench::StudyShape {
+            countries: g,
+            sectors: n_sectors,
+            years: a.years,
+            measures: families,
+        };
+        let doc = study_bench::bench_study(&shape)?;
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
     let table = mrio::synthetic::bench_table(g, n_sectors, 1);
     let matmul = crate::bench::decompose::matmul_seconds(a.size);
     let t = crate::bench::decompose::time_decomposition(&table, &families)

@@ -7,6 +7,7 @@ mod support;
 
 mod bad_inputs;
 mod bad_tables;
+mod bench_study;
 mod bri_study;
 mod choices;
 mod cli_foundation;

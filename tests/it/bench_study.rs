@@ -1,0 +1,140 @@
+//! `gvc bench --study` (issue #19): a small study of the seed study's shape, run cold then warm
+//! through the engine, reports finite, mutually consistent timings, the stages it ran and the
+//! cache it wrote. Timings are reported, never compared with thresholds.
+
+use crate::common::{fresh_dir, gvc};
+
+/// A number field of the report, which must be present, finite and ≥ 0.
+fn number(doc: &serde_json::Value, key: &str) -> f64 {
+    let v = doc[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{key}` missing or not a number in {doc:#}"));
+    assert!(v.is_finite() && v >= 0.0, "`{key}` = {v} in {doc:#}");
+    v
+}
+
+#[test]
+fn bench_study_reports_cold_warm_and_stages() {
+    let dir = fresh_dir("bench-study");
+    let (code, out, err) = gvc(
+        &dir,
+        &[
+            "bench",
+            "--study",
+            "--size",
+            "60",
+            "--countries",
+            "10",
+            "--years",
+            "4",
+        ],
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(err.contains("cold run"), "progress goes to stderr: {err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("stdout is one JSON document");
+    assert_eq!(doc["n"], 60);
+    assert_eq!(doc["countries"], 10);
+    assert_eq!(doc["sectors"], 6);
+    assert_eq!(doc["years"], 4);
+    let cold = number(&doc, "study_cold_seconds");
+    let warm = number(&doc, "study_warm_seconds");
+    let inverse = number(&doc, "inverse_seconds");
+    let measures = number(&doc, "measures_seconds");
+    let ratio = number(&doc, "ratio_cold_to_model");
+    assert!(cold > 0.0 && inverse > 0.0 && measures > 0.0, "{doc:#}");
+    // The warm run reads every instance from the cache. Its seconds are not compared with the
+    // cold run's: at this size both are mostly fixed costs (planning, hashing, publishing) and
+    // either can be the larger one on a busy machine (seen: warm 0.21 s, cold 0.13 s).
+    assert_eq!(doc["warm_instances_computed"], 0, "{doc:#}");
+    assert!(warm > 0.0, "{doc:#}");
+    let model = 4.0 * inverse + 4.0 * measures;
+    assert!(
+        (ratio - cold / model).abs() <= 1e-9 * ratio,
+        "ratio {ratio} ≠ cold / (years × (inverse + measures)) = {}",
+        cold / model
+    );
+    // Per stage kind: every stage of a study with models, one instance per year where the
+    // stage is per year, 2 models × 5 control steps × FE/RE × (main + robustness) estimates.
+    let stages = doc["stages"].as_object().expect("stages object");
+    for kind in ["io_tables", "leontief", "decompose"] {
+        assert_eq!(stages[kind]["instances"], 4, "{kind}: {doc:#}");
+    }
+    assert_eq!(stages["estimate"]["instances"], 40, "{doc:#}");
+    let mut sum = 0.0;
+    let mut instances = 0;
+    for (kind, s) in stages {
+        let secs = s["seconds"].as_f64().expect("seconds");
+        assert!(secs.is_finite() && secs >= 0.0, "{kind}: {secs}");
+        sum += secs;
+        instances += s["instances"].as_u64().expect("instances");
+    }
+    assert_eq!(doc["stage_instances"].as_u64(), Some(instances));
+    let total = number(&doc, "stage_seconds_total");
+    assert!(
+        (sum - total).abs() <= 1e-9 * total.max(1.0),
+        "{sum} vs {total}"
+    );
+    // Not asserted ≤ 1: a stage's seconds are wall time and include work its thread stole
+    // from other instances (at ADB size the sum exceeds cold × threads), so the report says
+    // by how much instead.
+    let threads = number(&doc, "threads");
+    assert!(threads >= 1.0);
+    let over = number(&doc, "stage_seconds_over_capacity");
+    assert!(
+        (over - total / (cold * threads)).abs() <= 1e-9 * over.max(1.0),
+        "stage_seconds_over_capacity {over} ≠ {total} / ({cold} × {threads})"
+    );
+    assert!(number(&doc, "cache_bytes") > 0.0, "{doc:#}");
+    if !doc["peak_memory_bytes"].is_null() {
+        assert!(number(&doc, "peak_memory_bytes") > 0.0);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_study_rejects_shapes_it_cannot_estimate() {
+    let dir = fresh_dir("bench-study-bad");
+    let (code, _, err) = gvc(
+        &dir,
+        &[
+            "bench",
+            "--study",
+            "--size",
+            "24",
+            "--countries",
+            "8",
+            "--years",
+            "2",
+        ],
+    );
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(err.contains("--years ≥ 3"), "{err}");
+    let (code, _, err) = gvc(
+        &dir,
+        &[
+            "bench",
+            "--study",
+            "--size",
+            "24",
+            "--countries",
+            "8",
+            "--measures",
+            "bm",
+        ],
+    );
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(err.contains("needs kpww"), "{err}");
+    let (code, _, err) = gvc(
+        &dir,
+        &["bench", "--study", "--size", "12", "--countries", "4"],
+    );
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(err.contains("8..=63 countries"), "{err}");
+    // --years only means something for --study.
+    let (code, _, err) = gvc(
+        &dir,
+        &["bench", "--size", "24", "--countries", "8", "--years", "4"],
+    );
+    assert_eq!(code, 2, "stderr: {err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
