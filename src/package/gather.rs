@@ -304,6 +304,14 @@ pub(super) fn contents(studies: &[Study<'_>]) -> Result<Contents, PackageError> 
             )
         })
         .collect();
+    let captions: BTreeMap<(String, String), String> = studies
+        .iter()
+        .flat_map(|s| {
+            markdown_captions(&s.output, s.manifest.files.keys())
+                .into_iter()
+                .map(|(stem, c)| ((s.spec.name.clone(), stem), c))
+        })
+        .collect();
     let study_info: Vec<readme::StudyInfo> = studies
         .iter()
         .map(|s| readme::StudyInfo {
@@ -323,11 +331,58 @@ pub(super) fn contents(studies: &[Study<'_>]) -> Result<Contents, PackageError> 
         &record,
         &study_info,
         &outputs,
+        &captions,
         &measured,
         files_size(&files)?,
     );
     files.insert(README.into(), Content::Bytes(text.into_bytes()));
     Ok(Contents { files, record })
+}
+
+/// Captions of a study's tables and figures by output stem (`tables/participation` →
+/// "Table 4. GVC participation"), read from its Markdown outputs: the first line of each
+/// `tables/<name>.md` (`**Table N. caption**`) and each figure of `report.md`
+/// (`![Figure N](figures/<name>.svg)`, then `*Figure N.* caption`). None without Markdown
+/// outputs, or where user templates print them otherwise.
+fn markdown_captions<'a>(
+    output: &Path,
+    files: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in files {
+        let Some(stem) = f.strip_suffix(".md").filter(|s| s.starts_with("tables/")) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(output.join(f)) else {
+            continue;
+        };
+        let first = text.lines().next().unwrap_or("").trim();
+        if let Some(c) = first.strip_prefix("**").and_then(|c| c.strip_suffix("**")) {
+            out.insert(stem.to_string(), c.to_string());
+        }
+    }
+    if let Ok(report) = std::fs::read_to_string(output.join("report.md")) {
+        let lines: Vec<&str> = report.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(path) = line
+                .strip_prefix("![Figure ")
+                .and_then(|r| r.split_once("]("))
+                .and_then(|(_, p)| p.strip_suffix(".svg)"))
+            else {
+                continue;
+            };
+            let caption = lines[i + 1..]
+                .iter()
+                .map(|l| l.trim())
+                .find(|l| !l.is_empty())
+                .and_then(|l| l.strip_prefix('*'))
+                .and_then(|l| l.split_once(".* ").map(|(n, c)| format!("{n}. {c}")));
+            if let Some(c) = caption {
+                out.insert(path.to_string(), c);
+            }
+        }
+    }
+    out
 }
 
 /// The total size of the package's files in bytes (README and record left out).

@@ -176,9 +176,15 @@ fn a_synthetic_study_packages_and_verifies_without_data_and_packs_the_same_readm
         "{readme}"
     );
     assert!(readme.contains("<!-- gvc:measured -->"));
-    // Every regression table is listed with its files and command.
+    // Every regression table and figure is listed with its caption, files and command.
     assert!(
-        readme.contains("| tables/participation | table | `output/demo/tables/participation.md`"),
+        readme.contains(
+            "| tables/participation | table | Table 4. GVC participation | `output/demo/tables/participation.md`"
+        ),
+        "{readme}"
+    );
+    assert!(
+        readme.contains("| figures/gvcl_over_time | figure | Figure 1. GVC position over time"),
         "{readme}"
     );
     let run_sh = read(&pkg.join("run.sh"));
