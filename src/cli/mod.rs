@@ -248,20 +248,7 @@ impl From<RunError> for Failure {
     }
 }
 
-/// An error and its sources, joined with ": " (without repeating identical text).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        cur = s.source();
-    }
-    msg
-}
+pub use crate::engine::error_chain;
 
 fn load(path: &std::path::Path, set: &[String]) -> Result<Spec, Failure> {
     load_spec(path, set).map_err(|d| Failure::Spec(d.to_string()))

@@ -102,7 +102,7 @@ fn rerun(
             // The run failed on inputs already named as different: report those.
             report.differences.push(Difference {
                 path: sp.file.clone(),
-                what: format!("the re-run failed: {}", chain(&e)),
+                what: format!("the re-run failed: {}", crate::engine::error_chain(&e)),
             });
             continue;
         }
@@ -177,19 +177,4 @@ fn temp_copy(dir: &Path) -> Result<PathBuf, PackageError> {
         }
     }
     Ok(temp)
-}
-
-/// An error and its sources, joined with ": ".
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg.push_str(": ");
-            msg.push_str(&text);
-        }
-        cur = s.source();
-    }
-    msg
 }

@@ -120,39 +120,12 @@ fn number(text: &str, stars: usize, parens: bool, widths: Option<(usize, usize)>
 
 /// The integer and fraction widths of every decimal column (`None` for other columns).
 fn column_widths(table: &Table) -> Vec<Option<(usize, usize)>> {
-    let mut out: Vec<Option<(usize, usize)>> = table
-        .align
-        .iter()
-        .map(|a| (*a == Align::Decimal).then_some((0, 0)))
-        .collect();
-    for row in table.sections.iter().flatten() {
-        let mut col = 0;
-        for cell in &row.cells {
-            if let (
-                Cell::Number {
-                    text,
-                    stars,
-                    parens,
-                },
-                Some(Some((i, f))),
-            ) = (cell, out.get_mut(col))
-            {
-                let (ni, nf) = part_widths(text, *stars, *parens);
-                *i = (*i).max(ni);
-                *f = (*f).max(nf);
-            }
-            col += span_of(cell);
-        }
-    }
-    out
-}
-
-/// Number of columns a cell takes.
-fn span_of(c: &Cell) -> usize {
-    match c {
-        Cell::Span { span, .. } => *span,
-        _ => 1,
-    }
+    table
+        .widest_number_parts((0, 0), part_widths)
+        .into_iter()
+        .zip(&table.align)
+        .map(|(w, a)| (*a == Align::Decimal).then_some(w))
+        .collect()
 }
 
 /// One body cell of a column with alignment `align` and, for a decimal column, the widths of
@@ -268,7 +241,7 @@ pub(crate) fn table_context(table: &Table, number: usize) -> TableContext {
         for c in &r.cells {
             let a = table.align.get(col).copied().unwrap_or(Align::Center);
             cells.push(cell(c, a, widths.get(col).copied().flatten()));
-            col += span_of(c);
+            col += c.columns();
         }
         all.push(cells);
     }

@@ -88,29 +88,7 @@ fn decimal_extent(text: &str, stars: usize, parens: bool) -> (usize, usize) {
 /// widest integer and fraction parts of the column, so the column is no wider than its
 /// numbers (a negative third argument would centre on the point and waste half the width).
 fn column_specs(table: &Table) -> Vec<String> {
-    let mut extent = vec![(1usize, 0usize); table.align.len()];
-    for row in table.sections.iter().flatten() {
-        let mut col = 0;
-        for cell in &row.cells {
-            if let (
-                Cell::Number {
-                    text,
-                    stars,
-                    parens,
-                },
-                Some(e),
-            ) = (cell, extent.get_mut(col))
-            {
-                let (l, r) = decimal_extent(text, *stars, *parens);
-                e.0 = e.0.max(l);
-                e.1 = e.1.max(r);
-            }
-            col += match cell {
-                Cell::Span { span, .. } => *span,
-                _ => 1,
-            };
-        }
-    }
+    let extent = table.widest_number_parts((1, 0), decimal_extent);
     table
         .align
         .iter()
@@ -195,10 +173,7 @@ pub(crate) fn table_context(table: &Table, number: usize) -> TableContext {
             for c in &r.cells {
                 let a = table.align.get(col).copied().unwrap_or(Align::Center);
                 cells.push(cell(c, a));
-                col += match c {
-                    Cell::Span { span, .. } => *span,
-                    _ => 1,
-                };
+                col += c.columns();
             }
             all.push(cells);
         }

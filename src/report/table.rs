@@ -44,6 +44,16 @@ pub(crate) enum Cell {
     },
 }
 
+impl Cell {
+    /// The number of data columns the cell takes (a span its width, any other cell one).
+    pub fn columns(&self) -> usize {
+        match self {
+            Cell::Span { span, .. } => *span,
+            _ => 1,
+        }
+    }
+}
+
 /// A body row.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
@@ -90,6 +100,37 @@ impl Table {
     /// Number of columns including the row-label column.
     pub fn n_columns(&self) -> usize {
         self.align.len() + 1
+    }
+
+    /// Per data column, the widest (integer part, fraction part) of its number cells as
+    /// `measure(text, stars, parens)` sizes them, starting from `start`: what a writer needs
+    /// to align a column on the decimal point (LaTeX dcolumn widths, HTML boxes).
+    pub fn widest_number_parts(
+        &self,
+        start: (usize, usize),
+        measure: impl Fn(&str, usize, bool) -> (usize, usize),
+    ) -> Vec<(usize, usize)> {
+        let mut widest = vec![start; self.align.len()];
+        for row in self.sections.iter().flatten() {
+            let mut col = 0;
+            for cell in &row.cells {
+                if let (
+                    Cell::Number {
+                        text,
+                        stars,
+                        parens,
+                    },
+                    Some(w),
+                ) = (cell, widest.get_mut(col))
+                {
+                    let (i, f) = measure(text, *stars, *parens);
+                    w.0 = w.0.max(i);
+                    w.1 = w.1.max(f);
+                }
+                col += cell.columns();
+            }
+        }
+        widest
     }
 
     /// Regroup rendered body rows into sections with their spacing flags and headings

@@ -94,47 +94,45 @@ fn bench_study_reports_cold_warm_and_stages() {
 #[test]
 fn bench_study_rejects_shapes_it_cannot_estimate() {
     let dir = fresh_dir("bench-study-bad");
-    let (code, _, err) = gvc(
-        &dir,
-        &[
-            "bench",
-            "--study",
-            "--size",
-            "24",
-            "--countries",
-            "8",
-            "--years",
-            "2",
-        ],
-    );
-    assert_eq!(code, 2, "stderr: {err}");
-    assert!(err.contains("--years ≥ 3"), "{err}");
-    let (code, _, err) = gvc(
-        &dir,
-        &[
-            "bench",
-            "--study",
-            "--size",
-            "24",
-            "--countries",
-            "8",
-            "--measures",
-            "bm",
-        ],
-    );
-    assert_eq!(code, 2, "stderr: {err}");
-    assert!(err.contains("needs kpww"), "{err}");
-    let (code, _, err) = gvc(
-        &dir,
-        &["bench", "--study", "--size", "12", "--countries", "4"],
-    );
-    assert_eq!(code, 2, "stderr: {err}");
-    assert!(err.contains("8..=63 countries"), "{err}");
-    // --years only means something for --study.
-    let (code, _, err) = gvc(
-        &dir,
-        &["bench", "--size", "24", "--countries", "8", "--years", "4"],
-    );
-    assert_eq!(code, 2, "stderr: {err}");
+    // (arguments after `bench`, what the message must say; "" = only the usage exit code).
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--study",
+                "--size",
+                "24",
+                "--countries",
+                "8",
+                "--years",
+                "2",
+            ],
+            "--years ≥ 3",
+        ),
+        (
+            &[
+                "--study",
+                "--size",
+                "24",
+                "--countries",
+                "8",
+                "--measures",
+                "bm",
+            ],
+            "needs kpww",
+        ),
+        (
+            &["--study", "--size", "12", "--countries", "4"],
+            "8..=63 countries",
+        ),
+        // --years only means something for --study.
+        (&["--size", "24", "--countries", "8", "--years", "4"], ""),
+    ];
+    for (args, message) in cases {
+        let mut all = vec!["bench"];
+        all.extend_from_slice(args);
+        let (code, _, err) = gvc(&dir, &all);
+        assert_eq!(code, 2, "{args:?}: stderr: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

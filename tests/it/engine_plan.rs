@@ -26,41 +26,10 @@ fn file_study(tag: &str) -> PathBuf {
         2008..=2012,
         |_, _| {},
     );
-    std::fs::create_dir_all(dir.join("templates")).unwrap();
-    for (name, text) in gvc::report::BUILTIN_TEMPLATES.iter() {
-        std::fs::write(dir.join("templates").join(name), text).unwrap();
-    }
+    common::copy_builtin_templates(&dir);
     std::fs::write(
         dir.join("files.toml"),
-        r#"
-[study]
-title = "files"
-[sources.mrio]
-format = "labelled-csv"
-path = "tables"
-files = "io_{year}.csv"
-[sources.cov]
-format = "csv"
-path = "cov.csv"
-country = "iso3"
-[countries]
-codes = "iso3"
-all = ["AUS", "BRA", "CAN", "DEU"]
-[sample]
-countries = "all"
-years = [2008, 2012]
-[decomposition]
-measures = ["kpww"]
-[variables]
-gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" }
-x1 = { from = "cov.x1", label = "Covariate one" }
-[[models]]
-name = "m"
-dependent = "gvcp"
-regressors = ["x1"]
-estimators = ["fe", "re"]
-hausman = true
-"#,
+        common::file_study_spec("files", "", "", "\"fe\", \"re\""),
     )
     .unwrap();
     dir

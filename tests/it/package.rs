@@ -38,44 +38,15 @@ fn file_study() -> PathBuf {
         2008..=2012,
         |_, _| {},
     );
-    std::fs::create_dir_all(dir.join("templates")).unwrap();
-    for (name, text) in gvc::report::BUILTIN_TEMPLATES.iter() {
-        std::fs::write(dir.join("templates").join(name), text).unwrap();
-    }
+    common::copy_builtin_templates(&dir);
     std::fs::write(
         dir.join("files.toml"),
-        r#"
-[study]
-title = "Packaged file study"
-[sources.mrio]
-format = "labelled-csv"
-path = "tables"
-files = "io_{year}.csv"
-licence = "CC0"
-citation = "Synthetic tables written by the test."
-[sources.cov]
-format = "csv"
-path = "cov.csv"
-country = "iso3"
-download = "ask the authors for cov.csv (survey data, not redistributable)"
-[countries]
-codes = "iso3"
-all = ["AUS", "BRA", "CAN", "DEU"]
-[sample]
-countries = "all"
-years = [2008, 2012]
-[decomposition]
-measures = ["kpww"]
-[variables]
-gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" }
-x1 = { from = "cov.x1", label = "Covariate one" }
-[[models]]
-name = "m"
-dependent = "gvcp"
-regressors = ["x1"]
-estimators = ["fe", "re"]
-hausman = true
-"#,
+        common::file_study_spec(
+            "Packaged file study",
+            "licence = \"CC0\"\ncitation = \"Synthetic tables written by the test.\"\n",
+            "download = \"ask the authors for cov.csv (survey data, not redistributable)\"\n",
+            "\"fe\", \"re\"",
+        ),
     )
     .unwrap();
     dir

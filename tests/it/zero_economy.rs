@@ -34,34 +34,7 @@ fn study(zero_year: i32) -> PathBuf {
     });
     std::fs::write(
         dir.join("s.toml"),
-        r#"
-[study]
-title = "zero economy"
-[sources.mrio]
-format = "labelled-csv"
-path = "tables"
-files = "io_{year}.csv"
-[sources.cov]
-format = "csv"
-path = "cov.csv"
-country = "iso3"
-[countries]
-codes = "iso3"
-all = ["AUS", "BRA", "CAN", "DEU"]
-[sample]
-countries = "all"
-years = [2008, 2012]
-[decomposition]
-measures = ["kpww"]
-[variables]
-gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" }
-x1 = { from = "cov.x1", label = "Covariate one" }
-[[models]]
-name = "m"
-dependent = "gvcp"
-regressors = ["x1"]
-estimators = ["fe"]
-"#,
+        common::file_study_spec("zero economy", "", "", "\"fe\""),
     )
     .unwrap();
     dir

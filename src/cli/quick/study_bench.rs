@@ -82,6 +82,16 @@ pub fn study_spec(shape: &StudyShape) -> Result<String, Failure> {
         .map(|f| format!("\"{}\"", f.prefix()))
         .collect();
     let last = FIRST_YEAR + shape.years as i32 - 1;
+    // The seed study's two models: participation and position, controls added one at a time,
+    // FE and RE with a Hausman test, clustered by country.
+    let models: String = [("participation", "gvcp"), ("position", "gvcl")]
+        .iter()
+        .map(|(name, dependent)| {
+            format!(
+                "[[models]]\nname = \"{name}\"\ndependent = \"{dependent}\"\nregressors = [\"tariff\", \"sofdi\"]\ncontrols = [\"pgdp\", \"rd\", \"h\", \"k\"]\ncontrols_mode = \"sequential\"\nestimators = [\"fe\", \"re\"]\nvce = \"cluster\"\nhausman = true\n\n"
+            )
+        })
+        .collect();
     // The seed study's robustness block drops 2009, the third year.
     let dropped = FIRST_YEAR + 2;
     Ok(format!(
@@ -121,26 +131,7 @@ rd = {{ from = "cov.rd_gdp", transform = {{ winsorize = {{ lower = 1, upper = 99
 h = {{ from = "cov.tertiary_enrolment", transform = "log" }}
 k = {{ from = "cov.gfcf_gdp" }}
 
-[[models]]
-name = "participation"
-dependent = "gvcp"
-regressors = ["tariff", "sofdi"]
-controls = ["pgdp", "rd", "h", "k"]
-controls_mode = "sequential"
-estimators = ["fe", "re"]
-vce = "cluster"
-hausman = true
-
-[[models]]
-name = "position"
-dependent = "gvcl"
-regressors = ["tariff", "sofdi"]
-controls = ["pgdp", "rd", "h", "k"]
-controls_mode = "sequential"
-estimators = ["fe", "re"]
-vce = "cluster"
-hausman = true
-
+{models}
 [[robustness]]
 name = "drop-{dropped}"
 exclude_years = [{dropped}]

@@ -535,13 +535,7 @@ pub(crate) fn regression_table(
     let split = panels.len() > 1;
     let width = panels.iter().map(|p| p.columns.len()).max().unwrap_or(0);
     let pad = |mut cells: Vec<Cell>| {
-        let spanned: usize = cells
-            .iter()
-            .map(|c| match c {
-                Cell::Span { span, .. } => *span,
-                _ => 1,
-            })
-            .sum();
+        let spanned: usize = cells.iter().map(Cell::columns).sum();
         cells.extend(std::iter::repeat_n(
             Cell::Empty,
             width.saturating_sub(spanned),

@@ -246,3 +246,53 @@ pub fn write_study_inputs(
     }
     std::fs::write(dir.join("cov.csv"), cov).unwrap();
 }
+
+/// The spec of the study [`write_study_inputs`] writes: `tables/io_{year}.csv` as `mrio` and
+/// `cov.csv` as `cov` (four iso3 countries, 2008–2012), KPWW participation on `x1` with the
+/// given estimators (and a Hausman test when both FE and RE are listed). `mrio_extra` and
+/// `cov_extra` are lines added to the two source sections (licence, download, …).
+pub fn file_study_spec(title: &str, mrio_extra: &str, cov_extra: &str, estimators: &str) -> String {
+    let hausman = if estimators.contains("\"fe\"") && estimators.contains("\"re\"") {
+        "hausman = true\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+[study]
+title = "{title}"
+[sources.mrio]
+format = "labelled-csv"
+path = "tables"
+files = "io_{{year}}.csv"
+{mrio_extra}[sources.cov]
+format = "csv"
+path = "cov.csv"
+country = "iso3"
+{cov_extra}[countries]
+codes = "iso3"
+all = ["AUS", "BRA", "CAN", "DEU"]
+[sample]
+countries = "all"
+years = [2008, 2012]
+[decomposition]
+measures = ["kpww"]
+[variables]
+gvcp = {{ from = "decomposition.kpww.participation", label = "GVC participation" }}
+x1 = {{ from = "cov.x1", label = "Covariate one" }}
+[[models]]
+name = "m"
+dependent = "gvcp"
+regressors = ["x1"]
+estimators = [{estimators}]
+{hausman}"#
+    )
+}
+
+/// Copies gvc's built-in templates into `dir/templates` (a study with its own templates).
+pub fn copy_builtin_templates(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    for (name, text) in gvc::report::BUILTIN_TEMPLATES.iter() {
+        std::fs::write(dir.join("templates").join(name), text).unwrap();
+    }
+}
