@@ -473,6 +473,7 @@ fn plan_tables(
         let inverse = LeontiefInverse {
             table: super::stage::Dep::on(&table),
             output_read: format != crate::sources::mrio::MrioFormat::Synthetic,
+            checks: spec.decomposition.checks.value,
         };
         let leo_key = plan.add(year.to_string(), inverse.clone());
         let dec = decompose::plan(spec, year, &table, &inverse);

@@ -120,9 +120,57 @@ pub struct IdentityOptions {
     pub output_read: bool,
     /// Fail I1 beyond this relative discrepancy even when x was read.
     pub read_output_tolerance: Option<f64>,
-    /// Check I3 on every entry of (I − A)B (one extra n×n matmul); otherwise on the
-    /// columns B·1 and B·Y only.
-    pub full_inverse_check: bool,
+    /// How I3 (I − A)B = I is checked: on every entry (one extra n×n matmul) or by
+    /// [`PROBES`] random-sign probes in O(n²) ([`InverseCheck`]).
+    pub inverse_check: InverseCheck,
+}
+
+/// How identity I3, (I − A)B = I, is checked (`[decomposition] checks`).
+///
+/// - `probe` (default): Freivalds-style. With R the n × [`PROBES`] matrix of fixed random
+///   signs r_ik = ±1, the residual is E R with E = (I − A)B − I, computed as BR − A(BR) − R in
+///   O(n²) flops. For one sign vector and any row i, (E r)_i = E_ij r_j + (the rest), and the
+///   rest does not depend on r_j, so |(E r)_i| ≥ |E_ij| for at least one of r_j = ±1:
+///   the probe sees the worst entry of a row with probability ≥ 1/2, and [`PROBES`]
+///   independent vectors miss it with probability ≤ 2^−PROBES (1.5 × 10⁻⁵). A probe residual
+///   is never more than Σ_j |E_ij| ≤ n max_j |E_ij|, so a correct inverse
+///   (|E_ij| ≈ 10⁻¹⁶) passes the 10⁻⁹ tolerance at any table size of MRIO databases.
+/// - `exact`: every entry of (I − A)B, one n × n matmul (≈ 0.6 × the inverse itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InverseCheck {
+    #[default]
+    Probe,
+    Exact,
+}
+
+impl crate::choice::Choice for InverseCheck {
+    const WHAT: &'static str = "identity check";
+    const ALL: &'static [Self] = &[InverseCheck::Probe, InverseCheck::Exact];
+    fn name(self) -> &'static str {
+        match self {
+            InverseCheck::Probe => "probe",
+            InverseCheck::Exact => "exact",
+        }
+    }
+}
+
+crate::choice_serde!(InverseCheck);
+
+/// Number of random-sign probe vectors of [`InverseCheck::Probe`].
+pub const PROBES: usize = 16;
+
+/// The fixed sign r_ik = ±1 of probe `k` at row `i`: one bit of the splitmix64 finaliser
+/// (Steele, Lea & Flood 2014) of (k, i), so every run draws the same vectors.
+fn probe_sign(k: usize, i: usize) -> f64 {
+    let mut z = ((k as u64) << 40 ^ i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    if z & 1 == 1 {
+        1.0
+    } else {
+        -1.0
+    }
 }
 
 impl Default for IdentityOptions {
@@ -131,7 +179,7 @@ impl Default for IdentityOptions {
             tolerance: 1e-9,
             output_read: false,
             read_output_tolerance: None,
-            full_inverse_check: true,
+            inverse_check: InverseCheck::Probe,
         }
     }
 }
@@ -181,17 +229,9 @@ pub fn check_core_identities(
 
     // I3
     let mut i3 = Worst::new("I3", "(I − A)B = I and B = L + L·A^F·B", tol);
-    if options.full_inverse_check {
-        let ab = matmul(&leontief.a, &leontief.b);
-        for j in 0..n {
-            for i in 0..n {
-                let lhs = leontief.b[[i, j]] - ab[[i, j]];
-                let rhs = if i == j { 1.0 } else { 0.0 };
-                if (lhs - rhs).abs() > i3.current() {
-                    i3.observe(lhs, rhs, 1.0, || format!("({}, {})", labels[i], labels[j]));
-                }
-            }
-        }
+    match options.inverse_check {
+        InverseCheck::Exact => check_inverse_exactly(leontief, &labels, &mut i3),
+        InverseCheck::Probe => check_inverse_by_probes(leontief, &labels, &mut i3),
     }
     let y = table.y_by_country();
     let mut probes = dense::zeros(n, y.ncols() + 1);
@@ -288,6 +328,37 @@ pub fn check_core_identities(
     Ok(out)
 }
 
+/// I3 on every entry: (I − A)B against I, one n × n matmul.
+fn check_inverse_exactly(leontief: &Leontief, labels: &[String], i3: &mut Worst) {
+    let n = leontief.n();
+    let ab = matmul(&leontief.a, &leontief.b);
+    for j in 0..n {
+        for i in 0..n {
+            let lhs = leontief.b[[i, j]] - ab[[i, j]];
+            let rhs = if i == j { 1.0 } else { 0.0 };
+            if (lhs - rhs).abs() > i3.current() {
+                i3.observe(lhs, rhs, 1.0, || format!("({}, {})", labels[i], labels[j]));
+            }
+        }
+    }
+}
+
+/// I3 by [`PROBES`] random-sign probes ([`InverseCheck::Probe`]): (BR − A·BR) against R.
+fn check_inverse_by_probes(leontief: &Leontief, labels: &[String], i3: &mut Worst) {
+    let n = leontief.n();
+    let r = dense::from_fn(n, PROBES, |(i, k)| probe_sign(k, i));
+    let br = matmul(&leontief.b, &r);
+    let abr = matmul(&leontief.a, &br);
+    for k in 0..PROBES {
+        for i in 0..n {
+            let lhs = br[[i, k]] - abr[[i, k]];
+            i3.observe(lhs, r[[i, k]], 1.0, || {
+                format!("row {} of (I − A)B·r, probe {k}", labels[i])
+            });
+        }
+    }
+}
+
 impl Worst {
     /// The absolute-residual threshold below which a new observation cannot be the worst
     /// when its scale is 1 (a cheap pre-filter for the n² loop of I3).
@@ -336,6 +407,78 @@ mod tests {
         let e = w.finish().unwrap_err();
         assert_eq!(e.at, "d");
         assert_eq!(e.id, "I0");
+    }
+
+    /// A 3-country, 2-sector table with positive flows everywhere (x from the rows).
+    fn small_leontief() -> (Leontief, Vec<String>) {
+        use crate::iot::{EntryLabel, IoTable};
+        let n = 6;
+        let countries: Vec<String> = ["AAA", "BBB", "CCC"].map(String::from).to_vec();
+        let labels: Vec<EntryLabel> = (0..n)
+            .map(|i| EntryLabel::new(&countries[i / 2], if i % 2 == 0 { "s1" } else { "s2" }))
+            .collect();
+        let mut t = IoTable {
+            year: None,
+            countries: countries.clone(),
+            fd_categories: vec!["F".into()],
+            labels,
+            row_country: (0..n).map(|i| i / 2).collect(),
+            z: dense::from_fn(n, n, |(i, j)| 1.0 + ((i * 5 + j * 3) % 7) as f64),
+            y: dense::from_fn(n, 3, |(i, c)| 20.0 + ((i + 2 * c) % 5) as f64),
+            x: Array1::zeros(n),
+            primary_inputs: vec![],
+        };
+        t.x = t.output_from_rows();
+        let names = t.labels.iter().map(|l| l.to_string()).collect();
+        (Leontief::new(&t).unwrap(), names)
+    }
+
+    #[test]
+    fn both_inverse_checks_pass_a_correct_inverse_and_catch_one_wrong_entry() {
+        let (mut l, labels) = small_leontief();
+        for check in [check_inverse_exactly, check_inverse_by_probes] {
+            let mut i3 = Worst::new("I3", "test", 1e-9);
+            check(&l, &labels, &mut i3);
+            assert!(i3.finish().unwrap().residual < 1e-13);
+        }
+        l.b[[4, 1]] += 1e-6;
+        let mut exact = Worst::new("I3", "test", 1e-9);
+        check_inverse_exactly(&l, &labels, &mut exact);
+        let exact = exact.finish().unwrap_err();
+        let mut probe = Worst::new("I3", "test", 1e-9);
+        check_inverse_by_probes(&l, &labels, &mut probe);
+        let probe = probe.finish().unwrap_err();
+        // The exact check names the cell; the probe its row (entry 4 = CCC s1), at least as
+        // large a residual as the entry's and at most n times it.
+        assert!(exact.at.contains("CCC"), "{}", exact.at);
+        assert!(probe.at.starts_with("row CCC"), "{}", probe.at);
+        assert!(
+            probe.residual >= 0.99 * exact.residual,
+            "{} vs {}",
+            probe.residual,
+            exact.residual
+        );
+        assert!(probe.residual <= 6.0 * exact.residual);
+    }
+
+    #[test]
+    fn probe_signs_are_balanced_and_fixed() {
+        let n = 4096;
+        for k in 0..PROBES {
+            let plus = (0..n).filter(|&i| probe_sign(k, i) > 0.0).count();
+            assert!(
+                (1800..2300).contains(&plus),
+                "probe {k}: {plus} of {n} positive"
+            );
+        }
+        assert_eq!(probe_sign(3, 17), probe_sign(3, 17));
+        let differ = (0..n)
+            .filter(|&i| probe_sign(0, i) != probe_sign(1, i))
+            .count();
+        assert!(
+            (1800..2300).contains(&differ),
+            "probes 0 and 1 differ in {differ} of {n} rows"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod identities;
 pub mod leontief;
 pub mod table;
 
-pub use identities::{check_core_identities, IdentityError, IdentityOptions, IdentityResidual};
+pub use identities::{
+    check_core_identities, IdentityError, IdentityOptions, IdentityResidual, InverseCheck,
+};
 pub use leontief::{CountryBlocks, Leontief, LeontiefError};
 pub use table::{EntryLabel, IoTable, TableError};

@@ -142,6 +142,9 @@ pub struct Decomposition {
     pub level: At<Level>,
     /// What WWZ keeps for the panel: `country` (default), `bilateral`, `sector`, `bilateral_sector`.
     pub wwz_level: At<WwzLevel>,
+    /// How the `leontief` stage checks (I − A)B = I: `probe` (default, O(n²) random-sign
+    /// probes) or `exact` (every entry, one more n × n matmul); docs/measures.md.
+    pub checks: At<crate::iot::InverseCheck>,
 }
 
 /// One entry of `[variables]`.
@@ -275,7 +278,8 @@ pub mod keys {
     /// Common keys of every source; format-specific keys are checked by the reader.
     pub const SOURCE: &[&str] = &["format", "path", "files", "download", "citation", "licence"];
     pub const SAMPLE: &[&str] = &["countries", "years", "exclude_years"];
-    pub const DECOMPOSITION: &[&str] = &["source", "measures", "iv", "level", "wwz_level"];
+    pub const DECOMPOSITION: &[&str] =
+        &["source", "measures", "iv", "level", "wwz_level", "checks"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];
     pub const MODEL: &[&str] = &[
         "name",

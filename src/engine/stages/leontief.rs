@@ -9,7 +9,7 @@ use crate::engine::key::Key;
 use crate::engine::stage::{Dep, RunContext, Stage};
 use crate::engine::stages::StageKind;
 use crate::engine::StageError;
-use crate::iot::{check_core_identities, IdentityOptions, Leontief};
+use crate::iot::{check_core_identities, IdentityOptions, InverseCheck, Leontief};
 
 /// Parameters of one year's inverse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,11 +18,13 @@ pub struct LeontiefInverse {
     /// Whether gross output x was read from the table (then I1 is a fact about the data and
     /// I4 accounts for the table's discrepancy) rather than generated.
     pub output_read: bool,
+    /// How (I − A)B = I is checked (`[decomposition] checks`): the identity record differs.
+    pub checks: InverseCheck,
 }
 
 impl Stage for LeontiefInverse {
     const KIND: StageKind = StageKind::Leontief;
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
     type Output = Inverse;
 
     fn deps(&self) -> Vec<(String, Key)> {
@@ -34,6 +36,7 @@ impl Stage for LeontiefInverse {
         let leontief = Leontief::new(&table)?;
         let opts = IdentityOptions {
             output_read: self.output_read,
+            inverse_check: self.checks,
             ..IdentityOptions::default()
         };
         let identities = check_core_identities(&table, &leontief, &opts)?;

@@ -66,6 +66,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
             diags,
         ),
         wwz_level: dec_s.choice_or("wwz_level", crate::decompose::wwz::WwzLevel::Country, diags),
+        checks: dec_s.choice_or("checks", crate::iot::InverseCheck::Probe, diags),
     };
 
     let variables = extract_variables(top.entries("variables", diags), diags);
