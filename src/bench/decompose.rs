@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use faer::{Accum, Mat};
 
+use super::median;
 use crate::decompose::{run_family, Context, DecomposeError, DecomposeOptions, Family, Level};
 use crate::iot::dense::par;
 use crate::iot::leontief::{entry_labels, leontief_inverse, technical_coefficients};
@@ -85,13 +86,38 @@ pub fn time_decomposition(
     })
 }
 
-/// Seconds of one dense n×n × n×n faer matmul (all threads), best of three: on faer's own
+/// [`time_decomposition`] `repeat` times; every field is the median of its runs (`gvc bench
+/// --repeat`).
+pub fn time_decomposition_median(
+    table: &IoTable,
+    measures: &[Family],
+    repeat: usize,
+) -> Result<BenchTimings, BenchError> {
+    let runs = (0..repeat.max(1))
+        .map(|_| time_decomposition(table, measures))
+        .collect::<Result<Vec<_>, _>>()?;
+    let med = |f: &dyn Fn(&BenchTimings) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+    Ok(BenchTimings {
+        n: table.n(),
+        build_a: med(&|t| t.build_a),
+        inverse: med(&|t| t.inverse),
+        leontief_rest: med(&|t| t.leontief_rest),
+        context: med(&|t| t.context),
+        measures: measures
+            .iter()
+            .enumerate()
+            .map(|(k, &f)| (f, med(&|t| t.measures[k].1)))
+            .collect(),
+    })
+}
+
+/// Seconds of one dense n×n × n×n faer matmul (all threads), median of three: on faer's own
 /// `Mat` (padded columns), the machine's yardstick that the ratios divide by.
 pub fn matmul_seconds(n: usize) -> f64 {
     let lhs = Mat::from_fn(n, n, |i, j| ((i * 7 + j * 13) % 17) as f64 / 17.0);
     let rhs = Mat::from_fn(n, n, |i, j| ((i * 11 + j * 5) % 19) as f64 / 19.0);
     let mut out = Mat::<f64>::zeros(n, n);
-    (0..3)
+    let runs: Vec<f64> = (0..3)
         .map(|_| {
             let t = Instant::now();
             faer::linalg::matmul::matmul(
@@ -104,5 +130,6 @@ pub fn matmul_seconds(n: usize) -> f64 {
             );
             t.elapsed().as_secs_f64()
         })
-        .fold(f64::INFINITY, f64::min)
+        .collect();
+    median(&runs)
 }

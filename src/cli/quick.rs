@@ -450,6 +450,20 @@ pub struct BenchArgs {
     /// Years of the --study study (from 2007).
     #[arg(long, default_value_t = 11, requires = "study")]
     pub years: usize,
+    /// Runs of every timing; the medians are reported (with --study: cold runs, each on an
+    /// empty cache, and warm runs).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub repeat: u64,
+    /// Also time the `adb-xlsx` reader on this workbook against calamine's raw cell pass over
+    /// the same sheet (reader options by --option, e.g. --option economies=41).
+    #[arg(long, value_name = "FILE", conflicts_with = "study")]
+    pub adb_xlsx: Option<PathBuf>,
+    /// An `adb-xlsx` reader option for --adb-xlsx: KEY=VALUE (TOML value). Repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE", requires = "adb_xlsx")]
+    pub options: Vec<String>,
+    /// The year whose sheet --adb-xlsx reads (a workbook with one sheet per year).
+    #[arg(long, requires = "adb_xlsx")]
+    pub year: Option<i32>,
 }
 
 pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
@@ -484,6 +498,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
             sectors: n_sectors,
             years: a.years,
             measures: families,
+            repeat: a.repeat as usize,
         };
         let doc = study_bench::bench_study(&shape)?;
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -491,7 +506,8 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     }
     let table = mrio::synthetic::bench_table(g, n_sectors, 1);
     let matmul = crate::bench::decompose::matmul_seconds(a.size);
-    let t = crate::bench::decompose::time_decomposition(&table, &families)
+    let repeat = a.repeat as usize;
+    let t = crate::bench::decompose::time_decomposition_median(&table, &families, repeat)
         .map_err(|e| Failure::Run(e.to_string()))?;
     let flops = 2.0 * (a.size as f64).powi(3);
     let mut doc = serde_json::json!({
@@ -499,6 +515,7 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
         "countries": g,
         "sectors": n_sectors,
         "threads": rayon::current_num_threads(),
+        "repeat": repeat,
         "matmul_seconds": matmul,
         "matmul_gflops": flops / matmul / 1e9,
         "build_a_seconds": t.build_a,
@@ -528,6 +545,16 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
             "warm_seconds": h.warm_seconds,
             "cold_over_inverse": h.cold_seconds / t.inverse,
         });
+    }
+    if let Some(path) = &a.adb_xlsx {
+        let MrioOptions::AdbXlsx(options) = reader_options(MrioFormat::AdbXlsx, &a.options)? else {
+            return Err(Failure::Run(
+                "--adb-xlsx: the options are not adb-xlsx options".into(),
+            ));
+        };
+        let r = crate::bench::reader::bench_adb_reader(path, a.year, &options, repeat)
+            .map_err(|e| Failure::Run(e.to_string()))?;
+        doc["adb_xlsx_reader"] = serde_json::to_value(&r).unwrap_or_default();
     }
     doc["peak_memory_bytes"] = serde_json::json!(crate::engine::measure::peak_memory_bytes());
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());

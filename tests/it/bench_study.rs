@@ -1,6 +1,8 @@
 //! `gvc bench --study` (issue #19): a small study of the seed study's shape, run cold then warm
-//! through the engine, reports finite, mutually consistent timings, the stages it ran and the
-//! cache it wrote. Timings are reported, never compared with thresholds.
+//! through the engine, reports finite, mutually consistent timings (medians of `--repeat`
+//! runs), the stages it ran and the cache it wrote; `gvc bench --adb-xlsx` times the reader
+//! against calamine's raw cell pass on a real workbook. Timings are reported, never compared
+//! with thresholds.
 
 use crate::common::{fresh_dir, gvc};
 
@@ -41,6 +43,20 @@ fn bench_study_reports_cold_warm_and_stages() {
     let inverse = number(&doc, "inverse_seconds");
     let measures = number(&doc, "measures_seconds");
     let ratio = number(&doc, "ratio_cold_to_model");
+    // Three cold runs (the default --repeat), each on an empty cache, and their median.
+    assert_eq!(doc["repeat"], 3, "{doc:#}");
+    let mut runs: Vec<f64> = doc["study_cold_runs"]
+        .as_array()
+        .expect("study_cold_runs")
+        .iter()
+        .map(|v| v.as_f64().expect("seconds"))
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    assert_eq!(runs.len(), 3, "{doc:#}");
+    assert_eq!(
+        runs[1], cold,
+        "study_cold_seconds is the median of the runs"
+    );
     assert!(cold > 0.0 && inverse > 0.0 && measures > 0.0, "{doc:#}");
     // The warm run reads every instance from the cache. Its seconds are not compared with the
     // cold run's: at this size both are mostly fixed costs (planning, hashing, publishing) and
@@ -135,4 +151,64 @@ fn bench_study_rejects_shapes_it_cannot_estimate() {
         assert!(err.contains(message), "{args:?}: {err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_adb_xlsx_times_the_reader_against_calamine_on_the_same_sheet() {
+    let Some(shared) = crate::common::shared_dir("gvc bench --adb-xlsx") else {
+        return;
+    };
+    let xlsx = shared.join("data/adb_layout/wiod2009_in_adb_layout.xlsx");
+    let dir = fresh_dir("bench-adb");
+    let (code, out, err) = gvc(
+        &dir,
+        &[
+            "bench",
+            "--size",
+            "20",
+            "--countries",
+            "4",
+            "--measures",
+            "kpww",
+            "--repeat",
+            "1",
+            "--adb-xlsx",
+            xlsx.to_str().expect("utf-8 path"),
+            "--option",
+            "economies=41",
+            "--year",
+            "2009",
+        ],
+    );
+    assert_eq!(code, 0, "stderr: {err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("stdout is one JSON document");
+    let r = &doc["adb_xlsx_reader"];
+    assert_eq!(r["sheet"], "ADB MRIO 2009", "{doc:#}");
+    assert_eq!(r["n"], 1435, "41 economies × 35 sectors: {doc:#}");
+    // At least every cell of the 1435 × 1435 intermediate block.
+    assert!(
+        r["cells"].as_u64().expect("cells") >= 1435 * 1435,
+        "{doc:#}"
+    );
+    let raw = number(r, "calamine_cells_seconds");
+    let full = number(r, "adb_xlsx_seconds");
+    let speed = number(r, "adb_speed_over_calamine");
+    assert!(raw > 0.0 && full > 0.0, "{doc:#}");
+    assert!((speed - raw / full).abs() <= 1e-12 * speed, "{doc:#}");
+
+    // A workbook that is not there: the path is named, exit 1.
+    let (code, _, err) = gvc(
+        &dir,
+        &[
+            "bench",
+            "--size",
+            "20",
+            "--countries",
+            "4",
+            "--adb-xlsx",
+            "missing.xlsx",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("missing.xlsx"), "{err}");
 }

@@ -24,6 +24,8 @@ pub struct StudyShape {
     pub years: usize,
     /// Measure families of the `[decomposition]` (must include kpww: the dependent variables).
     pub measures: Vec<Family>,
+    /// Cold runs (each on an empty cache), warm runs and timings of one table; medians reported.
+    pub repeat: usize,
 }
 
 /// First year of the benchmark study (the seed study's first year).
@@ -194,10 +196,10 @@ pub fn bench_study(shape: &StudyShape) -> Result<serde_json::Value, Failure> {
     let file = dir.0.join("bench_study.toml");
     std::fs::write(&file, text).map_err(io)?;
     let spec = crate::spec::load_spec(&file, &[]).map_err(|d| Failure::Spec(d.to_string()))?;
-    let cache = dir.0.join("cache");
-    let opts = RunOptions {
-        cache: Some(cache.clone()),
-        output: Some(dir.0.join("output")),
+    let repeat = shape.repeat.max(1);
+    let opts = |k: usize| RunOptions {
+        cache: Some(dir.0.join(format!("cache-{k}"))),
+        output: Some(dir.0.join(format!("output-{k}"))),
         jobs: 0,
         quiet: true,
     };
@@ -214,25 +216,48 @@ pub fn bench_study(shape: &StudyShape) -> Result<serde_json::Value, Failure> {
             .collect::<Vec<_>>()
             .join(",")
     );
-    let cold = run(&spec, &opts)?;
+    // Cold runs on fresh caches; the run with the median time supplies the per-stage totals.
+    let mut colds = Vec::new();
+    for k in 0..repeat {
+        let cold = run(&spec, &opts(k))?;
+        eprintln!(
+            "bench --study: cold run {} of {repeat}: {:.2} s ({} stage instances)",
+            k + 1,
+            cold.seconds,
+            cold.ran()
+        );
+        colds.push(cold);
+    }
     let peak = crate::engine::measure::peak_memory_bytes();
-    let cache_bytes = tree_bytes(&cache);
+    let last = repeat - 1;
+    let cache_bytes = tree_bytes(&dir.0.join(format!("cache-{last}")));
+    let cold_runs: Vec<f64> = colds.iter().map(|c| c.seconds).collect();
+    let cold_median = crate::bench::median(&cold_runs);
+    let cold = colds
+        .iter()
+        .min_by(|a, b| {
+            (a.seconds - cold_median)
+                .abs()
+                .total_cmp(&(b.seconds - cold_median).abs())
+        })
+        .ok_or_else(|| Failure::Run("bench --study: no cold run".into()))?;
+    let mut warm_runs = Vec::new();
+    let mut warm_computed = 0;
+    for _ in 0..repeat {
+        let warm = run(&spec, &opts(last))?;
+        warm_computed = warm_computed.max(warm.ran());
+        warm_runs.push(warm.seconds);
+    }
+    let warm_median = crate::bench::median(&warm_runs);
     eprintln!(
-        "bench --study: cold {:.2} s ({} stage instances); warm run…",
-        cold.seconds,
-        cold.ran()
-    );
-    let warm = run(&spec, &opts)?;
-    eprintln!(
-        "bench --study: warm {:.2} s; one inverse and the measures at n = {n}…",
-        warm.seconds
+        "bench --study: warm {warm_median:.2} s (median of {repeat}); one inverse and the measures at n = {n}…"
     );
     let table = crate::sources::mrio::synthetic::bench_table(shape.countries, shape.sectors, 1);
-    let t = crate::bench::decompose::time_decomposition(&table, &shape.measures)
+    let t = crate::bench::decompose::time_decomposition_median(&table, &shape.measures, repeat)
         .map_err(|e| Failure::Run(e.to_string()))?;
     let years = shape.years as f64;
     let model = years * t.inverse + years * t.measures_total();
-    let stages = stage_totals(&cold);
+    let stages = stage_totals(cold);
     let stage_seconds: f64 = cold
         .instances
         .iter()
@@ -247,12 +272,15 @@ pub fn bench_study(shape: &StudyShape) -> Result<serde_json::Value, Failure> {
         "years": shape.years,
         "measures": shape.measures.iter().map(|f| f.prefix()).collect::<Vec<_>>(),
         "threads": threads,
-        "study_cold_seconds": cold.seconds,
-        "study_warm_seconds": warm.seconds,
-        "warm_instances_computed": warm.ran(),
+        "repeat": repeat,
+        "study_cold_seconds": cold_median,
+        "study_cold_runs": cold_runs,
+        "study_warm_seconds": warm_median,
+        "study_warm_runs": warm_runs,
+        "warm_instances_computed": warm_computed,
         "inverse_seconds": t.inverse,
         "measures_seconds": t.measures_total(),
-        "ratio_cold_to_model": cold.seconds / model,
+        "ratio_cold_to_model": cold_median / model,
         "stage_instances": cold.ran(),
         "stage_seconds_total": stage_seconds,
         // Above 1 when a stage's recorded seconds include other instances' work that its

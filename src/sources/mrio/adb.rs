@@ -55,7 +55,7 @@ pub fn read(path: &Path, year: Option<i32>, options: &AdbOptions) -> Result<IoTa
             ),
         });
     }
-    let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| workbook_error(path, e))?;
+    let mut workbook = open(path)?;
     let sheet = choose_sheet(path, &workbook.sheet_names(), year, options)?;
     let grid = load_grid(path, &mut workbook, &sheet)?;
     let ctx = Ctx {
@@ -72,6 +72,21 @@ pub fn read(path: &Path, year: Option<i32>, options: &AdbOptions) -> Result<IoTa
         source,
     })?;
     Ok(table)
+}
+
+/// The name of the sheet [`read`] reads for `year` (opens the workbook, reads no cells).
+pub fn data_sheet(
+    path: &Path,
+    year: Option<i32>,
+    options: &AdbOptions,
+) -> Result<String, SourceError> {
+    let workbook: Xlsx<_> = open_workbook(path).map_err(|e| workbook_error(path, e))?;
+    choose_sheet(path, &workbook.sheet_names(), year, options)
+}
+
+/// Opens an .xlsx workbook with calamine, with the reader's error for an unreadable file.
+pub fn open(path: &Path) -> Result<Xlsx<std::io::BufReader<std::fs::File>>, SourceError> {
+    open_workbook(path).map_err(|e| workbook_error(path, e))
 }
 
 fn workbook_error(path: &Path, e: XlsxError) -> SourceError {
