@@ -566,15 +566,21 @@ fn clean(a: &CleanArgs) -> Result<(), Failure> {
                     .map(|i| (i.kind.name().to_string(), i.key.clone())),
             );
         }
-        let mut removed = 0;
-        for (kind, key, _) in cache.artifacts() {
-            if !keep.contains(&(kind.clone(), key.clone())) && cache.remove_artifact(&kind, &key) {
+        let (mut removed, mut freed) = (0, 0);
+        for (kind, key, dir) in cache.artifacts() {
+            if keep.contains(&(kind.clone(), key.clone())) {
+                continue;
+            }
+            let bytes = crate::engine::measure::tree_bytes(&dir);
+            if cache.remove_artifact(&kind, &key) {
                 removed += 1;
+                freed += bytes;
             }
         }
         println!(
-            "removed {removed} artifacts none of the {} spec(s) uses",
-            specs.len()
+            "removed {removed} artifacts none of the {} spec(s) uses ({} freed)",
+            specs.len(),
+            crate::engine::measure::mib_or_kib(freed)
         );
     }
     report_kept(&kept);

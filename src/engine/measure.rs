@@ -1,5 +1,5 @@
 //! What a run measures about the machine it ran on: peak resident memory, the platform, and
-//! UTC dates for the run log and the replication package.
+//! UTC dates for the run log and the replication package; sizes of folders as people read them.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -49,6 +49,31 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
+}
+
+/// Bytes of every file under `dir`, recursively (0 for a missing folder; symlinks are not
+/// followed).
+pub fn tree_bytes(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => tree_bytes(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// A byte count for people: `512 KiB` (rounded up, below 1 MiB) or `78.4 MiB`.
+pub fn mib_or_kib(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} KiB", (bytes as f64 / 1024.0).ceil())
+    }
 }
 
 #[cfg(test)]

@@ -240,7 +240,7 @@ fn computational(s: &mut String, record: &Record, measured: &[Measured], total_b
         "The package takes {} on disk. The last run of each spec on the machine that wrote the \
          package measured the following (this section is the only part of the README that \
          changes when the same study is packaged again after a new run):\n",
-        mib_or_kib(total_bytes)
+        crate::engine::measure::mib_or_kib(total_bytes)
     );
     let _ = writeln!(s, "{MEASURED_START}");
     let _ = writeln!(
@@ -275,14 +275,6 @@ fn computational(s: &mut String, record: &Record, measured: &[Measured], total_b
          *stage time, cold run* adds up each stage's time as recorded when it was computed, \
          i.e. what a run from an empty cache spends in stages on one thread.\n{MEASURED_END}\n"
     );
-}
-
-fn mib_or_kib(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
-    } else {
-        format!("{:.0} KiB", (bytes as f64 / 1024.0).ceil())
-    }
 }
 
 fn programs(s: &mut String, record: &Record) {

@@ -112,4 +112,45 @@ fn probe_checks_by_default_exact_on_request_with_the_same_outputs() {
         .collect();
     assert_eq!(tables, ["cached"; 3], "the tables are not read again");
     assert_eq!(before, common::tree_bytes(&dir.join("output/s/tables")));
+
+    // The probe-checked inverses and what depended on them are now unused: `clean --unused`
+    // removes them and says how many bytes that freed.
+    let artifacts = |root: &std::path::Path| -> std::collections::BTreeMap<String, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        for kind in std::fs::read_dir(root.join("objects"))
+            .expect("objects")
+            .flatten()
+        {
+            for art in std::fs::read_dir(kind.path()).expect("kind").flatten() {
+                let bytes = common::tree_bytes(&art.path())
+                    .values()
+                    .map(|b| b.len() as u64)
+                    .sum();
+                out.insert(art.path().display().to_string(), bytes);
+            }
+        }
+        out
+    };
+    let cached = artifacts(&dir.join("c"));
+    let (code, out, err) = common::gvc(&dir, &["clean", "--unused", "s.toml", "--cache", "c"]);
+    assert_eq!(code, 0, "{err}");
+    let left = artifacts(&dir.join("c"));
+    let gone: Vec<u64> = cached
+        .iter()
+        .filter(|(p, _)| !left.contains_key(*p))
+        .map(|(_, b)| *b)
+        .collect();
+    assert!(
+        gone.len() >= 3,
+        "the three probe-checked inverses at least: {out}"
+    );
+    let freed: u64 = gone.iter().sum();
+    let kib = (freed as f64 / 1024.0).ceil();
+    assert!(
+        out.contains(&format!(
+            "removed {} artifacts none of the 1 spec(s) uses ({kib:.0} KiB freed)",
+            gone.len()
+        )),
+        "{out}"
+    );
 }

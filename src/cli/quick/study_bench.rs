@@ -5,7 +5,7 @@
 //! process — issue #19's yardstick `cold ≤ 1.5 × (years × inverse + years × measures)`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::Failure;
 use crate::decompose::Family;
@@ -148,21 +148,6 @@ formats = ["markdown", "latex"]
     ))
 }
 
-/// Bytes of every file under `dir` (0 for a missing folder).
-fn tree_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => tree_bytes(&e.path()),
-            Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
-            Err(_) => 0,
-        })
-        .sum()
-}
-
 /// Seconds and instance count per stage kind of the instances a run computed.
 fn stage_totals(summary: &RunSummary) -> BTreeMap<String, serde_json::Value> {
     let mut totals: BTreeMap<String, (usize, f64)> = BTreeMap::new();
@@ -230,7 +215,7 @@ pub fn bench_study(shape: &StudyShape) -> Result<serde_json::Value, Failure> {
     }
     let peak = crate::engine::measure::peak_memory_bytes();
     let last = repeat - 1;
-    let cache_bytes = tree_bytes(&dir.0.join(format!("cache-{last}")));
+    let cache_bytes = crate::engine::measure::tree_bytes(&dir.0.join(format!("cache-{last}")));
     let cold_runs: Vec<f64> = colds.iter().map(|c| c.seconds).collect();
     let cold_median = crate::bench::median(&cold_runs);
     let cold = colds
