@@ -9,12 +9,16 @@
 //! va_j = x_j − colSums(Z)_j ≈ (1 − α_j) x_j > 0.
 //!
 //! Bit-for-bit reproducibility across machines: generation uses only IEEE-754 `+ − × ÷` in a
-//! fixed evaluation order (no `powf`/`exp`/`sin` from the platform libm, no FMA, no SIMD
-//! reductions, no threads), with a hand-written xoshiro256** generator seeded by splitmix64.
-//! That is also why x is found by fixed-order Jacobi iteration instead of a faer LU solve:
-//! faer's kernels pick SIMD/FMA paths by CPU, which changes the last bits.
+//! fixed evaluation order (no `powf`/`exp`/`sin` from the platform libm, no FMA, no
+//! reductions whose order depends on the CPU or the thread count), with a hand-written
+//! xoshiro256** generator seeded by splitmix64. That is also why x is found by fixed-order
+//! Jacobi iteration instead of a faer LU solve: faer's kernels pick SIMD/FMA paths by CPU,
+//! which changes the last bits. The Jacobi dot products keep four partial sums in a fixed
+//! order (which the compiler may put in SIMD lanes without changing a bit) and rows run on
+//! rayon's threads (each row is the same sequence of operations on any number of threads).
 
 use ndarray::Array1;
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::iot::{dense, EntryLabel, IoTable};
@@ -718,35 +722,38 @@ fn final_demand(
     y
 }
 
-/// Dot product in a fixed order with four interleaved partial sums (deterministic, and fast
-/// without relying on compiler reassociation).
+/// Dot product in a fixed order with four interleaved partial sums over exact chunks (so the
+/// compiler may put them in SIMD lanes without reassociating anything: deterministic on every
+/// machine, and the same bits as the indexed loop this replaced).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
-    let chunks = a.len() / 4;
-    for k in 0..chunks {
-        let p = 4 * k;
-        acc[0] += a[p] * b[p];
-        acc[1] += a[p + 1] * b[p + 1];
-        acc[2] += a[p + 2] * b[p + 2];
-        acc[3] += a[p + 3] * b[p + 3];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (xa, xb) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += xa[k] * xb[k];
+        }
     }
     let mut tail = 0.0;
-    for p in 4 * chunks..a.len() {
-        tail += a[p] * b[p];
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail
 }
 
-/// Solves x = A x + y by Jacobi iteration x_{k+1} = y + A x_k from x_0 = y. Converges because
+/// Solves x = A x + y by Jacobi iteration (rows in parallel) x_{k+1} = y + A x_k from x_0 = y. Converges because
 /// ‖A‖₁ = max column sum < 0.72 (error shrinks by that factor per step); stops when no entry
 /// moves by more than 1e-15 of the largest output (or after 2000 steps).
 fn jacobi_output(a: &[f64], y: &[f64], n: usize) -> Vec<f64> {
     let mut x = y.to_vec();
     let mut next = vec![0.0; n];
     for _ in 0..2000 {
-        for (i, v) in next.iter_mut().enumerate() {
-            *v = y[i] + dot(&a[i * n..(i + 1) * n], &x);
-        }
+        // Rows in parallel: each row's dot product is the same sequence of operations on any
+        // number of threads, so the table is identical everywhere.
+        next.par_iter_mut()
+            .zip(a.par_chunks_exact(n))
+            .zip(y.par_iter())
+            .for_each(|((v, row), yi)| *v = yi + dot(row, &x));
         let scale = next.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let change = next
             .iter()
