@@ -10,7 +10,9 @@ use super::median;
 use crate::decompose::{run_family, Context, DecomposeError, DecomposeOptions, Family, Level};
 use crate::iot::dense::par;
 use crate::iot::leontief::{entry_labels, leontief_inverse, technical_coefficients};
-use crate::iot::{IoTable, Leontief, LeontiefError};
+use crate::iot::{
+    check_core_identities, IdentityError, IdentityOptions, IoTable, Leontief, LeontiefError,
+};
 
 /// Seconds spent in each step of one decomposition run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -21,8 +23,10 @@ pub struct BenchTimings {
     pub build_a: f64,
     /// B = (I − A)⁻¹ (LU + inverse).
     pub inverse: f64,
-    /// Local inverses, v, and the other cheap parts of [`Leontief`].
+    /// A again, local inverses, v, and the other cheap parts of [`Leontief`].
     pub leontief_rest: f64,
+    /// The identities I1–I5 the `leontief` stage checks (I3 by probes, its default).
+    pub identity_checks: f64,
     /// Shared O(n²) objects of the families ([`Context`]).
     pub context: f64,
     /// Each family at country level, in the order asked.
@@ -30,6 +34,12 @@ pub struct BenchTimings {
 }
 
 impl BenchTimings {
+    /// What the `leontief` stage computes besides reading and writing: the inverse, the rest
+    /// of the Leontief core and the identity checks.
+    pub fn leontief_stage(&self) -> f64 {
+        self.inverse + self.leontief_rest + self.identity_checks
+    }
+
     /// Total seconds of the families (context included).
     pub fn measures_total(&self) -> f64 {
         self.context + self.measures.iter().map(|(_, s)| s).sum::<f64>()
@@ -43,6 +53,8 @@ pub enum BenchError {
     Leontief(#[from] LeontiefError),
     #[error(transparent)]
     Decompose(#[from] DecomposeError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
 }
 
 /// Times A, the inverse, the rest of the Leontief core and each family (country level,
@@ -62,6 +74,9 @@ pub fn time_decomposition(
     let t = Instant::now();
     let leontief = Leontief::from_inverse(table, b)?;
     let leontief_rest = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    check_core_identities(table, &leontief, &IdentityOptions::default())?;
+    let identity_checks = t.elapsed().as_secs_f64();
     let options = DecomposeOptions {
         measures: measures.to_vec(),
         level: Level::Country,
@@ -81,6 +96,7 @@ pub fn time_decomposition(
         build_a,
         inverse,
         leontief_rest,
+        identity_checks,
         context,
         measures: timings,
     })
@@ -102,6 +118,7 @@ pub fn time_decomposition_median(
         build_a: med(&|t| t.build_a),
         inverse: med(&|t| t.inverse),
         leontief_rest: med(&|t| t.leontief_rest),
+        identity_checks: med(&|t| t.identity_checks),
         context: med(&|t| t.context),
         measures: measures
             .iter()

@@ -283,14 +283,21 @@ impl IoTable {
     }
 
     /// Output recomputed as rowSums(Z) + rowSums(Y) (decompr default without `o`; exvatools always).
+    ///
+    /// Each row sum adds its entries left to right from −0.0, as `Iterator::sum` does, but
+    /// walks Z and Y column by column: both are column-major, and a row-by-row walk touched a
+    /// new cache line per entry (the same bits, several times faster at n = 2205).
     pub fn output_from_rows(&self) -> Array1<f64> {
-        (0..self.n())
-            .map(|i| {
-                let zs: f64 = (0..self.n()).map(|j| self.z[[i, j]]).sum();
-                let ys: f64 = (0..self.y.ncols()).map(|j| self.y[[i, j]]).sum();
-                zs + ys
-            })
-            .collect()
+        let row_sums = |m: &Array2<f64>| {
+            let mut acc = Array1::from_elem(m.nrows(), -0.0_f64);
+            for col in m.columns() {
+                acc.zip_mut_with(&col, |a, v| *a += v);
+            }
+            acc
+        };
+        let mut zs = row_sums(&self.z);
+        zs.zip_mut_with(&row_sums(&self.y), |z, y| *z += y);
+        zs
     }
 
     /// Value added va = x − colSums(Z) (reference §0; equals the sum of all primary-input rows).
@@ -362,6 +369,42 @@ impl IoTable {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn output_from_rows_has_the_bits_of_a_row_by_row_sum() {
+        let n = 7;
+        let mut z = crate::iot::dense::from_fn(n, n, |(i, j)| {
+            ((i * 31 + j * 17) % 13) as f64 * 0.1 + 1e-3 * j as f64
+        });
+        z.row_mut(3).fill(-0.0);
+        let y = crate::iot::dense::from_fn(
+            n,
+            2,
+            |(i, c)| if i == 3 { -0.0 } else { 0.7 * (i + c) as f64 },
+        );
+        let naive: Vec<u64> = (0..n)
+            .map(|i| {
+                let zs: f64 = (0..n).map(|j| z[[i, j]]).sum();
+                let ys: f64 = (0..2).map(|j| y[[i, j]]).sum();
+                (zs + ys).to_bits()
+            })
+            .collect();
+        let t = IoTable {
+            year: None,
+            countries: vec!["A".into()],
+            fd_categories: vec!["F1".into(), "F2".into()],
+            labels: (0..n)
+                .map(|i| EntryLabel::new("A", format!("s{i}")))
+                .collect(),
+            row_country: vec![0; n],
+            z,
+            y,
+            x: Array1::zeros(n),
+            primary_inputs: vec![],
+        };
+        let fast: Vec<u64> = t.output_from_rows().iter().map(|v| v.to_bits()).collect();
+        assert_eq!(fast, naive);
+    }
+
     use super::*;
 
     /// Two countries, one sector each; x as given.
