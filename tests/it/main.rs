@@ -25,6 +25,7 @@ mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
 mod golden_wwz;
+mod multiverse;
 mod no_duplicates;
 mod package;
 mod readers_adb;
