@@ -123,7 +123,7 @@ pub(crate) fn curve_figures(input: &ReportInput) -> Vec<Figure> {
             let caption = Text::plain(format!("{}: ", c.model_title))
                 .append(label.clone())
                 .push(format!(
-                    " — specification curve over {} universes. Top: each universe's estimate with its 95 % confidence interval (clipped at the panel's edge beyond the 1st and 99th percentiles of the interval ends), sorted by size (significant at 5 % in blue, others grey; the baseline universe in orange on the dashed line). Bottom: each universe's choice on every axis.",
+                    " — specification curve over {} universes. Top: each universe's estimate with its 95 % confidence interval, sorted by size (estimates and interval ends beyond their 1st and 99th percentiles are drawn at the panel's edge) (significant at 5 % in blue, others grey; the baseline universe in orange on the dashed line). Bottom: each universe's choice on every axis.",
                     thousands(mv.n_universes as u64)
                 ));
             let name = format!("spec_curve_{}_{}", file_stem(&c.model), file_stem(&c.variable));
@@ -179,14 +179,10 @@ fn curve_scene(mv: &MultiverseInput, c: &CurveInput, label: &str) -> Scene {
     let step = (right - left) / n as f64;
     let x_at = |i: usize| left + (i as f64 + 0.5) * step;
 
-    // Top panel: y axis over every estimate, zero, and the intervals' ends up to their 1st
-    // and 99th percentiles (a few huge intervals of thin universes would flatten the curve;
-    // they are clipped at the panel's edge).
+    // Top panel: y axis over zero, the baseline estimate, and the estimates and the
+    // intervals' ends up to their 1st and 99th percentiles: a few extreme universes (thin
+    // samples) would flatten the curve, so what lies beyond is drawn at the panel's edge.
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for (_, v) in &order {
-        lo = lo.min(v[0]);
-        hi = hi.max(v[0]);
-    }
     let ends = |k: usize, p: f64| {
         let mut e: Vec<f64> = order
             .iter()
@@ -196,13 +192,19 @@ fn curve_scene(mv: &MultiverseInput, c: &CurveInput, label: &str) -> Scene {
         e.sort_by(f64::total_cmp);
         crate::estimate::stata_percentile(&e, p)
     };
-    if let (Some(l), Some(h)) = (ends(1, 1.0), ends(2, 99.0)) {
-        lo = lo.min(l);
-        hi = hi.max(h);
+    for (k, p) in [(0, 1.0), (0, 99.0), (1, 1.0), (2, 99.0)] {
+        if let Some(x) = ends(k, p) {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    if let Some((_, v)) = order.iter().find(|(u, _)| *u == mv.baseline) {
+        lo = lo.min(v[0]);
+        hi = hi.max(v[0]);
     }
     let (ticks, dec) = fitted_ticks(lo, hi, top1 - top0, 6);
     let (t0, t1) = (ticks[0], ticks[ticks.len() - 1]);
-    let y_at = |v: f64| top1 - (v - t0) / (t1 - t0).max(1e-300) * (top1 - top0);
+    let y_at = |v: f64| top1 - (v.clamp(t0, t1) - t0) / (t1 - t0).max(1e-300) * (top1 - top0);
     for t in &ticks {
         let y = y_at(*t);
         scene.line(left, y, right, y, Stroke::solid(GRID, 0.4));
@@ -238,10 +240,7 @@ fn curve_scene(mv: &MultiverseInput, c: &CurveInput, label: &str) -> Scene {
         .iter()
         .enumerate()
         .filter(|(_, (_, v))| v[1].is_finite() && v[2].is_finite())
-        .map(|(i, (_, v))| {
-            let clip = |x: f64| y_at(x.clamp(t0, t1));
-            (x_at(i), clip(v[1]), x_at(i), clip(v[2]))
-        })
+        .map(|(i, (_, v))| (x_at(i), y_at(v[1]), x_at(i), y_at(v[2])))
         .collect();
     scene.shapes.push(Shape::Segments {
         segments: bars,
