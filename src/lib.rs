@@ -11,6 +11,7 @@ pub mod diff;
 pub mod engine;
 pub mod estimate;
 pub mod iot;
+pub mod multiverse;
 pub mod package;
 pub mod panel;
 pub mod report;

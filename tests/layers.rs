@@ -1,4 +1,5 @@
-//! Imports point one way (DESIGN.md §4): cli → engine → {report, diff, panel, spec} →
+//! Imports point one way (DESIGN.md §4): cli → engine → {report, diff, panel, spec,
+//! multiverse} →
 //! {sources, decompose, estimate} → iot, with `choice` (closed choices) below everything and
 //! `bench` beside `engine`. A module may use its own layer and the layers below it; within a
 //! layer, imports may not form a cycle. This test reads every source file (comments left out)
@@ -16,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("bench", 1),
     ("report", 2),
     ("diff", 2),
+    ("multiverse", 2),
     ("panel", 2),
     ("spec", 2),
     ("sources", 3),

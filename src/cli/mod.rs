@@ -268,6 +268,12 @@ fn check(a: &SpecArgs) -> Result<(), Failure> {
     for w in crate::engine::plan::absent_country_warnings(&spec, &prepared.plan, &prepared.cache) {
         eprintln!("{w}");
     }
+    if let Some(mv) = &prepared.layout.multiverse {
+        println!(
+            "{}",
+            crate::engine::multiverse::check_summary(mv, prepared.plan.instances.len())
+        );
+    }
     println!("plan ({} stage instances):", prepared.plan.instances.len());
     for i in &prepared.plan.instances {
         let state = if prepared.cache.has(i.kind.name(), &i.key) {

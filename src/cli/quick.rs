@@ -656,10 +656,25 @@ fn diff_side(path: &Path, cache: &Option<PathBuf>) -> Result<crate::diff::RunRes
             .collect();
         samples.insert(k.clone(), set);
     }
+    let multiverse = if out.join("multiverse/summary.json").is_file() {
+        let csv_path = out.join("multiverse/estimates.csv");
+        let text = std::fs::read_to_string(&csv_path)
+            .map_err(|e| Failure::Run(format!("{}: {e}", csv_path.display())))?;
+        Some(
+            crate::diff::multiverse::MultiverseRun::from_files(
+                read("multiverse/summary.json")?,
+                &text,
+            )
+            .map_err(|e| Failure::Run(format!("{}: {e}", csv_path.display())))?,
+        )
+    } else {
+        None
+    };
     Ok(crate::diff::RunResults {
         spec: read("spec.json")?,
         results: read("results.json")?,
         samples,
+        multiverse,
     })
 }
 

@@ -4,6 +4,8 @@
 //!
 //! Pure: works on the parsed `results.json`, `spec.json` and sample lists of two runs.
 
+pub mod multiverse;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -17,6 +19,8 @@ pub struct RunResults {
     pub results: serde_json::Value,
     /// Country-years used by each (variant, model): key "variant/model".
     pub samples: BTreeMap<String, BTreeSet<(String, i32)>>,
+    /// The multiverse's summaries and estimates, when the run has one.
+    pub multiverse: Option<multiverse::MultiverseRun>,
 }
 
 /// Options of a diff.
@@ -99,6 +103,9 @@ pub struct Diff {
     /// True when nothing differs beyond the tolerance (spec changes that do not move any
     /// result, such as a report label, still count as "results identical").
     pub results_identical: bool,
+    /// The multiverses compared, when either run has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiverse: Option<multiverse::MultiverseDiff>,
 }
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -391,6 +398,16 @@ pub fn diff(old: &RunResults, new: &RunResults, opts: &DiffOptions) -> Diff {
             (None, None) => true,
             _ => false,
         });
+    if old.multiverse.is_some() || new.multiverse.is_some() {
+        let empty = multiverse::MultiverseRun::default();
+        let m = multiverse::diff(
+            old.multiverse.as_ref().unwrap_or(&empty),
+            new.multiverse.as_ref().unwrap_or(&empty),
+            opts.tolerance,
+        );
+        d.results_identical &= m.identical();
+        d.multiverse = Some(m);
+    }
     d
 }
 
@@ -545,6 +562,11 @@ pub fn to_text(d: &Diff) -> String {
             ));
         }
     }
+    if let Some(m) = &d.multiverse {
+        s.push_str(&m.render(&|h| format!("{h}\n"), &|cells| {
+            format!("  {}\n", cells.join("  "))
+        }));
+    }
     s
 }
 
@@ -619,6 +641,12 @@ pub fn to_markdown(d: &Diff) -> String {
             ));
         }
     }
+    if let Some(m) = &d.multiverse {
+        s.push_str(&m.render(&|h| format!("\n## {h}\n\n"), &|cells| {
+            let cells: Vec<String> = cells.iter().map(|c| md_escape(c)).collect();
+            format!("| {} |\n", cells.join(" | "))
+        }));
+    }
     s
 }
 
@@ -674,6 +702,7 @@ mod tests {
                                    "ci_low": est - 2.0 * se, "ci_high": est + 2.0 * se}]
             }], "tests": []}),
             samples: BTreeMap::new(),
+            multiverse: None,
         }
     }
 

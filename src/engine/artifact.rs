@@ -78,14 +78,14 @@ fn ferr(path: &Path, e: impl std::fmt::Display) -> FrameError {
 }
 
 /// Writes a value as `data.json`.
-fn save_json<T: Serialize>(dir: &Path, value: &T) -> Result<(), FrameError> {
+pub(crate) fn save_json<T: Serialize>(dir: &Path, value: &T) -> Result<(), FrameError> {
     let path = dir.join("data.json");
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| ferr(&path, e))?;
     std::fs::write(&path, bytes).map_err(|e| ferr(&path, e))
 }
 
 /// Reads `data.json`.
-fn load_json<T: DeserializeOwned>(dir: &Path) -> Result<T, FrameError> {
+pub(crate) fn load_json<T: DeserializeOwned>(dir: &Path) -> Result<T, FrameError> {
     let path = dir.join("data.json");
     let bytes = std::fs::read(&path).map_err(|e| ferr(&path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| ferr(&path, e))

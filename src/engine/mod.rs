@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod key;
 pub mod matrix_file;
 pub mod measure;
+pub mod multiverse;
 pub mod outputs;
 pub mod plan;
 pub mod publish;

@@ -81,8 +81,26 @@ pub fn collect(
     if !layout.columns.is_empty() {
         files.extend(results(layout, cache)?);
     }
+    if let Some(mv) = &layout.multiverse {
+        files.extend(super::multiverse::outputs::files(
+            mv,
+            cache,
+            &spec.report.stars.value,
+        )?);
+    }
     if let Some(key) = &layout.report {
         let report: ReportOutput = load::<super::stages::report::ReportStage>(cache, key)?;
+        if let Some(mv) = &report.input.multiverse {
+            let curves: Vec<serde_json::Value> = mv
+                .curves
+                .iter()
+                .map(|c| json!({ "model": c.model, "variable": c.variable, "summary": c.summary }))
+                .collect();
+            files.push(OutputFile::bytes(
+                "multiverse/summary.json",
+                json_bytes(&serde_json::Value::Array(curves)),
+            ));
+        }
         for (path, text) in report.files {
             files.push(OutputFile::bytes(path, text.into_bytes()));
         }

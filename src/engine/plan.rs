@@ -193,6 +193,8 @@ pub struct Layout {
     pub columns: Vec<ColumnRole>,
     /// Every Hausman test of every variant.
     pub tests: Vec<TestRole>,
+    /// The universes of `[multiverse]` and the stages that fit them.
+    pub multiverse: Option<super::multiverse::MultiverseLayout>,
     pub report: Option<Key>,
 }
 
@@ -325,6 +327,9 @@ pub fn build(spec: &Spec, hasher: &FileHasher) -> Result<(Plan, Layout), Diagnos
             Err(e) => d.extend(e),
         }
     }
+    if let (Some(mv), true) = (&spec.multiverse, d.is_empty()) {
+        layout.multiverse = super::multiverse::plan(spec, mv, &mut plan, hasher, &mut d);
+    }
     if d.is_empty() {
         let countries = sample_countries(spec)?;
         match report::plan(spec, &layout, countries, hasher) {
@@ -343,35 +348,34 @@ pub fn build(spec: &Spec, hasher: &FileHasher) -> Result<(Plan, Layout), Diagnos
     Ok((plan, layout))
 }
 
-/// Adds the instances of one spec (the baseline, or a robustness variant restricted to
-/// `models`).
-fn plan_spec(
+/// Adds the tables, inverses, decompositions and covariates of one spec and returns its
+/// panel's parameters (not yet planned), or `None` after reporting why there is none.
+pub(super) fn plan_panel(
     spec: &Spec,
     variant: Option<&str>,
-    models: &[String],
     plan: &mut Plan,
     layout: &mut Layout,
     hasher: &FileHasher,
     d: &mut Diagnostics,
-) {
+) -> Option<PanelStage> {
     let decompositions = match plan_tables(spec, variant, plan, layout, hasher) {
         Ok(dec) => dec,
         Err(e) => {
             d.extend(e);
-            return;
+            return None;
         }
     };
     if variant.is_none() {
         d.extend(check_country_codes(spec));
     }
     if spec.variables.is_empty() {
-        return;
+        return None;
     }
     let countries = match sample_countries(spec) {
         Ok(c) => c,
         Err(e) => {
             d.extend(e);
-            return;
+            return None;
         }
     };
     let mut covs: Vec<Covariates> = Vec::new();
@@ -389,14 +393,30 @@ fn plan_spec(
         }
     }
     if !d.is_empty() {
-        return;
+        return None;
     }
-    let panel = match panel::plan(spec, countries, &decompositions, &covs) {
-        Ok(p) => p,
+    match panel::plan(spec, countries, &decompositions, &covs) {
+        Ok(p) => Some(p),
         Err(e) => {
             d.extend(e);
-            return;
+            None
         }
+    }
+}
+
+/// Adds the instances of one spec (the baseline, or a robustness variant restricted to
+/// `models`).
+fn plan_spec(
+    spec: &Spec,
+    variant: Option<&str>,
+    models: &[String],
+    plan: &mut Plan,
+    layout: &mut Layout,
+    hasher: &FileHasher,
+    d: &mut Diagnostics,
+) {
+    let Some(panel) = plan_panel(spec, variant, plan, layout, hasher, d) else {
+        return;
     };
     plan.add(variant.unwrap_or("main"), panel.clone());
     layout

@@ -27,7 +27,8 @@ pub struct ReportContext {
     /// The tables by kind, one entry per row of the report's table kinds, each a top-level
     /// variable of the templates: `indicator_summary`, `descriptives`, `missing` (one table
     /// or `null`), `regressions` (one per model block and variant), `hausman_details` (one
-    /// per FE/RE pair: Stata's `hausman` coefficient comparison), `indicators_by_year` (one
+    /// per FE/RE pair: Stata's `hausman` coefficient comparison), `multiverse` (the multiverse
+    /// summary, or `null`), `indicators_by_year` (one
     /// per measure).
     #[serde(flatten)]
     pub tables: BTreeMap<String, TableSlot>,
@@ -35,6 +36,9 @@ pub struct ReportContext {
     pub indicator_figures: Vec<FigureContext>,
     /// Coefficient plots, one per model block.
     pub coefficient_figures: Vec<FigureContext>,
+    /// Specification curves, one per model and key regressor of `[multiverse]`.
+    #[serde(default)]
+    pub multiverse_figures: Vec<FigureContext>,
 }
 
 /// The table(s) of one kind: one table or `null`, or a list.

@@ -14,19 +14,19 @@ use super::labels::Text;
 /// Width of every figure in big points (fits an A4 text block with 2.5 cm margins).
 pub(crate) const FIGURE_WIDTH: f64 = 440.0;
 /// Tick-label font size (bp).
-const TICK_SIZE: f64 = 8.0;
+pub(crate) const TICK_SIZE: f64 = 8.0;
 /// Axis-title font size (bp).
-const LABEL_SIZE: f64 = 9.0;
+pub(crate) const LABEL_SIZE: f64 = 9.0;
 
 /// An RGB colour.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Color(pub u8, pub u8, pub u8);
 
 const BLACK: Color = Color(0, 0, 0);
-const AXIS: Color = Color(51, 51, 51);
-const GRID: Color = Color(225, 225, 225);
-const CONTEXT_GREY: Color = Color(190, 190, 190);
-const MUTED: Color = Color(110, 110, 110);
+pub(crate) const AXIS: Color = Color(51, 51, 51);
+pub(crate) const GRID: Color = Color(225, 225, 225);
+pub(crate) const CONTEXT_GREY: Color = Color(190, 190, 190);
+pub(crate) const MUTED: Color = Color(110, 110, 110);
 
 /// Okabe–Ito colours (colour-blind safe), yellow left out for contrast on white.
 pub(crate) const PALETTE: [Color; 7] = [
@@ -70,7 +70,7 @@ pub(crate) struct Stroke {
 }
 
 impl Stroke {
-    fn solid(color: Color, width: f64) -> Self {
+    pub(crate) fn solid(color: Color, width: f64) -> Self {
         Stroke {
             color,
             width,
@@ -91,6 +91,12 @@ pub(crate) enum Shape {
         cy: f64,
         r: f64,
         fill: Color,
+    },
+    /// Unconnected straight segments (x1, y1, x2, y2) in one stroke: thousands of marks
+    /// (a specification curve's intervals and dot matrix) as one path.
+    Segments {
+        segments: Vec<(f64, f64, f64, f64)>,
+        stroke: Stroke,
     },
     Text {
         x: f64,
@@ -113,26 +119,31 @@ pub(crate) struct Scene {
     /// Accessible title of the SVG.
     pub title: String,
     pub shapes: Vec<Shape>,
+    /// LaTeX: draw the strokes from this PDF (path relative to the report, written beside
+    /// the figure) instead of inline `\pdfliteral` — for scenes with thousands of marks,
+    /// whose inline operators would exceed TeX's main memory.
+    pub strokes_file: Option<String>,
 }
 
 impl Scene {
-    fn new(height: f64, title: &str) -> Self {
+    pub(crate) fn new(height: f64, title: &str) -> Self {
         Scene {
             width: FIGURE_WIDTH,
             height,
             title: title.to_string(),
             shapes: Vec::new(),
+            strokes_file: None,
         }
     }
 
-    fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: Stroke) {
+    pub(crate) fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, stroke: Stroke) {
         self.shapes.push(Shape::Polyline {
             points: vec![(x1, y1), (x2, y2)],
             stroke,
         });
     }
 
-    fn text(&mut self, x: f64, y: f64, text: Text, size: f64, anchor: Anchor) {
+    pub(crate) fn text(&mut self, x: f64, y: f64, text: Text, size: f64, anchor: Anchor) {
         self.shapes.push(Shape::Text {
             x,
             y,
@@ -215,13 +226,13 @@ pub(crate) fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, usize) {
 }
 
 /// A tick value with fixed decimals and a typographic minus (U+2212).
-fn tick_label(v: f64, decimals: usize) -> String {
+pub(crate) fn tick_label(v: f64, decimals: usize) -> String {
     let v = if v.abs() < 1e-12 { 0.0 } else { v };
     format!("{v:.decimals$}").replace('-', "\u{2212}")
 }
 
 /// Ticks whose labels fit in `span` bp without overlapping (fewer steps until they do).
-fn fitted_ticks(lo: f64, hi: f64, span: f64, mut target: usize) -> (Vec<f64>, usize) {
+pub(crate) fn fitted_ticks(lo: f64, hi: f64, span: f64, mut target: usize) -> (Vec<f64>, usize) {
     loop {
         let (ticks, dec) = nice_ticks(lo, hi, target);
         let (a, b) = (ticks[0], ticks[ticks.len() - 1]);

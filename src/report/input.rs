@@ -47,6 +47,92 @@ pub struct ReportInput {
     /// Decomposition measures in long form (country, year, measure, value).
     #[serde(default)]
     pub indicators: Vec<IndicatorRow>,
+    /// The multiverse section: summaries and specification curves (`[multiverse]`).
+    #[serde(default)]
+    pub multiverse: Option<MultiverseInput>,
+}
+
+/// The multiverse section of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiverseInput {
+    /// Universes (Cartesian product minus exclusions).
+    pub n_universes: usize,
+    /// The rows of the dot matrix under each curve: per axis its name and rows, each row a
+    /// label and the alternatives it marks (a `controls` axis has a row per control, marking
+    /// the subsets that include it).
+    pub axes: Vec<MatrixAxis>,
+    /// Each universe's alternative per axis (universe order).
+    pub choices: Vec<Vec<usize>>,
+    /// The baseline universe.
+    pub baseline: usize,
+    /// How the curve draws intervals.
+    pub intervals: Intervals,
+    /// One curve per model and key regressor.
+    pub curves: Vec<CurveInput>,
+}
+
+/// How the specification curve shows each universe's confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Intervals {
+    /// A shaded band through the interval ends (readable with thousands of universes).
+    Band,
+    /// A vertical bar per universe.
+    Bars,
+}
+
+impl crate::choice::Choice for Intervals {
+    const WHAT: &'static str = "interval style";
+    const ALL: &'static [Self] = &[Intervals::Band, Intervals::Bars];
+    fn name(self) -> &'static str {
+        match self {
+            Intervals::Band => "band",
+            Intervals::Bars => "bars",
+        }
+    }
+}
+crate::choice_serde!(Intervals);
+
+/// One axis of the dot matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixAxis {
+    pub name: String,
+    /// (row label, alternatives marked in the row).
+    pub rows: Vec<(String, Vec<usize>)>,
+}
+
+/// One specification curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurveInput {
+    pub model: String,
+    pub model_title: String,
+    pub variable: String,
+    /// Per universe (universe order): estimate, CI low, CI high, p-value; `None` when the
+    /// universe has no estimate.
+    #[serde(with = "points_serde")]
+    pub points: Vec<Option<[f64; 4]>>,
+    pub summary: crate::multiverse::Summary,
+}
+
+/// serde: curve points with non-finite numbers as null (JSON has no NaN), read back as NaN.
+mod points_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    type Point = Option<[Option<f64>; 4]>;
+
+    pub fn serialize<S: Serializer>(v: &[Option<[f64; 4]>], s: S) -> Result<S::Ok, S::Error> {
+        let out: Vec<Point> = v
+            .iter()
+            .map(|p| p.map(|a| a.map(|x| x.is_finite().then_some(x))))
+            .collect();
+        out.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<[f64; 4]>>, D::Error> {
+        let v: Vec<Point> = Vec::deserialize(d)?;
+        Ok(v.into_iter()
+            .map(|p| p.map(|a| a.map(|x| x.unwrap_or(f64::NAN))))
+            .collect())
+    }
 }
 
 /// Formatting settings of the report.

@@ -8,7 +8,7 @@ use super::error::ReportError;
 use super::indicators::IndicatorData;
 use super::input::ReportInput;
 use super::table::Table;
-use super::{descriptive, hausman, indicators, regression};
+use super::{descriptive, hausman, indicators, multiverse, regression};
 
 /// What a table builder reads.
 pub(crate) struct Sources<'a> {
@@ -75,6 +75,11 @@ pub(crate) const TABLE_KINDS: &[TableKind] = &[
         key: "hausman_details",
         arity: Arity::Many,
         build: |s| Ok(hausman::hausman_tables(s.input)),
+    },
+    TableKind {
+        key: "multiverse",
+        arity: Arity::One,
+        build: |s| Ok(multiverse::summary_table(s.input).into_iter().collect()),
     },
     TableKind {
         key: "indicators_by_year",

@@ -226,6 +226,45 @@ fn font(size: f64, bold: bool) -> String {
 /// text typeset by LaTeX at the same positions; shrunk to `\linewidth` when wider. Needs the
 /// `graphicx` package.
 pub(crate) fn picture(scene: &Scene) -> String {
+    let (ops, texts) = ops_and_texts(scene);
+    picture_of(scene, &ops, &texts)
+}
+
+/// A one-page PDF (uncompressed, ASCII) holding the scene's strokes: what the picture of a
+/// scene with a [`Scene::strokes_file`] includes under its text.
+pub(crate) fn strokes_pdf(scene: &Scene) -> String {
+    let (ops, _) = ops_and_texts(scene);
+    let content = format!("q 1 J 1 j\n{}\nQ\n", ops.join("\n"));
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {:.2} {:.2}] /Contents 4 0 R /Resources << >> >>",
+            scene.width, scene.height
+        ),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        let _ = write!(pdf, "{} 0 obj\n{o}\nendobj\n", i + 1);
+    }
+    let xref = pdf.len();
+    let _ = write!(pdf, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
+    for o in offsets {
+        let _ = writeln!(pdf, "{o:010} 00000 n ");
+    }
+    let _ = write!(
+        pdf,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    );
+    pdf
+}
+
+/// The scene's strokes as PDF operators and its texts as `\put` commands.
+fn ops_and_texts(scene: &Scene) -> (Vec<String>, Vec<String>) {
     let h = scene.height;
     let mut ops: Vec<String> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
@@ -248,6 +287,16 @@ pub(crate) fn picture(scene: &Scene) -> String {
                 if stroke.dash.is_some() {
                     op.push_str(" [] 0 d");
                 }
+                ops.push(op);
+            }
+            Shape::Segments { segments, stroke } => {
+                let mut op = format!("{} RG {:.2} w 0 J", stroke.color.pdf(), stroke.width);
+                // A line per eight segments: TeX reads its input line by line.
+                for (i, (x1, y1, x2, y2)) in segments.iter().enumerate() {
+                    let sep = if i % 8 == 0 { '\n' } else { ' ' };
+                    let _ = write!(op, "{sep}{x1:.2} {:.2} m {x2:.2} {:.2} l", h - y1, h - y2);
+                }
+                op.push_str(" S 1 J");
                 ops.push(op);
             }
             Shape::Circle { cx, cy, r, fill } => {
@@ -281,6 +330,11 @@ pub(crate) fn picture(scene: &Scene) -> String {
             }
         }
     }
+    (ops, texts)
+}
+
+fn picture_of(scene: &Scene, ops: &[String], texts: &[String]) -> String {
+    let h = scene.height;
     let mut s = String::new();
     s.push_str("\\begingroup%\n");
     s.push_str("\\ifdefined\\pdfliteral\\else\\ifdefined\\pdfextension\\protected\\def\\pdfliteral{\\pdfextension literal}\\fi\\fi%\n");
@@ -291,13 +345,24 @@ pub(crate) fn picture(scene: &Scene) -> String {
         "\\sbox{{\\gvcfigurebox}}{{\\begin{{picture}}({:.2},{:.2})%",
         scene.width, h
     );
-    s.push_str("\\put(0,0){\\pdfliteral{q 1 J 1 j\n");
-    for op in &ops {
-        s.push_str(op);
-        s.push('\n');
+    match &scene.strokes_file {
+        Some(file) => {
+            let _ = writeln!(
+                s,
+                "\\put(0,0){{\\includegraphics[width={:.2}bp,height={h:.2}bp]{{{file}}}}}%",
+                scene.width
+            );
+        }
+        None => {
+            s.push_str("\\put(0,0){\\pdfliteral{q 1 J 1 j\n");
+            for op in ops {
+                s.push_str(op);
+                s.push('\n');
+            }
+            s.push_str("Q}}%\n");
+        }
     }
-    s.push_str("Q}}%\n");
-    for t in &texts {
+    for t in texts {
         s.push_str(t);
         s.push('\n');
     }

@@ -19,7 +19,7 @@
 //! (escaping, numbers), `labels` (display text), `context` (what templates see), `table`
 //! (the format-neutral table), `figures` (charts as scenes), `svg`, `markdown`, `latex` and
 //! `html` (the writers), `format` (the formats table), `input` (what the engine passes in),
-//! `regression`, `descriptive`, `indicators`, `hausman` (table builders), `kinds` (the table
+//! `regression`, `descriptive`, `indicators`, `hausman`, `multiverse` (table and figure builders), `kinds` (the table
 //! kinds, one row each), `plots` (the report's figures), `template_check` and `render` (Tera);
 //! this file builds everything once and renders it per format.
 
@@ -37,6 +37,7 @@ mod kinds;
 mod labels;
 mod latex;
 mod markdown;
+mod multiverse;
 mod plots;
 mod regression;
 mod render;
@@ -70,6 +71,7 @@ struct Built {
     tables: Vec<Vec<Table>>,
     indicator_figures: Vec<Figure>,
     coefficient_figures: Vec<Figure>,
+    multiverse_figures: Vec<Figure>,
 }
 
 fn build(input: &ReportInput) -> Result<Built, ReportError> {
@@ -97,10 +99,16 @@ fn build(input: &ReportInput) -> Result<Built, ReportError> {
             }
         }
     }
+    let multiverse_figures = if input.settings.coefficient_plot {
+        multiverse::curve_figures(input)
+    } else {
+        Vec::new()
+    };
     Ok(Built {
         tables,
         indicator_figures,
         coefficient_figures,
+        multiverse_figures,
     })
 }
 
@@ -138,6 +146,7 @@ impl Built {
             })
             .collect();
         let n_ind = self.indicator_figures.len();
+        let n_coef = self.coefficient_figures.len();
         ReportContext {
             format: facts.name.to_string(),
             title: format.escape(&input.title),
@@ -157,6 +166,12 @@ impl Built {
                 .iter()
                 .enumerate()
                 .map(|(i, f)| figure(f, n_ind + i + 1))
+                .collect(),
+            multiverse_figures: self
+                .multiverse_figures
+                .iter()
+                .enumerate()
+                .map(|(i, f)| figure(f, n_ind + n_coef + i + 1))
                 .collect(),
         }
     }
@@ -202,12 +217,20 @@ fn render_files(
         .indicator_figures
         .iter()
         .chain(&built.coefficient_figures)
+        .chain(&built.multiverse_figures)
     {
         insert(
             &mut files,
             format!("figures/{}.svg", f.name),
             svg::to_svg(&f.scene),
         )?;
+    }
+    if formats(input).contains(&Format::Latex) {
+        for f in &built.multiverse_figures {
+            if let Some(path) = &f.scene.strokes_file {
+                insert(&mut files, path.clone(), latex::strokes_pdf(&f.scene))?;
+            }
+        }
     }
     for format in formats(input) {
         let facts = format.facts();
@@ -226,7 +249,12 @@ fn render_files(
             insert(&mut files, format!("tables/{}.{ext}", t.name), text)?;
         }
         if facts.figure_files {
-            for f in ctx.indicator_figures.iter().chain(&ctx.coefficient_figures) {
+            for f in ctx
+                .indicator_figures
+                .iter()
+                .chain(&ctx.coefficient_figures)
+                .chain(&ctx.multiverse_figures)
+            {
                 let mut c = base.clone();
                 c.insert("figure", f);
                 let text = render::render_template(&tera, facts.figure_template.0, &c)?;

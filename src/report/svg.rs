@@ -62,6 +62,18 @@ pub(crate) fn to_svg(scene: &Scene) -> String {
                     stroke_attrs(stroke)
                 );
             }
+            Shape::Segments { segments, stroke } => {
+                let mut d = String::new();
+                for (x1, y1, x2, y2) in segments {
+                    let _ = write!(d, "M{x1:.2} {y1:.2}L{x2:.2} {y2:.2}");
+                }
+                let _ = writeln!(
+                    s,
+                    "<path d=\"{d}\" {}/>",
+                    stroke_attrs(stroke)
+                        .replace("stroke-linecap=\"round\"", "stroke-linecap=\"butt\"")
+                );
+            }
             Shape::Circle { cx, cy, r, fill } => {
                 let _ = writeln!(
                     s,

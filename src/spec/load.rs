@@ -10,6 +10,7 @@
 mod chain;
 mod extract;
 mod models;
+mod multiverse;
 mod paths;
 mod section;
 mod years;
@@ -61,12 +62,19 @@ fn refuse_extends_override(path: &[String], node: &Node) -> Result<(), Diagnosti
 /// The spec with a robustness block's overrides applied (its own `[[robustness]]` removed), as
 /// a complete spec of its own.
 pub fn variant_spec(spec: &Spec, r: &Robustness) -> Result<Spec, Diagnostics> {
+    with_overrides(spec, &r.set_nodes)
+}
+
+/// The base spec with `overrides` applied, without its `[[robustness]]` and `[multiverse]`
+/// blocks: a robustness variant, or the spec of a multiverse universe.
+pub fn with_overrides(spec: &Spec, overrides: &[(Vec<String>, Node)]) -> Result<Spec, Diagnostics> {
     let mut root = spec.root.clone();
     if let Value::Table(t) = &mut root.value {
         t.remove("robustness");
+        t.remove("multiverse");
     }
     let mut diags = Diagnostics::default();
-    for (path, node) in &r.set_nodes {
+    for (path, node) in overrides {
         if let Err(d) = apply_override(&mut root, path, node.clone()) {
             diags.push(d);
         }

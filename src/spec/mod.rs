@@ -2,6 +2,7 @@
 
 pub mod diag;
 pub mod load;
+pub mod multiverse;
 pub mod names;
 pub mod node;
 pub mod types;

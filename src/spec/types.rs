@@ -66,6 +66,8 @@ pub struct Spec {
     pub models: Vec<Model>,
     pub robustness: Vec<Robustness>,
     pub report: Report,
+    /// `[multiverse]`: every combination of the axes' alternatives as one universe.
+    pub multiverse: Option<super::multiverse::Multiverse>,
 }
 
 /// `[study]`.
@@ -273,6 +275,7 @@ pub mod keys {
         "models",
         "robustness",
         "report",
+        "multiverse",
     ];
     pub const STUDY: &[&str] = &["title", "description", "output"];
     /// Common keys of every source; format-specific keys are checked by the reader.
@@ -315,6 +318,7 @@ pub mod keys {
         "figures",
         "hausman_details",
     ];
+    pub const MULTIVERSE: &[&str] = &["axes", "exclude", "inference", "intervals"];
     /// `[countries]` holds `codes` and any number of named sets.
     pub const COUNTRIES: &[&str] = &["codes"];
 }

@@ -26,6 +26,7 @@ mod golden_estimate;
 mod golden_exvatools;
 mod golden_wwz;
 mod inverse_checks;
+mod multiverse;
 mod no_duplicates;
 mod package;
 mod readers_adb;

@@ -252,6 +252,7 @@ pub(crate) fn input(g: &Grunfeld) -> ReportInput {
             },
         ],
         indicators: synthetic_indicators(),
+        multiverse: None,
     }
 }
 

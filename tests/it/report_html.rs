@@ -208,6 +208,7 @@ fn user_text_is_escaped_for_html() {
             cells: vec![("<b>".into(), 2009)],
         }],
         indicators: Vec::new(),
+        multiverse: None,
     };
     let files = render(&input, None).expect("render");
     let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();

@@ -64,6 +64,7 @@ fn report_of(block: ModelBlock, digits: Digits) -> ReportInput {
         descriptives: vec![],
         missing: vec![],
         indicators: vec![],
+        multiverse: None,
     };
     inp.settings.digits = digits;
     inp

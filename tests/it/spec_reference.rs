@@ -10,7 +10,7 @@ fn every_spec_key_is_documented() {
         "/docs/spec-reference.md"
     ))
     .unwrap();
-    let sections: [(&str, &[&str]); 10] = [
+    let sections: [(&str, &[&str]); 11] = [
         ("top level", keys::TOP),
         ("[study]", keys::STUDY),
         ("[sources]", keys::SOURCE),
@@ -21,6 +21,7 @@ fn every_spec_key_is_documented() {
         ("[[robustness]]", keys::ROBUSTNESS),
         ("[report]", keys::REPORT),
         ("[countries]", keys::COUNTRIES),
+        ("[multiverse]", keys::MULTIVERSE),
     ];
     let mut missing = Vec::new();
     for (section, list) in sections {

@@ -132,10 +132,19 @@ pub fn model_columns(m: &crate::spec::Model) -> Vec<ModelColumn> {
 
 /// The parameters of one model column.
 pub fn plan(m: &crate::spec::Model, column: &ModelColumn, panel: &PanelStage) -> EstimateStage {
+    plan_on(m, column, Dep::on(panel))
+}
+
+/// The parameters of one model column on the panel with this key.
+pub fn plan_on(
+    m: &crate::spec::Model,
+    column: &ModelColumn,
+    panel: Dep<PanelStage>,
+) -> EstimateStage {
     let mut regressors: Vec<String> = m.regressors.iter().map(|r| r.value.clone()).collect();
     regressors.extend(column.controls.iter().cloned());
     EstimateStage {
-        panel: Dep::on(panel),
+        panel,
         dependent: m.dependent.value.clone(),
         regressors,
         cluster: m

@@ -10,6 +10,7 @@ pub mod estimate;
 pub mod hausman;
 pub mod io_tables;
 pub mod leontief;
+pub mod multiverse;
 pub mod panel;
 pub mod report;
 
@@ -125,6 +126,7 @@ stage_table! {
     Panel: "panel" => panel::PanelStage,
     Estimate: "estimate" => estimate::EstimateStage,
     Hausman: "hausman" => hausman::HausmanStage,
+    Multiverse: "multiverse" => multiverse::MultiverseStage,
     Report: "report" => report::ReportStage,
 }
 
@@ -163,6 +165,6 @@ mod tests {
         assert_eq!(json["kind"], "hausman");
         let back: AnyStage = serde_json::from_value(json).unwrap();
         assert_eq!(back, any);
-        assert_eq!(StageKind::ALL.len(), 8);
+        assert_eq!(StageKind::ALL.len(), 9);
     }
 }

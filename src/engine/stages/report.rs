@@ -104,6 +104,10 @@ pub struct ReportStage {
     /// The user's template folder and every template file in it.
     pub template_dir: Option<PathBuf>,
     pub templates: Vec<TemplateFile>,
+    /// The multiverse section's inputs (absent without `[multiverse]`, so other specs' keys
+    /// do not change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiverse: Option<crate::engine::multiverse::report::MultiverseParams>,
 }
 
 /// One regression table.
@@ -164,6 +168,9 @@ impl Stage for ReportStage {
                     h.re_column + 1
                 )));
             }
+        }
+        if let Some(mv) = &self.multiverse {
+            out.extend(mv.deps());
         }
         out
     }
@@ -249,6 +256,9 @@ impl Stage for ReportStage {
                 // The table itself states how standard errors were computed.
                 notes: Vec::new(),
             });
+        }
+        if let Some(mv) = &self.multiverse {
+            input.multiverse = Some(mv.input(ctx)?);
         }
         for t in &self.templates {
             ctx.open(&t.file)?;
@@ -455,6 +465,7 @@ pub fn plan(
             descriptives: Vec::new(),
             missing: Vec::new(),
             indicators: Vec::new(),
+            multiverse: None,
         },
         panel: Dep::on(panel),
         decompositions: layout.decompositions.iter().map(Dep::on).collect(),
@@ -464,6 +475,10 @@ pub fn plan(
         blocks,
         template_dir,
         templates,
+        multiverse: match (&spec.multiverse, &layout.multiverse) {
+            (Some(mv), Some(l)) => Some(crate::engine::multiverse::report::params(spec, mv, l)),
+            _ => None,
+        },
     }))
 }
 

@@ -70,7 +70,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
     };
 
     let variables = extract_variables(top.entries("variables", diags), diags);
-    let models = extract_array(top.node("models"), "models", diags)
+    let models: Vec<Model> = extract_array(top.node("models"), "models", diags)
         .into_iter()
         .filter_map(|(i, node)| extract_model(i, node, diags))
         .collect();
@@ -78,6 +78,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         .into_iter()
         .filter_map(|(i, node)| extract_robustness(i, node, diags))
         .collect();
+    let multiverse = super::multiverse::extract_multiverse(top.node("multiverse"), &models, diags);
     let report_s = section("report", diags);
     report_s.check_keys(keys::REPORT, diags);
     let report = extract_report(&report_s, diags);
@@ -105,6 +106,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         models,
         robustness,
         report,
+        multiverse,
     }
 }
 
