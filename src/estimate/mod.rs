@@ -52,5 +52,5 @@ pub use results::{
     ThetaSummary, VarianceComponents, Vce,
 };
 pub use stats::stata_percentile;
-pub use subset::SubsetFitter;
+pub use subset::{SubsetEstimates, SubsetFitter};
 pub use table::{fmt_g, fmt_g9, render_hausman, render_table};

@@ -85,6 +85,38 @@ pub struct SubsetFitter {
     parts: Parts,
 }
 
+/// The numbers of one subset fit that a specification curve needs ([`SubsetFitter::estimates`]):
+/// each field equals the field of the same name of [`SubsetFitter::fit`]'s result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubsetEstimates {
+    /// Names of the estimated coefficients in order (`_cons` last when there is a constant).
+    pub coef_names: Vec<String>,
+    /// Estimated coefficients.
+    pub coefficients: Vec<f64>,
+    /// Omitted regressors with reasons.
+    pub omitted: Vec<OmittedTerm>,
+    /// The covariance the vce asked for, with standard errors, statistics, p-values and
+    /// intervals (`EstimationResult::primary()`).
+    pub primary: CovarianceResult,
+    /// N.
+    pub n_obs: usize,
+}
+
+/// Least squares of one subset and what every covariance needs.
+struct Solution {
+    ls: SubsetLs,
+    /// Slopes, then the constant when there is one.
+    b: Vec<f64>,
+    constant: f64,
+    /// (Z'Z)⁻¹ of the fitted regression.
+    bread: Mat<f64>,
+    ssr: f64,
+    s2: f64,
+    df_r: i64,
+    /// Classical model F of the conventional VCE (pooled OLS).
+    classical_f: Option<f64>,
+}
+
 /// The precomputed statistics.
 struct Parts {
     work: Working,
@@ -282,10 +314,75 @@ impl SubsetFitter {
     /// rows: coefficients, omitted terms, every covariance (conventional first, the primary
     /// one at `primary_covariance`), fit statistics, tests, panel effects.
     pub fn fit(&self, subset: &[usize]) -> Result<EstimationResult, EstimateError> {
+        let (sol, names) = self.solve(subset)?;
+        let mut res = self.skeleton(&names, &sol);
+        res.omitted = self.omitted(subset, &names, &sol);
+        if self.parts.overall.is_some() {
+            self.fe_statistics(&mut res, &sol);
+        } else {
+            let w = &self.parts.work;
+            let tss = w.rr;
+            let mss = tss - sol.ssr;
+            let r2 = 1.0 - sol.ssr / tss;
+            let n_obs = self.sample.n_obs as f64;
+            let denom_adj = if w.constant { n_obs - 1.0 } else { n_obs };
+            res.fit = FitStats {
+                ssr: sol.ssr,
+                residual_variance: sol.s2,
+                rmse: sol.s2.sqrt(),
+                df_m: sol.ls.slopes.len(),
+                df_r: sol.df_r,
+                tss: Some(tss),
+                mss: Some(mss),
+                r2: finite(r2),
+                r2_adj: finite(1.0 - (1.0 - r2) * denom_adj / sol.df_r as f64),
+                ..FitStats::default()
+            };
+        }
+        let mut covariances: Vec<CovarianceResult> = Vec::with_capacity(self.kinds.len());
+        for i in 0..self.kinds.len() {
+            covariances.push(self.covariance(&sol, i)?);
+        }
+        res.covariances = covariances;
+        res.primary_covariance = self.primary;
+        res.stata_command = stata_command(
+            &self.design,
+            &names,
+            self.estimator,
+            &self.opts,
+            self.kinds[self.primary],
+        );
+        res.regressors = names;
+        Ok(res)
+    }
+
+    /// The part of [`SubsetFitter::fit`] a specification curve needs, computed alone: the
+    /// coefficients, omitted terms and the primary covariance with its inference (standard
+    /// errors, statistics, p-values, intervals, model test), each equal to the same field of
+    /// `fit(subset)`; no other covariance, fit statistic or panel effect is computed.
+    pub fn estimates(&self, subset: &[usize]) -> Result<SubsetEstimates, EstimateError> {
+        let (sol, names) = self.solve(subset)?;
+        let primary = self.covariance(&sol, self.primary)?;
+        let mut coef_names: Vec<String> =
+            sol.ls.chol.kept.iter().map(|&p| names[p].clone()).collect();
+        if self.parts.work.constant {
+            coef_names.push("_cons".to_string());
+        }
+        Ok(SubsetEstimates {
+            coef_names,
+            omitted: self.omitted(subset, &names, &sol),
+            coefficients: sol.b,
+            primary,
+            n_obs: self.sample.n_obs,
+        })
+    }
+
+    /// Checks, least squares and the residual variance of one subset; the subset's names.
+    fn solve(&self, subset: &[usize]) -> Result<(Solution, Vec<String>), EstimateError> {
         let k_all = self.n_candidates();
-        let mut seen = vec![false; k_all];
+        let repeated = |j: usize| subset.iter().filter(|&&i| i == j).count() > 1;
         for &j in subset {
-            if j >= k_all || std::mem::replace(&mut seen[j], true) {
+            if j >= k_all || repeated(j) {
                 return Err(EstimateError::InvalidOption {
                     option: "subset".to_string(),
                     value: format!("{subset:?}"),
@@ -302,15 +399,6 @@ impl SubsetFitter {
             .iter()
             .map(|&j| self.design.regressor_names[j].clone())
             .collect();
-        let omitted: Vec<OmittedTerm> = ls
-            .chol
-            .dropped
-            .iter()
-            .map(|&pos| OmittedTerm {
-                name: names[pos].clone(),
-                reason: self.omission_reason(subset[pos]),
-            })
-            .collect();
         let k = ls.slopes.len();
         let n_obs = self.sample.n_obs;
         let ssr = w.rr - ls.explained;
@@ -320,26 +408,13 @@ impl SubsetFitter {
         } else {
             0.0
         };
-        let m = ls.chol.inverse();
-        let bread = if w.constant {
-            bread_with_constant(&m, &xbar, n_obs as f64)
-        } else {
-            m
-        };
-        let mut b = ls.slopes.clone();
-        if w.constant {
-            b.push(constant);
-        }
-        let mut res = self.skeleton(&names, &ls, omitted, &b);
-        let (s2, df_r, classical_f) = if self.parts.overall.is_some() {
+        let (df_r, classical_f) = if self.parts.overall.is_some() {
             let n = self.counts.len();
             let df_r = n_obs as i64 - n as i64 - k as i64;
             if df_r <= 0 {
                 return Err(insufficient(self.estimator, n_obs, "observations", n + k));
             }
-            let s2 = ssr / df_r as f64;
-            self.fe_statistics(&mut res, &ls, ssr, s2, df_r, constant);
-            (s2, df_r, None)
+            (df_r, None)
         } else {
             let big_k = k + usize::from(w.constant);
             if big_k == 0 {
@@ -355,52 +430,58 @@ impl SubsetFitter {
             }
             let df_r = n_obs as i64 - big_k as i64;
             let s2 = ssr / df_r as f64;
-            let tss = w.rr;
-            let mss = tss - ssr;
-            let r2 = 1.0 - ssr / tss;
-            let denom_adj = if w.constant {
-                n_obs as f64 - 1.0
-            } else {
-                n_obs as f64
-            };
-            res.fit = FitStats {
-                ssr,
-                residual_variance: s2,
-                rmse: s2.sqrt(),
-                df_m: k,
-                df_r,
-                tss: Some(tss),
-                mss: Some(mss),
-                r2: finite(r2),
-                r2_adj: finite(1.0 - (1.0 - r2) * denom_adj / df_r as f64),
-                ..FitStats::default()
-            };
-            (s2, df_r, (k > 0).then(|| (mss / k as f64) / s2))
+            (df_r, (k > 0).then(|| ((w.rr - ssr) / k as f64) / s2))
         };
-        let slope_idx: Vec<usize> = (0..k).collect();
+        let m = ls.chol.inverse();
+        let bread = if w.constant {
+            bread_with_constant(&m, &xbar, n_obs as f64)
+        } else {
+            m
+        };
+        let mut b = ls.slopes.clone();
+        if w.constant {
+            b.push(constant);
+        }
+        let sol = Solution {
+            ls,
+            b,
+            constant,
+            bread,
+            ssr,
+            s2: ssr / df_r as f64,
+            df_r,
+            classical_f,
+        };
+        Ok((sol, names))
+    }
+
+    /// Covariance `i` of `self.kinds` with its inference.
+    fn covariance(&self, sol: &Solution, i: usize) -> Result<CovarianceResult, EstimateError> {
+        let slope_idx: Vec<usize> = (0..sol.ls.slopes.len()).collect();
         let coefs = Coefficients {
             estimator: self.estimator,
-            b: &b,
+            b: &sol.b,
             slope_idx: &slope_idx,
             normal: self.estimator.info().inference == Distribution::Normal,
-            classical_f,
-            n_obs,
+            classical_f: sol.classical_f,
+            n_obs: self.sample.n_obs,
         };
-        let mut covariances: Vec<CovarianceResult> = Vec::with_capacity(self.kinds.len());
-        for (i, &kind) in self.kinds.iter().enumerate() {
-            let s = self.sandwich(kind, i, &bread, &ls, &b, s2, df_r, coefs.normal)?;
-            covariances.push(inference(&coefs, kind, s, self.opts.level)?);
-        }
-        res.covariances = covariances;
-        res.primary_covariance = self.primary;
-        res.stata_command = stata_command(
-            &self.design,
-            &names,
-            self.estimator,
-            &self.opts,
-            self.kinds[self.primary],
-        );
-        Ok(res)
+        let kind = self.kinds[i];
+        let s = self.sandwich(kind, i, sol, coefs.normal)?;
+        inference(&coefs, kind, s, self.opts.level)
+    }
+
+    /// The omitted terms of `subset` with Stata's reasons.
+    fn omitted(&self, subset: &[usize], names: &[String], sol: &Solution) -> Vec<OmittedTerm> {
+        sol.ls
+            .chol
+            .dropped
+            .iter()
+            .map(|&pos| OmittedTerm {
+                name: names[pos].clone(),
+                reason: self.omission_reason(subset[pos]),
+            })
+            .collect()
     }
 
     /// Why candidate `j` is omitted, worded as the standard path words it.
@@ -424,13 +505,8 @@ impl SubsetFitter {
     }
 
     /// The result with names, terms, coefficients and sample filled in.
-    fn skeleton(
-        &self,
-        names: &[String],
-        ls: &SubsetLs,
-        omitted: Vec<OmittedTerm>,
-        b: &[f64],
-    ) -> EstimationResult {
+    fn skeleton(&self, names: &[String], sol: &Solution) -> EstimationResult {
+        let ls = &sol.ls;
         let has_constant = self.parts.work.constant;
         let mut coef_names: Vec<String> = ls.chol.kept.iter().map(|&p| names[p].clone()).collect();
         let mut terms: Vec<Term> = names
@@ -457,10 +533,10 @@ impl SubsetFitter {
             depvar: d.depvar.clone(),
             panel_var: d.panel_var.clone(),
             time_var: d.time_var.clone(),
-            regressors: names.to_vec(),
+            regressors: Vec::new(),
             coef_names,
-            coefficients: Array1::from(b.to_vec()),
-            omitted,
+            coefficients: Array1::from(sol.b.clone()),
+            omitted: Vec::new(),
             terms,
             has_constant,
             sample: self.sample.clone(),
@@ -477,15 +553,8 @@ impl SubsetFitter {
     /// `xtreg, fe` statistics (fit/within.rs) from the moments: σ_u over the panel effects
     /// u_i = ȳ_i − _cons − x̄_i'b, the three R², corr(u_i, Xb), the pooled SSR of the u_i = 0
     /// test, the LSDV R².
-    fn fe_statistics(
-        &self,
-        res: &mut EstimationResult,
-        ls: &SubsetLs,
-        ssr: f64,
-        s2: f64,
-        df_r: i64,
-        constant: f64,
-    ) {
+    fn fe_statistics(&self, res: &mut EstimationResult, sol: &Solution) {
+        let (ls, ssr, s2, df_r, constant) = (&sol.ls, sol.ssr, sol.s2, sol.df_r, sol.constant);
         let w = &self.parts.work;
         let Some(all) = &self.parts.overall else {
             return;
@@ -590,18 +659,14 @@ impl SubsetFitter {
     }
 
     /// The sandwich of covariance `kind` (the `i`-th of `self.kinds`).
-    #[allow(clippy::too_many_arguments)]
     fn sandwich(
         &self,
         kind: CovarianceKind,
         i: usize,
-        bread: &Mat<f64>,
-        ls: &SubsetLs,
-        b: &[f64],
-        s2: f64,
-        df_r: i64,
+        sol: &Solution,
         normal: bool,
     ) -> Result<Sandwiched, EstimateError> {
+        let (bread, ls, b, s2, df_r) = (&sol.bread, &sol.ls, &sol.b, sol.s2, sol.df_r);
         let w = &self.parts.work;
         let n_obs = self.sample.n_obs;
         let k_total = b.len();
@@ -649,5 +714,107 @@ impl SubsetFitter {
                 hint: "not in the subset fast path; fit it with estimate::fit".to_string(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::fit::fit;
+    use crate::estimate::results::Vce;
+    use ndarray::{Array1, Array2, Axis};
+
+    /// 6 panels × 5 years, 3 candidates (the third absorbed by the panel effects in FE).
+    fn small_design() -> Design {
+        let (panels, years) = (6usize, 5usize);
+        let n = panels * years;
+        let wave = |i: usize, f: f64| ((i as f64) * f).sin();
+        let x = Array2::from_shape_fn((n, 3), |(i, j)| match j {
+            0 => wave(i, 0.9) + (i / years) as f64 * 0.3,
+            1 => wave(i, 2.3) * 2.0 - 1.0,
+            _ => (i / years % 2) as f64,
+        });
+        let y: Array1<f64> = (0..n)
+            .map(|i| 0.7 * x[[i, 0]] - 0.4 * x[[i, 1]] + wave(i, 5.1) + (i / years) as f64)
+            .collect();
+        let panel: Vec<i64> = (0..n).map(|i| (i / years) as i64).collect();
+        let time: Vec<i64> = (0..n).map(|i| 2000 + (i % years) as i64).collect();
+        let names = ["a", "b", "landlocked"].map(String::from);
+        Design::from_arrays("y", &names, &y, &x, &panel, &time, "id", "year").expect("design")
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        if a == b {
+            0.0
+        } else {
+            (a - b).abs() / a.abs().max(b.abs())
+        }
+    }
+
+    #[test]
+    fn every_subset_equals_the_standard_path_and_estimates_equal_fit() {
+        let d = small_design();
+        for (estimator, vce) in [
+            (Estimator::Fe, Vce::Cluster),
+            (Estimator::Fe, Vce::Conventional),
+            (Estimator::Pooled, Vce::Robust),
+            (Estimator::Pooled, Vce::Cluster),
+        ] {
+            let opts = FitOptions::with_vce(vce);
+            let fitter = SubsetFitter::new(&d, estimator, &opts).expect("fitter");
+            for subset in [vec![], vec![2], vec![1, 0], vec![0, 1, 2], vec![2, 0]] {
+                let mut sub = d.clone();
+                sub.x = d.x.select(Axis(1), &subset);
+                sub.regressor_names = subset
+                    .iter()
+                    .map(|&j| d.regressor_names[j].clone())
+                    .collect();
+                let want = fit(&sub, estimator, &opts).expect("standard");
+                let got = fitter.fit(&subset).expect("fast");
+                let at = format!("{estimator:?} {vce:?} {subset:?}");
+                assert_eq!(got.coef_names, want.coef_names, "{at}");
+                assert_eq!(got.omitted, want.omitted, "{at}");
+                assert_eq!(got.stata_command, want.stata_command, "{at}");
+                for (a, b) in got.coefficients.iter().zip(&want.coefficients) {
+                    assert!(rel(*a, *b) < 1e-10, "{at}: b {a} vs {b}");
+                }
+                for (cg, cw) in got.covariances.iter().zip(&want.covariances) {
+                    assert_eq!(cg.kind, cw.kind, "{at}");
+                    for (a, b) in cg.std_error.iter().zip(&cw.std_error) {
+                        assert!(rel(*a, *b) < 1e-10, "{at}: {:?} se {a} vs {b}", cg.kind);
+                    }
+                }
+                let est = fitter.estimates(&subset).expect("estimates");
+                assert_eq!(est.coef_names, got.coef_names, "{at}");
+                assert_eq!(est.coefficients, got.coefficients.to_vec(), "{at}");
+                assert_eq!(est.omitted, got.omitted, "{at}");
+                assert_eq!(Some(&est.primary), got.primary(), "{at}");
+                assert_eq!(est.n_obs, got.sample.n_obs, "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_repeated_indices_and_estimators_outside_the_fast_path() {
+        let d = small_design();
+        let fitter = SubsetFitter::new(&d, Estimator::Fe, &FitOptions::default()).expect("fitter");
+        let err = fitter.fit(&[0, 0]).expect_err("repeated").to_string();
+        assert!(err.contains("distinct candidate positions 0..3"), "{err}");
+        assert!(fitter.fit(&[3]).is_err());
+        let err = SubsetFitter::new(&d, Estimator::Re, &FitOptions::default())
+            .expect_err("re")
+            .to_string();
+        assert!(
+            err.contains("fit re, be and fe2 with estimate::fit"),
+            "{err}"
+        );
+        let dk = FitOptions {
+            extra_covariances: vec![CovarianceKind::DriscollKraay { lags: None }],
+            ..FitOptions::default()
+        };
+        let err = SubsetFitter::new(&d, Estimator::Fe, &dk)
+            .expect_err("dk")
+            .to_string();
+        assert!(err.contains("driscoll_kraay"), "{err}");
     }
 }

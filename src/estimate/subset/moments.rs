@@ -200,7 +200,8 @@ impl ClusterMoments {
         let k = w.k;
         let m = idx.len();
         let k1 = m + usize::from(w.constant);
-        let mut meat = Mat::<f64>::zeros(k1, k1);
+        // Upper triangle of Σ_g s_g s_g' in a flat buffer (row i, column j ≥ i at i·k1 + j).
+        let mut acc = vec![0.0; k1 * k1];
         let mut s = vec![0.0; k1];
         for g in 0..self.g {
             let aa = &self.aa[g * k * k..(g + 1) * k * k];
@@ -217,24 +218,22 @@ impl ClusterMoments {
                 ce -= sa[jp] * b[p];
             }
             if w.constant {
-                for (p, &jp) in idx.iter().enumerate() {
-                    s[p] += w.shift[jp] * ce;
+                for (sp, &jp) in s.iter_mut().zip(idx) {
+                    *sp += w.shift[jp] * ce;
                 }
                 s[m] = ce;
             }
-            for i in 0..k1 {
-                let si = s[i];
-                for j in i..k1 {
-                    meat[(i, j)] += si * s[j];
+            for (i, &si) in s.iter().enumerate() {
+                let row = &mut acc[i * k1..(i + 1) * k1];
+                for (a, &sj) in row[i..].iter_mut().zip(&s[i..]) {
+                    *a += si * sj;
                 }
             }
         }
-        for i in 0..k1 {
-            for j in 0..i {
-                meat[(i, j)] = meat[(j, i)];
-            }
-        }
-        meat
+        Mat::from_fn(k1, k1, |i, j| {
+            let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
+            acc[lo * k1 + hi]
+        })
     }
 }
 
@@ -281,38 +280,39 @@ impl OrderedCholesky {
     /// Factor the Gram matrix `g` (K×K row-major over all candidates) on `idx`.
     pub fn new(g: &[f64], k: usize, idx: &[usize], refs: &[f64]) -> Self {
         let m = idx.len();
-        let mut rows: Vec<Vec<f64>> = Vec::with_capacity(m);
+        // Row q of L (kept column q) at q·m, m entries of stride; compacted at the end.
+        let mut buf = vec![0.0; m * m];
         let mut kept = Vec::with_capacity(m);
         let mut dropped = Vec::new();
         for (pos, &j) in idx.iter().enumerate() {
             let q = kept.len();
-            let mut row = vec![0.0; q + 1];
+            let (done, rest) = buf.split_at_mut(q * m);
+            let row = &mut rest[..m];
             for c in 0..q {
                 let jc = idx[kept[c]];
-                let lc: &Vec<f64> = &rows[c];
-                let mut s = at(g, k, j, jc);
-                for p in 0..c {
-                    s -= row[p] * lc[p];
-                }
+                let lc = &done[c * m..c * m + c + 1];
+                let s = at(g, k, j, jc)
+                    - row[..c]
+                        .iter()
+                        .zip(&lc[..c])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>();
                 row[c] = s / lc[c];
             }
-            let mut d = at(g, k, j, j);
-            for v in &row[..q] {
-                d -= v * v;
-            }
+            let d = at(g, k, j, j) - row[..q].iter().map(|v| v * v).sum::<f64>();
             let reference = refs[j];
             if reference > 0.0 && d > COLLINEARITY_TOL * reference {
                 row[q] = d.sqrt();
-                rows.push(row);
                 kept.push(pos);
             } else {
+                row.fill(0.0);
                 dropped.push(pos);
             }
         }
         let q = kept.len();
         let mut l = vec![0.0; q * q];
-        for (i, row) in rows.iter().enumerate() {
-            l[i * q..i * q + row.len()].copy_from_slice(row);
+        for i in 0..q {
+            l[i * q..i * q + i + 1].copy_from_slice(&buf[i * m..i * m + i + 1]);
         }
         OrderedCholesky { kept, dropped, l }
     }
