@@ -140,15 +140,20 @@ impl Working {
 /// Per-cluster cross-products of the working regression: A_g'A_g, A_g'r_g, 1'A_g, 1'r_g, from
 /// which the score sums of any subset S with slopes b follow without a pass over the rows:
 /// s_g = [A_gS'e_g + shift_S·(1'e_g); 1'e_g] with A_gS'e_g = A_gS'r_g − A_gS'A_gS b and
-/// 1'e_g = 1'r_g − 1'A_gS b.
+/// 1'e_g = 1'r_g − 1'A_gS b. Each entry is stored as a vector over the G clusters, so a subset's
+/// scores are a few axpys of length G (vectorised) rather than G small matrix products.
 pub(super) struct ClusterMoments {
     /// Cluster variable name (the panel variable for clustering on panels).
     pub name: String,
     /// G.
     pub g: usize,
+    /// (A_g'A_g)_pq at (p·K + q)·G + g.
     aa: Vec<f64>,
+    /// (A_g'r_g)_p at p·G + g.
     ar: Vec<f64>,
+    /// (1'A_g)_p at p·G + g.
     sa: Vec<f64>,
+    /// 1'r_g.
     sr: Vec<f64>,
 }
 
@@ -156,32 +161,27 @@ impl ClusterMoments {
     /// Accumulate over the rows; `codes` are dense cluster codes 0..g.
     pub fn new(w: &Working, codes: &[usize], g: usize, name: &str) -> Self {
         let k = w.k;
-        let mut aa = vec![0.0; g * k * k];
-        let mut ar = vec![0.0; g * k];
-        let mut sa = vec![0.0; g * k];
+        let mut aa = vec![0.0; k * k * g];
+        let mut ar = vec![0.0; k * g];
+        let mut sa = vec![0.0; k * g];
         let mut sr = vec![0.0; g];
         let cols: Vec<&[f64]> = (0..k).map(|j| col(w.a.as_ref(), j)).collect();
-        let mut row = vec![0.0; k];
         for (i, &c) in codes.iter().enumerate() {
-            for (v, cj) in row.iter_mut().zip(&cols) {
-                *v = cj[i];
-            }
             let ri = w.r[i];
-            let block = &mut aa[c * k * k..(c + 1) * k * k];
             for p in 0..k {
+                let ap = cols[p][i];
                 for q in p..k {
-                    block[p * k + q] += row[p] * row[q];
+                    aa[(p * k + q) * g + c] += ap * cols[q][i];
                 }
-                ar[c * k + p] += row[p] * ri;
-                sa[c * k + p] += row[p];
+                ar[p * g + c] += ap * ri;
+                sa[p * g + c] += ap;
             }
             sr[c] += ri;
         }
-        for block in aa.chunks_exact_mut(k * k.max(1)) {
-            for p in 0..k {
-                for q in 0..p {
-                    block[p * k + q] = block[q * k + p];
-                }
+        for p in 0..k {
+            for q in 0..p {
+                let (lo, hi) = ((q * k + p) * g, (p * k + q) * g);
+                aa.copy_within(lo..lo + g, hi);
             }
         }
         ClusterMoments {
@@ -197,43 +197,45 @@ impl ClusterMoments {
     /// Σ_g s_g s_g' for the kept candidate columns `idx` with slopes `b` (K1×K1, the constant
     /// last when `w.constant`).
     pub fn meat(&self, w: &Working, idx: &[usize], b: &[f64]) -> Mat<f64> {
-        let k = w.k;
+        let (k, g) = (w.k, self.g);
         let m = idx.len();
         let k1 = m + usize::from(w.constant);
-        // Upper triangle of Σ_g s_g s_g' in a flat buffer (row i, column j ≥ i at i·k1 + j).
-        let mut acc = vec![0.0; k1 * k1];
-        let mut s = vec![0.0; k1];
-        for g in 0..self.g {
-            let aa = &self.aa[g * k * k..(g + 1) * k * k];
-            let ar = &self.ar[g * k..(g + 1) * k];
-            let sa = &self.sa[g * k..(g + 1) * k];
-            let mut ce = self.sr[g];
-            for (p, &jp) in idx.iter().enumerate() {
-                let row = &aa[jp * k..(jp + 1) * k];
-                let mut t = ar[jp];
-                for (&jq, &bq) in idx.iter().zip(b) {
-                    t -= row[jq] * bq;
-                }
-                s[p] = t;
-                ce -= sa[jp] * b[p];
-            }
-            if w.constant {
-                for (sp, &jp) in s.iter_mut().zip(idx) {
-                    *sp += w.shift[jp] * ce;
-                }
-                s[m] = ce;
-            }
-            for (i, &si) in s.iter().enumerate() {
-                let row = &mut acc[i * k1..(i + 1) * k1];
-                for (a, &sj) in row[i..].iter_mut().zip(&s[i..]) {
-                    *a += si * sj;
+        // Scores column by column: s_p = (A'r)_p − Σ_q (A'A)_pq b_q over the clusters.
+        let mut s = vec![0.0; k1 * g];
+        for (p, &jp) in idx.iter().enumerate() {
+            let sp = &mut s[p * g..(p + 1) * g];
+            sp.copy_from_slice(&self.ar[jp * g..(jp + 1) * g]);
+            for (&jq, &bq) in idx.iter().zip(b) {
+                let col = &self.aa[(jp * k + jq) * g..(jp * k + jq + 1) * g];
+                for (x, &a) in sp.iter_mut().zip(col) {
+                    *x -= a * bq;
                 }
             }
         }
-        Mat::from_fn(k1, k1, |i, j| {
-            let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
-            acc[lo * k1 + hi]
-        })
+        if w.constant {
+            let (slopes, ce) = s.split_at_mut(m * g);
+            ce.copy_from_slice(&self.sr);
+            for (&jp, &bp) in idx.iter().zip(b) {
+                for (x, &a) in ce.iter_mut().zip(&self.sa[jp * g..(jp + 1) * g]) {
+                    *x -= a * bp;
+                }
+            }
+            for (p, &jp) in idx.iter().enumerate() {
+                let shift = w.shift[jp];
+                for (x, &c) in slopes[p * g..(p + 1) * g].iter_mut().zip(ce.iter()) {
+                    *x += shift * c;
+                }
+            }
+        }
+        let mut acc = vec![0.0; k1 * k1];
+        for i in 0..k1 {
+            for j in i..k1 {
+                let v = dot(&s[i * g..(i + 1) * g], &s[j * g..(j + 1) * g]);
+                acc[i * k1 + j] = v;
+                acc[j * k1 + i] = v;
+            }
+        }
+        Mat::from_fn(k1, k1, |i, j| acc[i * k1 + j])
     }
 }
 
