@@ -165,8 +165,18 @@ fn dk_meat(core: &Core<'_>, lags: u32) -> (Mat<f64>, usize) {
 
 /// Stata r(498) check: each panel lies entirely inside one cluster.
 fn check_nested(core: &Core<'_>, cl: &ClusterIds) -> Result<(), EstimateError> {
-    let mut seen: Vec<Option<usize>> = vec![None; core.panel_labels.len()];
-    for (&p, &c) in core.panel.iter().zip(&cl.codes) {
+    check_panels_nested(core.panel, core.panel_labels, cl)
+}
+
+/// Stata r(498) check on panel codes (`panel_labels` name them): each panel lies entirely
+/// inside one cluster of `cl`.
+pub(crate) fn check_panels_nested(
+    panel: &[usize],
+    panel_labels: &[String],
+    cl: &ClusterIds,
+) -> Result<(), EstimateError> {
+    let mut seen: Vec<Option<usize>> = vec![None; panel_labels.len()];
+    for (&p, &c) in panel.iter().zip(&cl.codes) {
         match seen.get(p).copied().flatten() {
             None => {
                 if let Some(s) = seen.get_mut(p) {
@@ -176,7 +186,7 @@ fn check_nested(core: &Core<'_>, cl: &ClusterIds) -> Result<(), EstimateError> {
             Some(prev) if prev != c => {
                 return Err(EstimateError::PanelsNotNested {
                     cluster: cl.name.clone(),
-                    panel: core.panel_labels.get(p).cloned().unwrap_or_default(),
+                    panel: panel_labels.get(p).cloned().unwrap_or_default(),
                     first: cl.labels.get(prev).cloned().unwrap_or_default(),
                     second: cl.labels.get(c).cloned().unwrap_or_default(),
                 })
@@ -192,7 +202,9 @@ pub fn default_dk_lags(periods: usize) -> u32 {
     (4.0 * (periods as f64 / 100.0).powf(2.0 / 9.0)).floor() as u32
 }
 
-struct Sandwiched {
+/// A covariance matrix with its small-sample factor, t df and description: what
+/// [`inference`] turns into a [`CovarianceResult`].
+pub(crate) struct Sandwiched {
     v: Mat<f64>,
     factor: Option<f64>,
     df: Option<i64>,
@@ -243,45 +255,134 @@ fn clustered(
     cl: &Clusters<'_>,
     k_in_factor: usize,
 ) -> Result<Sandwiched, EstimateError> {
-    let g = cl.count;
+    let meat = |k: usize| cross_product(&group_scores(core, cl.codes, k));
+    cluster_sandwich(
+        core.estimator,
+        core.n(),
+        &core.bread,
+        kind,
+        (cl.name, cl.count),
+        k_in_factor,
+        meat,
+    )
+}
+
+/// CR1: `factor`·B·(Σ_g s_g s_g')·B with factor G/(G−1)·(N−1)/(N−k_in_factor), t(G−1).
+/// `meat(G)` gives Σ_g s_g s_g' over the G clusters of `cluster` = (name, G); it is called
+/// only after the checks (at least two clusters, positive N − k_in_factor).
+pub(crate) fn cluster_sandwich(
+    estimator: Estimator,
+    n_obs: usize,
+    bread: &Mat<f64>,
+    kind: CovarianceKind,
+    cluster: (&str, usize),
+    k_in_factor: usize,
+    meat: impl FnOnce(usize) -> Mat<f64>,
+) -> Result<Sandwiched, EstimateError> {
+    let (name, g) = cluster;
     if g < 2 {
         return Err(EstimateError::TooFewClusters {
-            cluster: cl.name.to_string(),
+            cluster: name.to_string(),
             clusters: g,
         });
     }
-    let n = core.n() as f64;
+    let n = n_obs as f64;
     let dof = n - k_in_factor as f64;
     if dof <= 0.0 {
         return Err(EstimateError::InsufficientObservations {
-            estimator: core.estimator.as_str().to_string(),
-            available: core.n(),
+            estimator: estimator.as_str().to_string(),
+            available: n_obs,
             unit: "observations".to_string(),
             parameters: k_in_factor,
             df: dof as i64,
         });
     }
-    let s = group_scores(core, cl.codes, g);
-    let meat = cross_product(&s);
+    let meat = meat(g);
     let gf = g as f64;
     let factor = gf / (gf - 1.0) * (n - 1.0) / dof;
     Ok(Sandwiched {
-        v: sandwich(&core.bread, &meat, factor),
+        v: sandwich(bread, &meat, factor),
         factor: Some(factor),
         df: Some(g as i64 - 1),
-        cluster_var: Some(cl.name.to_string()),
+        cluster_var: Some(name.to_string()),
         n_clusters: Some(g),
         k_in_factor: Some(k_in_factor),
         lags: None,
         n_periods: None,
         label: match kind {
-            CovarianceKind::ClusterAregStyle => format!(
-                "Clustered on {} (areg-style: absorbed effects counted)",
-                cl.name
-            ),
-            _ => format!("Robust, clustered on {}", cl.name),
+            CovarianceKind::ClusterAregStyle => {
+                format!("Clustered on {name} (areg-style: absorbed effects counted)")
+            }
+            _ => format!("Robust, clustered on {name}"),
         },
     })
+}
+
+/// Conventional s²·B; t(df_r), or z when `normal`.
+pub(crate) fn conventional_sandwich(
+    bread: &Mat<f64>,
+    s2: f64,
+    df_r: i64,
+    normal: bool,
+) -> Sandwiched {
+    let k = bread.nrows();
+    Sandwiched {
+        v: Mat::from_fn(k, k, |i, j| s2 * bread[(i, j)]),
+        factor: None,
+        df: (!normal).then_some(df_r),
+        cluster_var: None,
+        n_clusters: None,
+        k_in_factor: None,
+        lags: None,
+        n_periods: None,
+        label: "Conventional".to_string(),
+    }
+}
+
+/// HC1 of `regress, vce(robust)`: N/(N−K)·B·meat·B with K = all coefficients, t(df_r).
+pub(crate) fn hc1_sandwich(
+    bread: &Mat<f64>,
+    meat: &Mat<f64>,
+    n_obs: usize,
+    df_r: i64,
+) -> Sandwiched {
+    let k_total = bread.nrows();
+    let factor = n_obs as f64 / (n_obs as f64 - k_total as f64);
+    Sandwiched {
+        v: sandwich(bread, meat, factor),
+        factor: Some(factor),
+        df: Some(df_r),
+        cluster_var: None,
+        n_clusters: None,
+        k_in_factor: Some(k_total),
+        lags: None,
+        n_periods: None,
+        label: "Robust (HC1)".to_string(),
+    }
+}
+
+/// HC1 counting the absorbed effects (areg/reghdfe/fixest "hetero"): N/(N−k−n), t(N−k−n).
+pub(crate) fn hc1_areg_sandwich(
+    bread: &Mat<f64>,
+    meat: &Mat<f64>,
+    n_obs: usize,
+    slopes: usize,
+    n_absorbed: usize,
+) -> Sandwiched {
+    let n = n_obs as f64;
+    let dof = n - (slopes + n_absorbed) as f64;
+    let factor = n / dof;
+    Sandwiched {
+        v: sandwich(bread, meat, factor),
+        factor: Some(factor),
+        df: Some(dof as i64),
+        cluster_var: None,
+        n_clusters: None,
+        k_in_factor: Some(slopes + n_absorbed),
+        lags: None,
+        n_periods: None,
+        label: "Robust (HC1, absorbed effects counted: areg/reghdfe/fixest)".to_string(),
+    }
 }
 
 fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, EstimateError> {
@@ -291,17 +392,12 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
     let k_total = core.k_total();
     let fe_like = info.panel_effects;
     match kind {
-        CovarianceKind::Conventional => Ok(Sandwiched {
-            v: Mat::from_fn(k_total, k_total, |i, j| core.s2 * core.bread[(i, j)]),
-            factor: None,
-            df: (!core.normal).then_some(core.df_r),
-            cluster_var: None,
-            n_clusters: None,
-            k_in_factor: None,
-            lags: None,
-            n_periods: None,
-            label: "Conventional".to_string(),
-        }),
+        CovarianceKind::Conventional => Ok(conventional_sandwich(
+            &core.bread,
+            core.s2,
+            core.df_r,
+            core.normal,
+        )),
         CovarianceKind::RobustHc1 => {
             if info.robust != RobustMeaning::Hc1 {
                 return Err(unsupported(
@@ -311,19 +407,7 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
                      HC1 with absorbed effects counted is Hc1AregStyle",
                 ));
             }
-            let dof = n as f64 - k_total as f64;
-            let factor = n as f64 / dof;
-            Ok(Sandwiched {
-                v: sandwich(&core.bread, &hc_meat(core), factor),
-                factor: Some(factor),
-                df: Some(core.df_r),
-                cluster_var: None,
-                n_clusters: None,
-                k_in_factor: Some(k_total),
-                lags: None,
-                n_periods: None,
-                label: "Robust (HC1)".to_string(),
-            })
+            Ok(hc1_sandwich(&core.bread, &hc_meat(core), n, core.df_r))
         }
         CovarianceKind::Hc1AregStyle => {
             if !fe_like {
@@ -334,20 +418,13 @@ fn sandwich_for(core: &Core<'_>, kind: CovarianceKind) -> Result<Sandwiched, Est
                      after regress",
                 ));
             }
-            let slopes = core.slope_idx.len();
-            let dof = n as f64 - (slopes + core.n_absorbed) as f64;
-            let factor = n as f64 / dof;
-            Ok(Sandwiched {
-                v: sandwich(&core.bread, &hc_meat(core), factor),
-                factor: Some(factor),
-                df: Some(dof as i64),
-                cluster_var: None,
-                n_clusters: None,
-                k_in_factor: Some(slopes + core.n_absorbed),
-                lags: None,
-                n_periods: None,
-                label: "Robust (HC1, absorbed effects counted: areg/reghdfe/fixest)".to_string(),
-            })
+            Ok(hc1_areg_sandwich(
+                &core.bread,
+                &hc_meat(core),
+                n,
+                core.slope_idx.len(),
+                core.n_absorbed,
+            ))
         }
         CovarianceKind::ClusterPanel => {
             if !info.clusters {
@@ -431,14 +508,48 @@ pub(crate) fn covariance(
     level: f64,
 ) -> Result<CovarianceResult, EstimateError> {
     let s = sandwich_for(core, kind)?;
-    let k = core.k_total();
-    let normal = core.normal;
+    let coefs = Coefficients {
+        estimator: core.estimator,
+        b: &core.b,
+        slope_idx: &core.slope_idx,
+        normal: core.normal,
+        classical_f: core.classical_f,
+        n_obs: core.n(),
+    };
+    inference(&coefs, kind, s, level)
+}
+
+/// The coefficients a covariance is for and how they are tested.
+pub(crate) struct Coefficients<'a> {
+    pub estimator: Estimator,
+    /// All coefficients, the constant last.
+    pub b: &'a [f64],
+    /// Indices tested by the model test (every coefficient but the constant).
+    pub slope_idx: &'a [usize],
+    /// z inference (RE).
+    pub normal: bool,
+    /// Classical model F for the conventional VCE (regress: (MSS/df_m)/s²); else Wald/q.
+    pub classical_f: Option<f64>,
+    /// N (named in the error when the t df are not positive).
+    pub n_obs: usize,
+}
+
+/// Standard errors, t or z statistics, p-values, intervals and the model test of `coefs`
+/// under the covariance `s`.
+pub(crate) fn inference(
+    coefs: &Coefficients<'_>,
+    kind: CovarianceKind,
+    s: Sandwiched,
+    level: f64,
+) -> Result<CovarianceResult, EstimateError> {
+    let k = coefs.b.len();
+    let normal = coefs.normal;
     let df = if normal { None } else { s.df };
     if let Some(d) = df {
         if d <= 0 {
             return Err(EstimateError::InsufficientObservations {
-                estimator: core.estimator.as_str().to_string(),
-                available: core.n(),
+                estimator: coefs.estimator.as_str().to_string(),
+                available: coefs.n_obs,
                 unit: "observations".to_string(),
                 parameters: k,
                 df: d,
@@ -455,7 +566,7 @@ pub(crate) fn covariance(
     for i in 0..k {
         let var = s.v[(i, i)];
         let se = if var >= 0.0 { var.sqrt() } else { f64::NAN };
-        let b = core.b[i];
+        let b = coefs.b[i];
         let t = b / se;
         let p = match df_f {
             Some(d) => dist::t_two_sided_p(t, d),
@@ -467,13 +578,13 @@ pub(crate) fn covariance(
         ci_low.push(b - crit * se);
         ci_high.push(b + crit * se);
     }
-    let q = core.slope_idx.len();
+    let q = coefs.slope_idx.len();
     let model_test = if q == 0 {
         None
-    } else if let (CovarianceKind::Conventional, Some(f), Some(d)) = (kind, core.classical_f, df) {
+    } else if let (CovarianceKind::Conventional, Some(f), Some(d)) = (kind, coefs.classical_f, df) {
         Some(f_test(f, q, d))
     } else {
-        wald_statistic(&core.b, &s.v, &core.slope_idx).map(|w| match df {
+        wald_statistic(coefs.b, &s.v, coefs.slope_idx).map(|w| match df {
             Some(d) => f_test(w / q as f64, q, d),
             None => TestResult {
                 distribution: "chi2".to_string(),

@@ -9,7 +9,8 @@
 //! Flow: [`PanelData`] (raw columns) → [`build_design`] with a [`DesignSpec`] (operators L./F./D.
 //! parsed by [`operators`], listwise deletion, duplicate check, singletons) → [`fit()`] with an
 //! [`Estimator`] and [`FitOptions`] → [`EstimationResult`] (serde) → [`hausman()`],
-//! [`render_table`], [`quick_json()`].
+//! [`render_table`], [`quick_json()`]. Many column subsets of one design: [`SubsetFitter`]
+//! (shared cross-products, the same results).
 //!
 //! What differs between estimators besides the algorithm is one row of [`ESTIMATORS`]
 //! ([`Estimator::info`]); the `vce` names and their meaning per estimator are [`VCE_NAMES`].
@@ -28,6 +29,7 @@ pub mod quick;
 pub mod quick_json;
 pub mod results;
 mod stats;
+pub mod subset;
 pub mod table;
 
 pub use covariance::default_dk_lags;
@@ -50,4 +52,5 @@ pub use results::{
     ThetaSummary, VarianceComponents, Vce,
 };
 pub use stats::stata_percentile;
+pub use subset::{SubsetEstimates, SubsetFitter};
 pub use table::{fmt_g, fmt_g9, render_hausman, render_table};

@@ -15,7 +15,8 @@ use crate::estimate::results::{
 };
 use crate::estimate::stats::{r2_corr, Panels};
 
-pub(super) fn sample_info(design: &Design, panels: &Panels<'_>) -> SampleInfo {
+/// Sample description of a design (N, n, T_i summary, accounting).
+pub(crate) fn sample_info(design: &Design, panels: &Panels<'_>) -> SampleInfo {
     let n_obs = design.n_obs();
     let t_min = panels.counts.iter().copied().min().unwrap_or(0);
     let t_max = panels.counts.iter().copied().max().unwrap_or(0);
@@ -56,7 +57,7 @@ fn count_distinct(v: &[i64]) -> usize {
     }
 }
 
-pub(super) fn insufficient(
+pub(crate) fn insufficient(
     estimator: Estimator,
     available: usize,
     unit: &str,

@@ -9,7 +9,7 @@
 //! arrays reach the numerics as slices and zero-copy faer views ([`arrays`]).
 
 mod between;
-mod common;
+pub(crate) mod common;
 mod pooled;
 mod random;
 mod within;
@@ -137,13 +137,13 @@ pub fn fit(
     }
     result.primary_covariance = kinds.iter().position(|k| *k == primary).unwrap_or(0);
     result.vce = opts.vce;
-    result.stata_command = stata_command(design, estimator, opts, primary);
+    result.stata_command = stata_command(design, &design.regressor_names, estimator, opts, primary);
     Ok(result)
 }
 
 /// The design with X column-major and y contiguous: borrowed when it already is (every design
 /// [`super::build_design`] makes), else copied once (a hand-built design in another layout).
-fn column_major(design: &Design) -> Cow<'_, Design> {
+pub(crate) fn column_major(design: &Design) -> Cow<'_, Design> {
     if dense::is_column_major(&design.x) && design.y.is_standard_layout() {
         return Cow::Borrowed(design);
     }
@@ -168,7 +168,7 @@ fn arrays(design: &Design) -> (&[f64], MatRef<'_, f64>) {
 }
 
 /// A `Design` has public fields; reject inconsistent hand-built ones instead of panicking.
-fn validate_design(design: &Design) -> Result<(), EstimateError> {
+pub(crate) fn validate_design(design: &Design) -> Result<(), EstimateError> {
     let n = design.y.len();
     let mismatch = |name: &str, got: usize| EstimateError::LengthMismatch {
         name: name.to_string(),
@@ -230,7 +230,7 @@ fn validate_design(design: &Design) -> Result<(), EstimateError> {
     Ok(())
 }
 
-fn check_transform(design: &Design, estimator: Estimator) -> Result<(), EstimateError> {
+pub(crate) fn check_transform(design: &Design, estimator: Estimator) -> Result<(), EstimateError> {
     if design.transform == estimator.info().transform {
         return Ok(());
     }
@@ -248,14 +248,17 @@ fn check_transform(design: &Design, estimator: Estimator) -> Result<(), Estimate
     })
 }
 
-fn stata_command(
+/// The equivalent Stata command line of a fit of `estimator` on `regressors` (display names)
+/// of `design`.
+pub(crate) fn stata_command(
     design: &Design,
+    regressors: &[String],
     estimator: Estimator,
     opts: &FitOptions,
     primary: CovarianceKind,
 ) -> String {
     let vars = std::iter::once(design.depvar.as_str())
-        .chain(design.regressor_names.iter().map(String::as_str))
+        .chain(regressors.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
     let vce = match primary {
