@@ -66,6 +66,8 @@ pub struct Spec {
     pub models: Vec<Model>,
     pub robustness: Vec<Robustness>,
     pub report: Report,
+    /// `[executor]`: where stages may run besides this machine (never part of a key).
+    pub executor: crate::spec::executor::ExecutorSettings,
 }
 
 /// `[study]`.
@@ -270,6 +272,7 @@ pub mod keys {
         "models",
         "robustness",
         "report",
+        "executor",
     ];
     pub const STUDY: &[&str] = &["title", "description", "output"];
     /// Common keys of every source; format-specific keys are checked by the reader.

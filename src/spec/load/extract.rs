@@ -80,6 +80,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
     let report_s = section("report", diags);
     report_s.check_keys(keys::REPORT, diags);
     let report = extract_report(&report_s, diags);
+    let executor = super::executor::extract_executor(&top, diags);
 
     let dir = file
         .parent()
@@ -104,6 +105,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         models,
         robustness,
         report,
+        executor,
     }
 }
 
