@@ -341,6 +341,9 @@ fn stage_cmd(a: &StageArgs) -> Result<(), Failure> {
         crate::engine::exec::WorkerOutcome::AlreadyThere => {
             eprintln!("{key}: already in the cache")
         }
+        crate::engine::exec::WorkerOutcome::ComputedElsewhere => {
+            eprintln!("{key}: computed by another worker (this one waited for its claim)")
+        }
         crate::engine::exec::WorkerOutcome::Ran => eprintln!("{key}: done"),
     }
     Ok(())

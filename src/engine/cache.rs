@@ -9,6 +9,7 @@
 //! latest/<scope>/<kind>/<instance>.json   the parameters a spec last used (status --explain)
 //! runs/<scope>.json            what the last run of a spec ran, cached and how long it took
 //! tmp/gvc-tmp-<host>-<pid>-…/  artifacts being written
+//! claims/<key>.claim           the worker computing a key (engine::claim)
 //! file-hashes.json             remembered input hashes (engine::hashing)
 //! ```
 //!
@@ -50,6 +51,7 @@ const TOP_ENTRIES: &[&str] = &[
     "runs",
     "tmp",
     "file-hashes.json",
+    "claims",
 ];
 
 /// Why the cache could not be used.

@@ -6,6 +6,7 @@
 pub mod artifact;
 pub mod atomic;
 pub mod cache;
+pub mod claim;
 pub mod csv_out;
 pub mod exec;
 pub mod frames;
