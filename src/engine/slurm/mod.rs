@@ -209,6 +209,16 @@ pub fn run(spec: &Spec, opts: &RunOptions, s: &SlurmRunOptions) -> Result<SlurmO
             summary,
         });
     }
+    // Before anything is written: the programs the executor calls.
+    for program in Executor::Slurm.programs() {
+        if !on_path(program) {
+            return Err(SlurmError::missing(
+                program,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not on PATH"),
+            )
+            .into());
+        }
+    }
     for inst in &plan.instances {
         prepared.cache.write_plan_entry(&inst.key, &inst.entry())?;
     }
@@ -235,6 +245,23 @@ pub fn run(spec: &Spec, opts: &RunOptions, s: &SlurmRunOptions) -> Result<SlurmO
         slurm_seconds,
         summary,
     })
+}
+
+/// Whether an executable file `program` is in a folder of `$PATH`.
+fn on_path(program: &str) -> bool {
+    let executable = |p: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        {
+            p.is_file()
+        }
+    };
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| executable(&d.join(program))))
 }
 
 /// An error listing the failed tasks, if any task failed or did not run.
