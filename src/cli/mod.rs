@@ -100,6 +100,26 @@ pub struct RunArgs {
     /// No progress bars or summary lines.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Where stale stages run: `local` (this process) or `slurm` (job arrays on a cluster;
+    /// the cache must be on a file system every node sees; see docs/cluster.md).
+    #[arg(long, value_name = "EXECUTOR", default_value = "local", value_parser = parse_executor)]
+    pub executor: crate::engine::executor::Executor,
+    /// A Slurm resource for every stage (`mem=8G`, `time=2:00:00`, `cpus_per_task=4`,
+    /// `partition=…`, `account=…`, `max_array_size=…`, `extra=--qos=…`) or for one stage kind
+    /// (`leontief.mem=16G`); overrides `[executor.slurm]`. Repeatable.
+    #[arg(long = "slurm-option", value_name = "KEY=VALUE")]
+    pub slurm_option: Vec<String>,
+    /// With --executor slurm: print the sbatch scripts and the dependency chain; submit nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --executor slurm: return after submitting and print the job ids (`gvc status SPEC`
+    /// follows the run, a plain `gvc run SPEC` renders the outputs once it is done).
+    #[arg(long)]
+    pub detach: bool,
+}
+
+fn parse_executor(s: &str) -> Result<crate::engine::executor::Executor, String> {
+    crate::choice::parse(s).map_err(|e| e.to_string())
 }
 
 #[derive(Args, Debug)]
@@ -243,6 +263,10 @@ impl From<RunError> for Failure {
                 | crate::engine::publish::PublishError::NotAFolder { .. }
                 | crate::engine::publish::PublishError::WouldOverwrite { .. }),
             ) => Failure::Spec(format!("error: {e}")),
+            RunError::Slurm(
+                e @ (crate::engine::slurm::SlurmError::BadOption { .. }
+                | crate::engine::slurm::SlurmError::UnknownStage { .. }),
+            ) => Failure::Spec(format!("error: {e}")),
             other => Failure::Run(error_chain(&other)),
         }
     }
@@ -347,12 +371,21 @@ fn stage_cmd(a: &StageArgs) -> Result<(), Failure> {
         crate::engine::exec::WorkerOutcome::AlreadyThere => {
             eprintln!("{key}: already in the cache")
         }
+        crate::engine::exec::WorkerOutcome::ComputedElsewhere => {
+            eprintln!("{key}: computed by another worker (this one waited for its claim)")
+        }
         crate::engine::exec::WorkerOutcome::Ran => eprintln!("{key}: done"),
     }
     Ok(())
 }
 
 fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
+    use crate::engine::executor::Executor;
+    if a.executor == Executor::Local && (a.dry_run || a.detach || !a.slurm_option.is_empty()) {
+        return Err(Failure::Spec(
+            "error: --dry-run, --detach and --slurm-option go with --executor slurm".into(),
+        ));
+    }
     for path in &a.specs {
         let spec = load(path, &a.set)?;
         let opts = RunOptions {
@@ -366,7 +399,13 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
             jobs: a.jobs.map_or(0, usize::from),
             quiet: a.quiet,
         };
-        let summary = run::run(&spec, &opts)?;
+        let summary = match a.executor {
+            Executor::Local => run::run(&spec, &opts)?,
+            Executor::Slurm => match slurm_run(a, &spec, &opts)? {
+                Some(summary) => summary,
+                None => continue,
+            },
+        };
         if !a.quiet {
             let total = summary.instances.len();
             let ran = summary.ran();
@@ -411,6 +450,68 @@ fn run_cmd(a: &RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// One spec through Slurm: the dry run's scripts or the job ids (`None`: nothing rendered),
+/// else the local rendering's summary once every task has ended.
+fn slurm_run(
+    a: &RunArgs,
+    spec: &Spec,
+    opts: &RunOptions,
+) -> Result<Option<run::RunSummary>, Failure> {
+    use crate::engine::slurm::{self, SlurmOutcome, SlurmRunOptions};
+    let s = SlurmRunOptions {
+        options: a.slurm_option.clone(),
+        dry_run: a.dry_run,
+        detach: a.detach,
+        ..SlurmRunOptions::default()
+    };
+    match slurm::run(spec, opts, &s)? {
+        SlurmOutcome::DryRun(text) => {
+            print!("{text}");
+            Ok(None)
+        }
+        SlurmOutcome::Detached { record, run_dir } => {
+            for sub in &record.arrays {
+                println!(
+                    "{} {} ({} tasks, stage {}, level {})",
+                    sub.job_id,
+                    sub.array.name,
+                    sub.array.tasks.len(),
+                    sub.array.kind,
+                    sub.array.level
+                );
+            }
+            if !a.quiet {
+                eprintln!(
+                    "submitted {} tasks in {} arrays (run {}, scripts and logs in {}); follow with                      `gvc status {}`, then `gvc run {}` writes the outputs",
+                    record.tasks(),
+                    record.arrays.len(),
+                    record.run_id,
+                    run_dir.display(),
+                    spec.file.display(),
+                    spec.file.display()
+                );
+            }
+            Ok(None)
+        }
+        SlurmOutcome::Finished {
+            record,
+            slurm_seconds,
+            summary,
+            ..
+        } => {
+            if let (Some(r), false) = (&record, a.quiet) {
+                eprintln!(
+                    "slurm: {} tasks in {} arrays (jobs {}) finished in {slurm_seconds:.1} s",
+                    r.tasks(),
+                    r.arrays.len(),
+                    r.job_ids().join(", ")
+                );
+            }
+            Ok(Some(summary))
+        }
+    }
+}
+
 fn status(a: &StatusArgs) -> Result<(), Failure> {
     let spec = load(&a.spec.spec, &a.spec.set)?;
     let prepared = prepare(&spec, &options(&a.spec.cache))?;
@@ -437,6 +538,9 @@ fn status(a: &StatusArgs) -> Result<(), Failure> {
         for w in why {
             println!("    {w}");
         }
+    }
+    if let Some(report) = crate::engine::slurm::status_report(&prepared) {
+        print!("{report}");
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use polars::prelude::*;
 
 mod data;
-mod study_bench;
+pub mod study_bench;
 
 use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};

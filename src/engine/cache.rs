@@ -9,6 +9,8 @@
 //! latest/<scope>/<kind>/<instance>.json   the parameters a spec last used (status --explain)
 //! runs/<scope>.json            what the last run of a spec ran, cached and how long it took
 //! tmp/gvc-tmp-<host>-<pid>-…/  artifacts being written
+//! claims/<key>.claim           the worker computing a key (engine::claim)
+//! slurm/<run-id>/              job scripts, logs and the record of a Slurm run (engine::slurm)
 //! file-hashes.json             remembered input hashes (engine::hashing)
 //! ```
 //!
@@ -50,6 +52,8 @@ const TOP_ENTRIES: &[&str] = &[
     "runs",
     "tmp",
     "file-hashes.json",
+    "claims",
+    "slurm",
 ];
 
 /// Why the cache could not be used.
@@ -613,7 +617,10 @@ impl Cache {
             out.removed += remove_json_tree(&self.root.join(sub), &mut out.kept);
         }
         let _ = std::fs::remove_file(self.root.join("file-hashes.json"));
-        for sub in ["objects", "plans", "tmp", "latest", "runs"] {
+        out.removed += super::slurm::remove_records(&self.root, &mut out.kept);
+        for sub in [
+            "objects", "plans", "tmp", "latest", "runs", "claims", "slurm",
+        ] {
             remove_empty_dirs(&self.root.join(sub));
         }
         for e in std::fs::read_dir(&self.root)

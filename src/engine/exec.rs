@@ -269,12 +269,15 @@ pub fn latest_entry(inst: &super::plan::Instance) -> serde_json::Value {
 pub enum WorkerOutcome {
     /// The artifact was already in the cache.
     AlreadyThere,
+    /// Another worker held the key's claim and stored the artifact while this one waited.
+    ComputedElsewhere,
     Ran,
 }
 
 /// Runs the instance `key` from the plan entry stored in the cache (`gvc plan --write` or
 /// `gvc run` stored it), reading its dependencies from the cache. Exit 0 when it was already
-/// there.
+/// there. The key is claimed first ([`super::claim`]): while another worker computes it, this
+/// one waits and then has nothing to do.
 pub fn run_stored(
     cache: &Cache,
     hasher: &FileHasher,
@@ -298,6 +301,14 @@ pub fn run_stored(
     }
     if let Lookup::Hit { .. } = cache.lookup(stage.kind().name(), key) {
         return Ok(WorkerOutcome::AlreadyThere);
+    }
+    let kind = stage.kind().name();
+    let Some(_claim) = super::claim::acquire(cache, key, || cache.has(kind, key))? else {
+        return Ok(WorkerOutcome::ComputedElsewhere);
+    };
+    // Stored between the lookup and the claim by a worker that has finished since.
+    if let Lookup::Hit { .. } = cache.lookup(kind, key) {
+        return Ok(WorkerOutcome::ComputedElsewhere);
     }
     let loader = OutputLoader {
         cache,

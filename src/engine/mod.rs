@@ -6,8 +6,10 @@
 pub mod artifact;
 pub mod atomic;
 pub mod cache;
+pub mod claim;
 pub mod csv_out;
 pub mod exec;
+pub mod executor;
 pub mod frames;
 pub mod hashing;
 pub mod key;
@@ -18,6 +20,7 @@ pub mod outputs;
 pub mod plan;
 pub mod publish;
 pub mod run;
+pub mod slurm;
 pub mod stage;
 pub mod stages;
 pub mod status;

@@ -21,6 +21,8 @@ pub enum RunError {
     Cache(#[from] CacheError),
     #[error(transparent)]
     Publish(#[from] PublishError),
+    #[error(transparent)]
+    Slurm(#[from] super::slurm::SlurmError),
 }
 
 /// Where the cache and outputs go, and how to run.

@@ -8,6 +8,7 @@
 //! spec and builds the variant of a robustness block.
 
 mod chain;
+mod executor;
 mod extract;
 mod models;
 mod multiverse;

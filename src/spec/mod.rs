@@ -1,6 +1,7 @@
 //! The study spec: types, loading (`extends`, `--set`), located diagnostics and validation.
 
 pub mod diag;
+pub mod executor;
 pub mod load;
 pub mod multiverse;
 pub mod names;

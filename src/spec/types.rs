@@ -68,6 +68,8 @@ pub struct Spec {
     pub report: Report,
     /// `[multiverse]`: every combination of the axes' alternatives as one universe.
     pub multiverse: Option<super::multiverse::Multiverse>,
+    /// `[executor]`: where stages may run besides this machine (never part of a key).
+    pub executor: crate::spec::executor::ExecutorSettings,
 }
 
 /// `[study]`.
@@ -276,6 +278,7 @@ pub mod keys {
         "robustness",
         "report",
         "multiverse",
+        "executor",
     ];
     pub const STUDY: &[&str] = &["title", "description", "output"];
     /// Common keys of every source; format-specific keys are checked by the reader.

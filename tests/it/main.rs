@@ -36,6 +36,7 @@ mod report;
 mod report_html;
 mod report_journal;
 mod report_templates;
+mod slurm;
 mod spec_bad_input;
 mod spec_reference;
 mod study_pipeline;

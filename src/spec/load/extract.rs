@@ -82,6 +82,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
     let report_s = section("report", diags);
     report_s.check_keys(keys::REPORT, diags);
     let report = extract_report(&report_s, diags);
+    let executor = super::executor::extract_executor(&top, diags);
 
     let dir = file
         .parent()
@@ -107,6 +108,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         robustness,
         report,
         multiverse,
+        executor,
     }
 }
 
