@@ -570,6 +570,7 @@ fn adb_size_study_through_slurm_is_byte_identical_to_local() {
         sectors: 35,
         years: 11,
         measures: vec![gvc::decompose::Family::Kpww],
+        repeat: 1,
     };
     let text = gvc::cli::quick::study_bench::study_spec(&shape).expect("spec");
     std::fs::write(dir.join("adb.toml"), text).unwrap();
