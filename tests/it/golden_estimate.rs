@@ -28,23 +28,7 @@ struct Csv {
 
 impl Csv {
     fn read(path: &Path) -> Csv {
-        let mut rdr =
-            csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let header = rdr
-            .headers()
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows = rdr
-            .records()
-            .map(|r| {
-                r.unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                    .iter()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .collect();
+        let (header, rows) = crate::common::read_csv_cells(path);
         Csv { header, rows }
     }
 

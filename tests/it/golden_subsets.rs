@@ -24,28 +24,6 @@ fn golden_dir() -> Option<PathBuf> {
     common::shared_dir("golden subsets (fast path)").map(|d| d.join("golden/econometrics"))
 }
 
-/// Columns of a CSV by name (empty cells = missing).
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut rdr =
-        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = rdr
-        .headers()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = rdr
-        .records()
-        .map(|r| {
-            r.unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                .iter()
-                .map(str::to_string)
-                .collect()
-        })
-        .collect();
-    (header, rows)
-}
-
 fn column(header: &[String], rows: &[Vec<String>], name: &str) -> Vec<Option<f64>> {
     let j = header
         .iter()
@@ -68,7 +46,7 @@ fn panel_data(
     vars: &[&str],
     take: Option<usize>,
 ) -> PanelData {
-    let (header, mut rows) = read_csv(&dir.join(file));
+    let (header, mut rows) = common::read_csv_cells(&dir.join(file));
     if let Some(n) = take {
         rows.truncate(n);
     }

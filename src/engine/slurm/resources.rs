@@ -34,19 +34,16 @@ pub struct Settings {
     pub per_kind: BTreeMap<StageKind, Resources>,
 }
 
-/// The keys `--slurm-option` accepts for the whole run; `<kind>.<key>` takes
-/// [`STAGE_KEYS`].
-pub const RUN_KEYS: &[&str] = &[
-    "partition",
-    "account",
-    "time",
-    "mem",
-    "cpus_per_task",
-    "max_array_size",
-    "extra",
-];
-/// The keys `--slurm-option <kind>.KEY=VALUE` accepts.
-pub const STAGE_KEYS: &[&str] = &["partition", "time", "mem", "cpus_per_task"];
+/// The keys `--slurm-option KEY=VALUE` accepts for the whole run: those of `[executor.slurm]`
+/// but its `stages` table (`--slurm-option <kind>.KEY=VALUE` takes the keys of
+/// `[executor.slurm.stages.<kind>]`), so the spec and the command line never drift apart.
+fn run_keys() -> Vec<&'static str> {
+    crate::spec::executor::SLURM_KEYS
+        .iter()
+        .copied()
+        .filter(|k| *k != "stages")
+        .collect()
+}
 
 /// Typical table sizes (n = economies × sectors) of the file formats, when the table has not
 /// been read yet: ADB MRIO 63 × 35, OECD ICIO 2023 81 × 45.
@@ -161,7 +158,12 @@ pub fn parse_option(given: &str) -> Result<SlurmOption, SlurmError> {
         }
         None => (None, lhs),
     };
-    let allowed = if kind.is_some() { STAGE_KEYS } else { RUN_KEYS };
+    let run = run_keys();
+    let allowed: &[&str] = if kind.is_some() {
+        crate::spec::executor::SLURM_STAGE_KEYS
+    } else {
+        &run
+    };
     let Some(key) = allowed.iter().copied().find(|k| *k == key) else {
         return Err(bad(
             format!("unknown key `{key}`"),

@@ -193,3 +193,15 @@ pub(super) fn panel_r2(
 pub(super) fn slope_indices(n_slopes: usize) -> Vec<usize> {
     (0..n_slopes).collect()
 }
+
+/// The confidence level of the intervals must lie strictly between 0 and 1 (0.95 = 95 %).
+pub(crate) fn check_level(level: f64) -> Result<(), EstimateError> {
+    if level > 0.0 && level < 1.0 {
+        return Ok(());
+    }
+    Err(EstimateError::InvalidOption {
+        option: "level".to_string(),
+        value: level.to_string(),
+        reason: "the confidence level must be strictly between 0 and 1 (0.95 = 95 %)".to_string(),
+    })
+}

@@ -105,14 +105,7 @@ pub fn fit(
     estimator: Estimator,
     opts: &FitOptions,
 ) -> Result<EstimationResult, EstimateError> {
-    if !(opts.level > 0.0 && opts.level < 1.0) {
-        return Err(EstimateError::InvalidOption {
-            option: "level".to_string(),
-            value: opts.level.to_string(),
-            reason: "the confidence level must be strictly between 0 and 1 (0.95 = 95 %)"
-                .to_string(),
-        });
-    }
+    common::check_level(opts.level)?;
     check_transform(design, estimator)?;
     let design: &Design = &column_major(design);
     validate_design(design)?;

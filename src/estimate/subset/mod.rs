@@ -151,14 +151,7 @@ impl SubsetFitter {
         estimator: Estimator,
         opts: &FitOptions,
     ) -> Result<Self, EstimateError> {
-        if !(opts.level > 0.0 && opts.level < 1.0) {
-            return Err(EstimateError::InvalidOption {
-                option: "level".to_string(),
-                value: opts.level.to_string(),
-                reason: "the confidence level must be strictly between 0 and 1 (0.95 = 95 %)"
-                    .to_string(),
-            });
-        }
+        super::fit::common::check_level(opts.level)?;
         let info = estimator.info();
         let fe = match info.method {
             Method::Ols => false,

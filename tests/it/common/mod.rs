@@ -296,3 +296,26 @@ pub fn copy_builtin_templates(dir: &std::path::Path) {
         std::fs::write(dir.join("templates").join(name), text).unwrap();
     }
 }
+
+/// The header and every row of a CSV file as strings (empty cells stay empty strings), failing
+/// the test with the path if it cannot be read.
+pub fn read_csv_cells(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rdr =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = rdr
+        .headers()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = rdr
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
