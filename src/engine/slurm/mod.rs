@@ -310,9 +310,10 @@ pub fn status_report(prepared: &run::Prepared) -> Option<String> {
     Some(out)
 }
 
-/// Removes the claims (`claims/*.claim`) and the Slurm runs (`slurm/<run-id>/` folders with
-/// gvc's `run.json`) of a cache for `gvc clean --all`; anything else there is kept (and
-/// listed). Returns how many entries went.
+/// Removes the claims (`claims/*.claim`) and what Slurm runs wrote (per `slurm/<run-id>/`
+/// folder with gvc's `run.json`: [`run_files`]) for `gvc clean --all`; anything else there
+/// is kept (and listed), and a run folder goes only once it is empty. Returns how many files
+/// went.
 pub fn remove_records(cache_root: &Path, kept: &mut Vec<PathBuf>) -> usize {
     let list = |sub: &str| {
         std::fs::read_dir(cache_root.join(sub))
@@ -331,12 +332,136 @@ pub fn remove_records(cache_root: &Path, kept: &mut Vec<PathBuf>) -> usize {
             kept.push(p);
         }
     }
-    for p in list("slurm") {
-        if p.join("run.json").is_file() && std::fs::remove_dir_all(&p).is_ok() {
-            n += 1;
-        } else {
-            kept.push(p);
+    for dir in list("slurm") {
+        match RunRecord::load(&dir) {
+            Some(record) => n += remove_run_files(&dir, &record, kept),
+            None => kept.push(dir),
         }
     }
     n
+}
+
+/// The files (relative to its folder) a Slurm run writes: `run.json`, one script per array,
+/// one log per task (`logs/<array>-<job>_<i>.log`), one exit code per task
+/// (`exit/<key>`), and the exit codes' temporaries (`exit/.<key>.<job>`).
+fn run_files(record: &RunRecord) -> (std::collections::HashSet<PathBuf>, Vec<String>) {
+    let mut files = std::collections::HashSet::from([PathBuf::from("run.json")]);
+    let mut temp_prefixes = Vec::new();
+    for a in &record.arrays {
+        files.insert(PathBuf::from(a.array.script_name()));
+        for (i, t) in a.array.tasks.iter().enumerate() {
+            files.insert(PathBuf::from(a.array.log_name(&a.job_id, i)));
+            files.insert(Path::new("exit").join(t.key.to_string()));
+            temp_prefixes.push(format!(".{}.", t.key));
+        }
+    }
+    (files, temp_prefixes)
+}
+
+/// Removes the files of one run folder that the run wrote ([`run_files`]), then its empty
+/// folders; other files are kept and listed. Returns how many files went.
+fn remove_run_files(dir: &Path, record: &RunRecord, kept: &mut Vec<PathBuf>) -> usize {
+    let (files, temp_prefixes) = run_files(record);
+    let is_temp = |rel: &Path| {
+        rel.parent() == Some(Path::new("exit"))
+            && rel.file_name().is_some_and(|name| {
+                let name = name.to_string_lossy();
+                temp_prefixes.iter().any(|p| {
+                    name.strip_prefix(p.as_str()).is_some_and(|job| {
+                        !job.is_empty() && job.bytes().all(|b| b.is_ascii_digit())
+                    })
+                })
+            })
+    };
+    let mut n = 0;
+    let mut dirs = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        let rel = e.path().strip_prefix(dir).unwrap_or(e.path()).to_path_buf();
+        if e.file_type().is_dir() {
+            dirs.push(e.path().to_path_buf());
+        } else if e.file_type().is_file() && (files.contains(&rel) || is_temp(&rel)) {
+            if std::fs::remove_file(e.path()).is_ok() {
+                n += 1;
+            }
+        } else {
+            kept.push(e.path().to_path_buf());
+        }
+    }
+    // Deepest first; a folder holding a kept file stays.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in dirs {
+        let _ = std::fs::remove_dir(d);
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script::{ArraySpec, Task};
+    use super::submit::Submitted;
+    use super::*;
+    use crate::engine::key::Key;
+
+    #[test]
+    fn clean_removes_only_what_a_run_wrote() {
+        let root = std::env::temp_dir().join(crate::engine::atomic::temp_name("gvc-slurm-clean-"));
+        let dir = root.join("slurm").join("20261207T000000Z-1");
+        let key = Key::of("leontief", 1, &serde_json::json!({"year": 2009}));
+        let array = ArraySpec {
+            name: "1-leontief".into(),
+            kind: "leontief".into(),
+            level: 1,
+            tasks: vec![Task {
+                key: key.clone(),
+                id: "leontief/2009".into(),
+            }],
+            after: vec![],
+        };
+        let record = RunRecord {
+            run_id: "20261207T000000Z-1".into(),
+            spec: "s.toml".into(),
+            scope: "s".into(),
+            submitted_utc: "2026-12-07T00:00:00Z".into(),
+            arrays: vec![Submitted {
+                array: array.clone(),
+                job_id: "42".into(),
+                depends_on: vec![],
+            }],
+        };
+        std::fs::create_dir_all(dir.join("logs")).unwrap();
+        std::fs::create_dir_all(dir.join("exit")).unwrap();
+        record.save(&dir).unwrap();
+        let written = [
+            dir.join(array.script_name()),
+            dir.join(array.log_name("42", 0)),
+            dir.join("exit").join(key.to_string()),
+            dir.join("exit").join(format!(".{key}.42")),
+        ];
+        for f in &written {
+            std::fs::write(f, "x").unwrap();
+        }
+        let users = [dir.join("notes.txt"), dir.join("logs").join("mine.log")];
+        for f in &users {
+            std::fs::write(f, "keep me").unwrap();
+        }
+        let mut kept = Vec::new();
+        let n = remove_records(&root, &mut kept);
+        assert_eq!(
+            n, 5,
+            "run.json, the script, the log, the exit code and its temporary"
+        );
+        for f in &written {
+            assert!(!f.exists(), "{} should be gone", f.display());
+        }
+        for f in &users {
+            assert!(f.exists(), "{} is not gvc's and must stay", f.display());
+            assert!(kept.contains(f), "{} should be listed as kept", f.display());
+        }
+        assert!(!dir.join("exit").exists(), "the emptied exit folder goes");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
