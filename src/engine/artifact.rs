@@ -105,14 +105,16 @@ pub const INVERSE_FILE: &str = "b.f64";
 
 /// A Leontief inverse B = (I − A)⁻¹ (`b.f64`, a raw matrix file: [`super::matrix_file`]),
 /// column-major as the Leontief core keeps it.
-pub struct Inverse(pub Array2<f64>);
+pub struct Inverse(pub std::sync::Arc<Array2<f64>>);
 
 impl Artifact for Inverse {
     fn save(&self, dir: &Path) -> Result<(), FrameError> {
         Ok(matrix_file::write(&dir.join(INVERSE_FILE), &self.0)?)
     }
     fn load(dir: &Path) -> Result<Self, FrameError> {
-        Ok(Inverse(matrix_file::read(&dir.join(INVERSE_FILE))?))
+        Ok(Inverse(std::sync::Arc::new(matrix_file::read(
+            &dir.join(INVERSE_FILE),
+        )?)))
     }
 }
 

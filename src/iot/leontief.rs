@@ -4,6 +4,8 @@
 //! v = va / x. Country blocks come from `IoTable::row_country`, so they may be
 //! non-contiguous (ICIO CN1/CN2 rows of CHN) or merged country groups.
 
+use std::sync::Arc;
+
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2};
 
 use crate::iot::dense::{self, matmul, matvec, vecmat};
@@ -99,8 +101,9 @@ pub enum LeontiefError {
 pub struct Leontief {
     /// Technical coefficients A = Z diag(x)⁻¹, column j zero where x_j = 0.
     pub a: Array2<f64>,
-    /// Global Leontief inverse B = (I − A)⁻¹.
-    pub b: Array2<f64>,
+    /// Global Leontief inverse B = (I − A)⁻¹, shared (the engine's cached inverse is used in
+    /// place, not copied).
+    pub b: Arc<Array2<f64>>,
     /// Local inverses L^{cc} = (I − A^{cc})⁻¹, one per country, rows `blocks.rows[c]`.
     pub local: Vec<Array2<f64>>,
     /// Country blocks of the rows.
@@ -197,14 +200,18 @@ impl Leontief {
         let a = technical_coefficients(&table.z, &table.x);
         let labels = entry_labels(table);
         let b = leontief_inverse(&a, &labels)?;
-        Self::assemble(table, a, b, &labels)
+        Self::assemble(table, a, Arc::new(b), &labels)
     }
 
     /// Rebuilds the cheap parts (A, L, v) around a cached global inverse `b`, so the engine
     /// can skip the LU. The identities of reference §10 (I3) check that `b` still fits.
     /// A `b` in another layout is stored column-major (one copy).
-    pub fn from_inverse(table: &IoTable, b: Array2<f64>) -> Result<Self, LeontiefError> {
+    pub fn from_inverse(
+        table: &IoTable,
+        b: impl Into<Arc<Array2<f64>>>,
+    ) -> Result<Self, LeontiefError> {
         table.validate()?;
+        let b: Arc<Array2<f64>> = b.into();
         let n = table.n();
         if b.nrows() != n || b.ncols() != n {
             return Err(LeontiefError::InverseShape {
@@ -213,7 +220,11 @@ impl Leontief {
                 expected: n,
             });
         }
-        let b = dense::into_column_major(b);
+        let b = if dense::is_column_major(&b) {
+            b
+        } else {
+            Arc::new(dense::into_column_major(Arc::unwrap_or_clone(b)))
+        };
         let a = technical_coefficients(&table.z, &table.x);
         let labels = entry_labels(table);
         Self::assemble(table, a, b, &labels)
@@ -222,7 +233,7 @@ impl Leontief {
     fn assemble(
         table: &IoTable,
         a: Array2<f64>,
-        b: Array2<f64>,
+        b: Arc<Array2<f64>>,
         labels: &[String],
     ) -> Result<Self, LeontiefError> {
         check_inverse(&a, &b, labels)?;
@@ -384,6 +395,12 @@ impl Leontief {
     /// A^F M for an n×k matrix: A M minus the domestic blocks A^{cc} M^{c·}.
     pub fn foreign_apply_mat(&self, m: &ArrayRef2<f64>) -> Array2<f64> {
         let mut out = matmul(&self.a, m);
+        self.subtract_domestic_apply_mat(m, &mut out);
+        out
+    }
+
+    /// out −= A^{cc} M^{c·} for every country c (turns a product A M at hand into A^F M).
+    pub fn subtract_domestic_apply_mat(&self, m: &ArrayRef2<f64>, out: &mut Array2<f64>) {
         for (c, rows) in self.blocks.rows.iter().enumerate() {
             let acc = self.blocks.block(&self.a, c, c);
             let sub = dense::from_fn(rows.len(), m.ncols(), |(i, k)| m[[rows[i], k]]);
@@ -394,7 +411,6 @@ impl Leontief {
                 }
             }
         }
-        out
     }
 
     /// B f (a solve would do, but B is at hand).
@@ -446,26 +462,22 @@ pub fn entry_labels(table: &IoTable) -> Vec<String> {
     table.labels.iter().map(|l| l.to_string()).collect()
 }
 
-/// B must be finite; for A ≥ 0 it must also be non-negative (a productive A has B ≥ I).
+/// B must be finite; for A ≥ 0 it must also be non-negative (a productive A has B ≥ I):
+/// an entry below −10⁻⁹ × max|B| is refused (the most negative one is named). One pass over
+/// each matrix, column by column.
 fn check_inverse(
     a: &ArrayRef2<f64>,
     b: &ArrayRef2<f64>,
     labels: &[String],
 ) -> Result<(), LeontiefError> {
-    let n = b.nrows();
     let label = |i: usize| labels.get(i).cloned().unwrap_or_else(|| i.to_string());
-    let mut a_nonneg = true;
-    for j in 0..n {
-        for i in 0..n {
-            if a[[i, j]] < 0.0 {
-                a_nonneg = false;
-            }
-        }
-    }
+    let a = dense::column_major(a);
+    let b = dense::column_major(b);
+    let a_nonneg = !(0..a.ncols()).any(|j| dense::column(&a, j).iter().any(|&v| v < 0.0));
     let mut scale = 0.0_f64;
-    for j in 0..n {
-        for i in 0..n {
-            let value = b[[i, j]];
+    let mut lowest = (f64::INFINITY, 0, 0);
+    for j in 0..b.ncols() {
+        for (i, &value) in dense::column(&b, j).iter().enumerate() {
             if !value.is_finite() {
                 return Err(LeontiefError::NotFinite {
                     row: label(i),
@@ -473,21 +485,18 @@ fn check_inverse(
                 });
             }
             scale = scale.max(value.abs());
-        }
-    }
-    if a_nonneg {
-        for j in 0..n {
-            for i in 0..n {
-                let value = b[[i, j]];
-                if value < -1e-9 * scale {
-                    return Err(LeontiefError::NonProductive {
-                        row: label(i),
-                        col: label(j),
-                        value,
-                    });
-                }
+            if value < lowest.0 {
+                lowest = (value, i, j);
             }
         }
+    }
+    let (value, i, j) = lowest;
+    if a_nonneg && value < -1e-9 * scale {
+        return Err(LeontiefError::NonProductive {
+            row: label(i),
+            col: label(j),
+            value,
+        });
     }
     Ok(())
 }

@@ -50,6 +50,7 @@ impl Stage for Decompose {
     fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<LongFrame>, StageError> {
         let table = ctx.get(&self.table)?;
         let inverse = ctx.get(&self.inverse)?;
+        // The core shares the cached inverse (an Arc), no n × n copy.
         let leontief = Leontief::from_inverse(&table, inverse.0.clone())?;
         let others = DecomposeOptions {
             measures: self

@@ -24,7 +24,7 @@ pub struct LeontiefInverse {
 
 impl Stage for LeontiefInverse {
     const KIND: StageKind = StageKind::Leontief;
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
     type Output = Inverse;
 
     fn deps(&self) -> Vec<(String, Key)> {
