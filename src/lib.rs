@@ -15,5 +15,6 @@ pub mod multiverse;
 pub mod package;
 pub mod panel;
 pub mod report;
+pub mod rng;
 pub mod sources;
 pub mod spec;

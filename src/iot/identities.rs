@@ -162,10 +162,7 @@ pub const PROBES: usize = 16;
 /// The fixed sign r_ik = ±1 of probe `k` at row `i`: one bit of the splitmix64 finaliser
 /// (Steele, Lea & Flood 2014) of (k, i), so every run draws the same vectors.
 fn probe_sign(k: usize, i: usize) -> f64 {
-    let mut z = ((k as u64) << 40 ^ i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
+    let z = crate::rng::mix64(((k as u64) << 40 ^ i as u64).wrapping_add(crate::rng::GAMMA));
     if z & 1 == 1 {
         1.0
     } else {

@@ -249,11 +249,8 @@ pub const MAX_SIZE: usize = 10_000;
 
 /// splitmix64 step (Steele, Lea & Flood 2014): used to expand seeds into generator states.
 fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    *state = state.wrapping_add(crate::rng::GAMMA);
+    crate::rng::mix64(*state)
 }
 
 /// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64.
