@@ -74,7 +74,7 @@ pub(crate) fn insufficient(
 
 /// Skeleton result with names, omitted terms and display order filled in.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn skeleton(
+pub(crate) fn skeleton(
     design: &Design,
     estimator: Estimator,
     title: &str,
