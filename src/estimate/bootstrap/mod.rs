@@ -317,8 +317,8 @@ impl Prepared {
                     w[a] += v[c] * s[(c, a)];
                 }
             }
-            for a in 0..k {
-                u[a] = (0..k).map(|b| self.ainv[(a, b)] * w[b]).sum();
+            for (a, ua) in u.iter_mut().enumerate() {
+                *ua = (0..k).map(|b| self.ainv[(a, b)] * w[b]).sum();
             }
             let mut den = 0.0;
             for c in 0..g {

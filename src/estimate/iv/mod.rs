@@ -38,14 +38,14 @@ use serde::{Deserialize, Serialize};
 use super::covariance::{covariance, Core};
 use super::design::Design;
 use super::error::EstimateError;
-use super::fit::common::{check_level, insufficient, skeleton};
+use super::fit::common::{check_level, insufficient, panel_r2, skeleton};
 use super::fit::{column_major, covariance_for, validate_design, FitOptions};
 use super::linalg::{spd_inverse, symmetric_eigen, OrderedQr, COLLINEARITY_TOL};
 use super::ols::{bread_with_constant, LsFit};
 use super::results::{
     CovarianceKind, EstimationResult, Estimator, FitStats, OmissionReason, TestResult, Vce,
 };
-use super::stats::{finite, Panels};
+use super::stats::{correlation, finite, std_dev, Panels};
 use crate::estimate::dist;
 
 /// How many of the design's regressor columns are included exogenous regressors and
@@ -381,9 +381,9 @@ pub fn fit_iv(
     let nf = n_obs as f64;
     let bread = bread_with_constant(&m_inv, &xbar, nf);
     let mut z = Mat::<f64>::zeros(n_obs, big_k + 1);
-    for c in 0..big_k {
+    for (c, &shift) in xbar.iter().enumerate() {
         for (d, &v) in z.col_as_slice_mut(c).iter_mut().zip(xhat.col_as_slice(c)) {
-            *d = v + xbar[c];
+            *d = v + shift;
         }
     }
     z.col_as_slice_mut(big_k).fill(1.0);
@@ -418,8 +418,32 @@ pub fn fit_iv(
         ..FitStats::default()
     };
     if fe {
-        fit.r2_within = finite(1.0 - ssr / sq(&yt));
+        // xtivreg, fe's footer and R² (as xtreg, fe): u_i = ȳ_i − _cons − x̄_i'b, σ_u the sd of
+        // the n values, ρ, corr(u_i, Xb) over observations, R² as squared correlations.
+        let xk = matrix(
+            &kept_x
+                .iter()
+                .map(|&j| raw[j].as_slice())
+                .collect::<Vec<_>>(),
+            n_obs,
+        );
+        let ybar_i = panels_all.means(&y);
+        let all: Vec<usize> = (0..big_k).collect();
+        let (r2_w, r2_b, r2_o, xb) =
+            panel_r2(&y, xk.as_ref(), &all, &b, &panels_all, &ybar_i, None);
+        let xb_i = panels_all.means(&xb);
+        let u: Vec<f64> = (0..n_groups)
+            .map(|p| ybar_i[p] - constant - xb_i[p])
+            .collect();
+        let sigma_u = std_dev(&u);
+        let u_obs: Vec<f64> = design.panel.iter().map(|&p| u[p]).collect();
+        fit.r2_within = r2_w;
+        fit.r2_between = r2_b;
+        fit.r2_overall = r2_o;
+        fit.sigma_u = sigma_u;
         fit.sigma_e = Some(s2.sqrt());
+        fit.rho = sigma_u.and_then(|su| finite(su * su / (su * su + s2)));
+        fit.corr_u_xb = correlation(&u_obs, &xb);
     } else {
         let tss = sq(&yt);
         let r2 = 1.0 - ssr / tss;
@@ -467,13 +491,13 @@ pub fn fit_iv(
     let z_inv = qz.xtx_inverse();
     let fs_bread = bread_with_constant(&z_inv, &zbar, nf);
     let mut fs_z = Mat::<f64>::zeros(n_obs, big_l + 1);
-    for c in 0..big_l {
+    for (c, &shift) in zbar.iter().enumerate() {
         for (d, &v) in fs_z
             .col_as_slice_mut(c)
             .iter_mut()
             .zip(zmat.col_as_slice(c))
         {
-            *d = v + zbar[c];
+            *d = v + shift;
         }
     }
     fs_z.col_as_slice_mut(big_l).fill(1.0);
