@@ -11,7 +11,8 @@ pub mod study_bench;
 
 use super::{error_chain, Failure};
 use crate::decompose::{self, DecomposeOptions, Family, IvDefinition, Level};
-use crate::estimate::{run_quick, Estimator, QuickRequest, Vce};
+use crate::estimate::quick::split_list;
+use crate::estimate::{run_quick, Estimator, HausmanVariant, QuickRequest, Vce};
 use crate::iot::Leontief;
 use crate::sources::mrio::{self, MrioFormat, MrioOptions};
 
@@ -41,9 +42,32 @@ pub struct EstimateArgs {
     /// Cluster variable (default: the panel).
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Also fit FE and RE on the same sample and report the Hausman test.
-    #[arg(long)]
-    pub hausman: bool,
+    /// Also fit FE and RE on the same sample and report the Hausman test; `--hausman=sigmamore`
+    /// or `--hausman=sigmaless` for Stata's variants (both VCEs on RE's or FE's disturbance
+    /// variance).
+    #[arg(long, value_name = "VARIANT", num_args = 0..=1, require_equals = true,
+          default_missing_value = "default")]
+    pub hausman: Option<String>,
+    /// Endogenous regressors, comma-separated: 2SLS with --instruments (estimators pooled and
+    /// fe: `ivregress 2sls` / `xtivreg, fe`).
+    #[arg(long, value_name = "LIST")]
+    pub endog: Option<String>,
+    /// Excluded instruments for --endog, comma-separated (at least as many as --endog).
+    #[arg(long, value_name = "LIST")]
+    pub instruments: Option<String>,
+    /// Wild cluster bootstrap (restricted, WCR) with N draws of one coefficient: p-value and
+    /// confidence interval by test inversion; needs a clustered VCE.
+    #[arg(long, value_name = "N")]
+    pub boot: Option<usize>,
+    /// Bootstrap weights: rademacher | webb.
+    #[arg(long, value_name = "W", default_value = "rademacher")]
+    pub boot_weights: String,
+    /// Seed of the bootstrap draws.
+    #[arg(long, value_name = "SEED", default_value_t = 12345)]
+    pub boot_seed: u64,
+    /// The coefficient the bootstrap tests (H0: = 0); default the first regressor of --x.
+    #[arg(long, value_name = "NAME")]
+    pub boot_param: Option<String>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -83,9 +107,26 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
             a.panel
         )));
     }
+    let hausman_variant = match a.hausman.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(v) if v == "default" || v.is_empty() => Some(HausmanVariant::Default),
+        Some(v) if v == "sigmamore" => Some(HausmanVariant::SigmaMore),
+        Some(v) if v == "sigmaless" => Some(HausmanVariant::SigmaLess),
+        Some(v) => {
+            return Err(spec_error(format!(
+                "--hausman={v}: unknown variant; write --hausman (Stata's default), \
+                 --hausman=sigmamore or --hausman=sigmaless"
+            )))
+        }
+    };
+    let endogenous = split_list(a.endog.as_deref().unwrap_or(""));
+    let instruments = split_list(a.instruments.as_deref().unwrap_or(""));
+    check_iv_flags(a, estimator, &endogenous, &instruments)?;
     let table = data::read_table(&a.data).map_err(|e| spec_error(e.to_string()))?;
     let mut expressions = vec![a.dep.as_str()];
     expressions.extend(a.x.split(',').map(str::trim).filter(|s| !s.is_empty()));
+    expressions.extend(endogenous.iter().map(String::as_str));
+    expressions.extend(instruments.iter().map(String::as_str));
     let roles = data::Roles {
         panel: &a.panel,
         time: &a.time,
@@ -98,7 +139,12 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     let mut req = QuickRequest::new(&a.dep, &a.x, estimator);
     req.vce = vce;
     req.cluster = a.cluster.clone();
-    req.hausman = a.hausman;
+    req.hausman = hausman_variant.is_some();
+    req.hausman_variant = hausman_variant.unwrap_or_default();
+    req.endogenous = endogenous;
+    req.instruments = instruments;
+    req.boot = boot_request(a, estimator, vce)?;
+    let iv = !req.endogenous.is_empty();
     let out = run_quick(&data, &req).map_err(|e| match e {
         // The command line names something the data do not have: a usage error.
         crate::estimate::EstimateError::UnknownVariable { .. }
@@ -106,7 +152,15 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
         | crate::estimate::EstimateError::DependentAsRegressor { .. } => spec_error(e.to_string()),
         // --hausman fits FE and RE besides the asked estimator: say which flag asked for
         // the fit that failed.
-        other if a.hausman => Failure::Run(format!(
+        crate::estimate::EstimateError::InvalidOption { ref option, .. }
+            if iv && option == "instruments" =>
+        {
+            spec_error(format!("--endog/--instruments: {e}"))
+        }
+        crate::estimate::EstimateError::InvalidOption { ref option, .. } if option == "boot" => {
+            spec_error(format!("--boot/--boot-param: {e}"))
+        }
+        other if req.hausman => Failure::Run(format!(
             "{other} (--hausman also fits fe and re on the same sample; drop --hausman to fit \
              only {})",
             estimator.as_str()
@@ -121,6 +175,141 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
         print!("{}", out.table());
     }
     Ok(())
+}
+
+/// The `--boot*` flags as a request; usage errors before the data are read.
+fn boot_request(
+    a: &EstimateArgs,
+    estimator: Estimator,
+    vce: Vce,
+) -> Result<Option<crate::estimate::quick::BootRequest>, Failure> {
+    use crate::estimate::bootstrap::{BootOptions, BootWeights, BOOT_WEIGHTS};
+    let Some(draws) = a.boot else {
+        if a.boot_param.is_some() {
+            return Err(spec_error(
+                "--boot-param needs --boot N (the number of draws)",
+            ));
+        }
+        return Ok(None);
+    };
+    if draws == 0 {
+        return Err(spec_error(
+            "--boot 0: the number of draws must be positive (e.g. 9999)",
+        ));
+    }
+    let weights = BootWeights::parse(&a.boot_weights).ok_or_else(|| {
+        spec_error(format!(
+            "--boot-weights {}: unknown; use {}",
+            a.boot_weights,
+            BOOT_WEIGHTS
+                .iter()
+                .map(|w| w.0)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    if !matches!(estimator, Estimator::Pooled | Estimator::Fd | Estimator::Fe) {
+        return Err(spec_error(format!(
+            "--boot: the wild cluster bootstrap is implemented for --estimator pooled, fd and \
+             fe, not {}",
+            estimator.as_str()
+        )));
+    }
+    let clustered = vce == Vce::Cluster || (vce == Vce::Robust && estimator == Estimator::Fe);
+    if !clustered {
+        return Err(spec_error(
+            "--boot: the wild cluster bootstrap needs clustered standard errors; add --vce \
+             cluster (and --cluster VAR, default the panel)",
+        ));
+    }
+    if a.endog.is_some() {
+        return Err(spec_error(
+            "--boot cannot be combined with --endog (IV) yet",
+        ));
+    }
+    Ok(Some(crate::estimate::quick::BootRequest {
+        options: BootOptions {
+            draws,
+            weights,
+            seed: a.boot_seed,
+            level: 0.95,
+            null: 0.0,
+        },
+        param: a.boot_param.clone(),
+    }))
+}
+
+/// Usage errors of `--endog` / `--instruments` found before reading the data: both or
+/// neither, an estimator with an IV variant, no name in two roles, no `--hausman`.
+fn check_iv_flags(
+    a: &EstimateArgs,
+    estimator: Estimator,
+    endogenous: &[String],
+    instruments: &[String],
+) -> Result<(), Failure> {
+    if endogenous.is_empty() && instruments.is_empty() {
+        if a.endog.is_some() || a.instruments.is_some() {
+            return Err(spec_error(
+                "--endog and --instruments need at least one variable name each",
+            ));
+        }
+        return Ok(());
+    }
+    if endogenous.is_empty() || instruments.is_empty() {
+        return Err(spec_error(
+            "--endog and --instruments go together: name the endogenous regressors in --endog \
+             and the excluded instruments in --instruments",
+        ));
+    }
+    if !matches!(estimator, Estimator::Pooled | Estimator::Fe) {
+        return Err(spec_error(format!(
+            "--estimator {}: 2SLS is implemented for pooled (ivregress 2sls) and fe (xtivreg, \
+             fe); write --estimator pooled or --estimator fe",
+            estimator.as_str()
+        )));
+    }
+    if a.hausman.is_some() {
+        return Err(spec_error(
+            "--hausman compares fe and re by OLS; it cannot be combined with --endog",
+        ));
+    }
+    if instruments.len() < endogenous.len() {
+        return Err(spec_error(format!(
+            "--instruments: {} instrument(s) for {} endogenous regressor(s) in --endog; the \
+             equation is underidentified, list at least as many instruments",
+            instruments.len(),
+            endogenous.len()
+        )));
+    }
+    let x = split_list(&a.x);
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (flag, names) in [
+        ("--x", &x[..]),
+        ("--endog", endogenous),
+        ("--instruments", instruments),
+    ] {
+        for n in names {
+            if let Some((_, other)) = seen.iter().find(|(s, _)| *s == n.as_str()) {
+                return Err(spec_error(format!(
+                    "`{n}` is listed in both {other} and {flag}; a variable is an exogenous \
+                     regressor (--x, it instruments itself), endogenous (--endog) or an excluded \
+                     instrument (--instruments), not two of them"
+                )));
+            }
+            seen.push((n.as_str(), flag));
+        }
+        if n_is_dep(&a.dep, names) {
+            return Err(spec_error(format!(
+                "{flag} lists the dependent variable `{}`",
+                a.dep.trim()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn n_is_dep(dep: &str, names: &[String]) -> bool {
+    names.iter().any(|n| n == dep.trim())
 }
 
 #[derive(Args, Debug)]

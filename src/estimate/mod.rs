@@ -15,6 +15,7 @@
 //! What differs between estimators besides the algorithm is one row of [`ESTIMATORS`]
 //! ([`Estimator::info`]); the `vce` names and their meaning per estimator are [`VCE_NAMES`].
 
+pub mod bootstrap;
 mod covariance;
 pub mod design;
 pub mod dist;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod estimators;
 pub mod fit;
 pub mod hausman;
+pub mod iv;
 mod linalg;
 mod ols;
 pub mod operators;

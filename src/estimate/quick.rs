@@ -2,10 +2,12 @@
 //! [--vce V] [--cluster C] [--hausman] [--json]`: one call that builds the design, fits, runs the
 //! optional Hausman test (FE and RE on the same levels sample) and renders table or JSON.
 
+use super::bootstrap::{bootstrap_fit, BootOptions, BootResult};
 use super::design::{build_design, DesignSpec, DesignTransform, PanelData};
 use super::error::EstimateError;
 use super::fit::{fit, FitOptions};
 use super::hausman::{hausman, HausmanResult, HausmanVariant};
+use super::iv::{fit_iv, render_iv_diagnostics, IvDiagnostics, IvRoles};
 use super::quick_json::{quick_json, QuickJson};
 use super::results::{EstimationResult, Estimator, ReMethod, Vce};
 use super::table::{render_hausman, render_table};
@@ -29,6 +31,32 @@ pub struct QuickRequest {
     pub drop_singletons: bool,
     /// RE variance components.
     pub re_method: ReMethod,
+    /// Which Hausman statistic `--hausman` reports (Stata's `sigmamore` / `sigmaless`).
+    pub hausman_variant: HausmanVariant,
+    /// `--endog`: endogenous regressors (instrumental variables when non-empty).
+    pub endogenous: Vec<String>,
+    /// `--instruments`: excluded instruments.
+    pub instruments: Vec<String>,
+    /// `--boot N --boot-weights W --boot-seed S --boot-param NAME`: wild cluster bootstrap.
+    pub boot: Option<BootRequest>,
+}
+
+/// A wild cluster bootstrap request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootRequest {
+    /// Draws, weights, seed, level and null value.
+    pub options: BootOptions,
+    /// The coefficient tested (default: the first estimated regressor).
+    pub param: Option<String>,
+}
+
+/// Split a comma-separated flag value into trimmed non-empty names.
+pub fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl QuickRequest {
@@ -36,18 +64,17 @@ impl QuickRequest {
     pub fn new(dependent: &str, x: &str, estimator: Estimator) -> Self {
         QuickRequest {
             dependent: dependent.trim().to_string(),
-            regressors: x
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
+            regressors: split_list(x),
             estimator,
             vce: Vce::Conventional,
             cluster: None,
             hausman: false,
             drop_singletons: false,
             re_method: ReMethod::SwamyArora,
+            hausman_variant: HausmanVariant::Default,
+            endogenous: Vec::new(),
+            instruments: Vec::new(),
+            boot: None,
         }
     }
 }
@@ -59,12 +86,22 @@ pub struct QuickOutput {
     pub result: EstimationResult,
     /// Hausman FE vs RE (when requested).
     pub hausman: Option<HausmanResult>,
+    /// IV diagnostics (with `--endog`).
+    pub iv: Option<IvDiagnostics>,
+    /// Wild cluster bootstrap (with `--boot`).
+    pub boot: Option<BootResult>,
 }
 
 impl QuickOutput {
     /// Stata-like text (table, then the Hausman test if any).
     pub fn table(&self) -> String {
         let mut s = render_table(&self.result);
+        if let Some(iv) = &self.iv {
+            s.push_str(&render_iv_diagnostics(iv));
+        }
+        if let Some(b) = &self.boot {
+            s.push_str(&render_boot(b));
+        }
         if let Some(h) = &self.hausman {
             s.push('\n');
             s.push_str(&render_hausman(h));
@@ -74,12 +111,18 @@ impl QuickOutput {
 
     /// The `--json` object.
     pub fn json(&self) -> QuickJson {
-        quick_json(&self.result, self.hausman.as_ref())
+        let mut j = quick_json(&self.result, self.hausman.as_ref());
+        j.iv = self.iv.clone();
+        j.wild_bootstrap = self.boot.clone();
+        j
     }
 }
 
 /// Build, fit and (optionally) test; the integrator prints `table()` or the JSON of `json()`.
 pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    if !req.endogenous.is_empty() || !req.instruments.is_empty() {
+        return run_iv(data, req);
+    }
     let transform = req.estimator.info().transform;
     let spec = DesignSpec {
         dependent: req.dependent.clone(),
@@ -95,6 +138,15 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
         ..FitOptions::default()
     };
     let result = fit(&design, req.estimator, &opts)?;
+    let boot = match &req.boot {
+        Some(b) => Some(bootstrap_fit(
+            &design,
+            &result,
+            b.param.as_deref(),
+            &b.options,
+        )?),
+        None => None,
+    };
     let hausman = if req.hausman {
         let levels = if transform == DesignTransform::Levels {
             design
@@ -113,9 +165,71 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
         };
         let fe = fit(&levels, Estimator::Fe, &conv)?;
         let re = fit(&levels, Estimator::Re, &conv)?;
-        Some(hausman(&fe, &re, HausmanVariant::Default)?)
+        Some(hausman(&fe, &re, req.hausman_variant)?)
     } else {
         None
     };
-    Ok(QuickOutput { result, hausman })
+    Ok(QuickOutput {
+        result,
+        hausman,
+        iv: None,
+        boot,
+    })
+}
+
+/// 2SLS: the design holds the exogenous regressors, the endogenous ones and the instruments
+/// (so listwise deletion covers all of them), split again by [`IvRoles`].
+fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    let mut regressors = req.regressors.clone();
+    regressors.extend(req.endogenous.iter().cloned());
+    regressors.extend(req.instruments.iter().cloned());
+    let spec = DesignSpec {
+        dependent: req.dependent.clone(),
+        regressors,
+        cluster: req.cluster.clone(),
+        transform: req.estimator.info().transform,
+        drop_singletons: req.drop_singletons,
+    };
+    let design = build_design(data, &spec)?;
+    let roles = IvRoles {
+        exogenous: req.regressors.len(),
+        endogenous: req.endogenous.len(),
+    };
+    let opts = FitOptions {
+        vce: req.vce,
+        ..FitOptions::default()
+    };
+    let iv = fit_iv(&design, roles, req.estimator, &opts)?;
+    Ok(QuickOutput {
+        result: iv.result,
+        hausman: None,
+        iv: Some(iv.diagnostics),
+        boot: None,
+    })
+}
+
+/// The bootstrap result as text under the table.
+fn render_boot(b: &BootResult) -> String {
+    format!(
+        "Wild cluster bootstrap ({method}, {weights} weights, {draws} draws{enumeration}, \
+         seed {seed}, {g} clusters)\n  H0: {name} = {null}: t = {t:.4}, p = {p:.4}; \
+         {level}% CI by test inversion [{lo:.6}, {hi:.6}]\n",
+        method = b.method,
+        weights = b.weights.as_str(),
+        draws = b.draws,
+        enumeration = if b.full_enumeration {
+            ", full enumeration"
+        } else {
+            ""
+        },
+        seed = b.seed,
+        g = b.n_clusters,
+        name = b.coefficient,
+        null = b.null,
+        t = b.t_stat,
+        p = b.p_value,
+        level = b.level * 100.0,
+        lo = b.ci_low,
+        hi = b.ci_high,
+    )
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::hausman::HausmanResult;
+use super::hausman::{HausmanResult, HausmanVariant};
 use super::results::{EstimationResult, TestResult};
 
 /// One coefficient row (omitted regressors: estimate 0, everything else null, `omitted` true).
@@ -97,6 +97,8 @@ pub struct QuickHausmanRow {
 /// Hausman block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuickHausman {
+    /// `default`, `sigmamore` or `sigmaless` (Stata's option names).
+    pub variant: String,
     /// The coefficients compared, in FE order.
     pub coefficients: Vec<QuickHausmanRow>,
     /// χ² (may be negative).
@@ -143,6 +145,13 @@ pub struct QuickJson {
     pub fit: QuickFit,
     /// Tests.
     pub tests: QuickTests,
+    /// Instrumental-variables diagnostics (first stages, Cragg–Donald and Kleibergen–Paap F,
+    /// Sargan / Hansen J); only with `--endog`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv: Option<crate::estimate::iv::IvDiagnostics>,
+    /// Wild cluster bootstrap of one coefficient; only with `--boot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wild_bootstrap: Option<crate::estimate::bootstrap::BootResult>,
 }
 
 fn fin(x: f64) -> Option<f64> {
@@ -219,6 +228,12 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
             f_u_i: res.tests.u_i_zero.as_ref().map(quick_test),
             wald: model.filter(|t| t.df2.is_none()).map(quick_test),
             hausman: hausman.map(|h| QuickHausman {
+                variant: match h.variant {
+                    HausmanVariant::Default => "default",
+                    HausmanVariant::SigmaMore => "sigmamore",
+                    HausmanVariant::SigmaLess => "sigmaless",
+                }
+                .to_string(),
                 coefficients: hausman_rows(h),
                 chi2: h.chi2,
                 df: h.df,
@@ -226,6 +241,8 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
                 note: h.note.clone(),
             }),
         },
+        iv: None,
+        wild_bootstrap: None,
     }
 }
 

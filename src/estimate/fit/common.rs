@@ -74,7 +74,7 @@ pub(crate) fn insufficient(
 
 /// Skeleton result with names, omitted terms and display order filled in.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn skeleton(
+pub(crate) fn skeleton(
     design: &Design,
     estimator: Estimator,
     title: &str,
@@ -161,7 +161,7 @@ pub(super) fn with_constant_column(x: MatRef<'_, f64>, kept: &[usize], constant:
 
 /// Stata's R² within / between / overall for slopes b on the kept columns (econometrics.md §3.3).
 /// `ybar_i` are the panel means of y; `y_within` is y − ȳ_i when the caller has it already.
-pub(super) fn panel_r2(
+pub(crate) fn panel_r2(
     y: &[f64],
     x: MatRef<'_, f64>,
     kept: &[usize],
