@@ -131,19 +131,6 @@ pub struct BootResult {
     pub method: String,
 }
 
-/// splitmix64 (Vigna's reference `splitmix64.c`).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// The weight vectors, regenerated identically on every pass from the seed.
 struct Draws {
     weights: BootWeights,
@@ -178,18 +165,18 @@ impl Draws {
             }
             return;
         }
-        let mut rng = SplitMix64(self.seed);
+        let mut rng = crate::rng::SplitMix64::new(self.seed);
         for _ in 0..self.count {
             match self.weights {
                 BootWeights::Rademacher => {
                     for x in v.iter_mut() {
-                        *x = if rng.next() >> 63 == 1 { 1.0 } else { -1.0 };
+                        *x = if rng.next_u64() >> 63 == 1 { 1.0 } else { -1.0 };
                     }
                 }
                 BootWeights::Webb => {
                     for x in v.iter_mut() {
                         // Multiply-shift: an unbiased-enough index in 0..6 from the top bits.
-                        let idx = ((u128::from(rng.next()) * 6) >> 64) as usize;
+                        let idx = rng.below(6);
                         *x = WEBB[idx];
                     }
                 }
