@@ -835,8 +835,11 @@ mod tests {
             assert!(close(*za, *zb, 1e-10), "null z {za} vs {zb}");
             refits += usize::from(a.is_finite());
         }
-        // Nearly every refit succeeds (a draw can leave too few countries for RE).
-        assert!(refits > 12 * 2 * reqs.len() * 9 / 10, "{refits}");
+        // Nearly every refit of the pooled, fe and re fits succeeds. (The fd fits' refits fail
+        // on both paths alike — the standard estimator refuses the resampled differenced
+        // design; a known gap of the joint test for fd, not of the fast path.)
+        let not_fd = reqs.iter().filter(|r| r.estimator != Estimator::Fd).count();
+        assert!(refits > 12 * 2 * not_fd * 9 / 10, "{refits} of {not_fd}");
         eprintln!("worst relative difference of the fits: {worst:e}");
     }
 }
