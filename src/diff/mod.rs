@@ -684,6 +684,9 @@ pub fn to_latex(d: &Diff) -> String {
         s.push_str("\\multicolumn{7}{c}{Results identical} \\\\\n");
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n\\end{table}\n");
+    if let Some(m) = &d.multiverse {
+        s.push_str(&m.to_latex());
+    }
     s
 }
 

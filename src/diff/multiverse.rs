@@ -96,6 +96,8 @@ const STATISTICS: &[(&str, &str)] = &[
     ("q75", "P75"),
     ("joint.p_median", "p (median)"),
     ("joint.p_share_significant", "p (significant)"),
+    ("joint.average_z", "average Z"),
+    ("joint.p_average_z", "p (average Z)"),
 ];
 
 fn stat(summary: &serde_json::Value, path: &str) -> Option<f64> {
@@ -249,6 +251,68 @@ impl MultiverseDiff {
     }
 }
 
+impl MultiverseDiff {
+    /// The difference as LaTeX (booktabs; the universes that flipped in a `longtable`, which
+    /// may run over pages): the summary statistics old against new, then the flips.
+    pub fn to_latex(&self) -> String {
+        let esc = crate::report::escape::escape_latex;
+        let num = |x: Option<f64>| x.map_or("--".to_string(), |v| format!("{v:.6}"));
+        let mut s = String::from(
+            "\\begin{table}[htbp]\\centering\\small\n\\caption{Multiverse: summary statistics}\n\\begin{tabular}{lllrr}\n\\toprule\nModel & Variable & Statistic & Old & New \\\\\n\\midrule\n",
+        );
+        for c in &self.summaries {
+            s.push_str(&format!(
+                "{} & {} & {} & {} & {} \\\\\n",
+                esc(&c.model),
+                esc(&c.variable),
+                esc(&c.statistic),
+                num(c.old),
+                num(c.new)
+            ));
+        }
+        if self.summaries.is_empty() {
+            s.push_str("\\multicolumn{5}{c}{No summary statistics} \\\\\n");
+        }
+        s.push_str("\\bottomrule\n\\end{tabular}\n\\end{table}\n");
+        let mut caption = format!(
+            "Multiverse: universes whose sign or significance (5\\,\\%) changed: {}",
+            self.flips.len()
+        );
+        if self.only_old + self.only_new > 0 {
+            caption.push_str(&format!(
+                " ({} estimates only in the old run, {} only in the new)",
+                self.only_old, self.only_new
+            ));
+        }
+        s.push_str(&format!(
+            "% \\usepackage{{longtable}}\n\\begin{{longtable}}{{lllrrl}}\n\\caption{{{caption}}}\\\\\n\\toprule\nUniverse & Model & Variable & Old (p) & New (p) & Change \\\\\n\\midrule\n\\endhead\n"
+        ));
+        for f in &self.flips {
+            let what = match (f.sign_flip, f.significance_changed) {
+                (true, true) => "sign, significance",
+                (true, false) => "sign",
+                _ => "significance",
+            };
+            s.push_str(&format!(
+                "{} & {} & {} & {:.6} ({:.3}) & {:.6} ({:.3}) & {} \\\\\n",
+                esc(&f.universe),
+                esc(&f.model),
+                esc(&f.variable),
+                f.old_estimate,
+                f.old_p,
+                f.new_estimate,
+                f.new_p,
+                what
+            ));
+        }
+        if self.flips.is_empty() {
+            s.push_str("\\multicolumn{6}{c}{None} \\\\\n");
+        }
+        s.push_str("\\bottomrule\n\\end{longtable}\n");
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,5 +332,15 @@ mod tests {
         assert!(!d.flips[1].sign_flip && d.flips[1].significance_changed);
         assert!(!d.identical());
         assert!(diff(&old, &old, 1e-9).identical());
+        let tex = d.to_latex();
+        assert!(
+            tex.contains("m & x & median & 0.750000 & -0.250000 \\\\"),
+            "{tex}"
+        );
+        assert!(
+            tex.contains("u1 & m & x & 1.000000 (0.010) & -1.000000 (0.010) & sign \\\\"),
+            "{tex}"
+        );
+        assert!(tex.contains("changed: 2}"), "{tex}");
     }
 }

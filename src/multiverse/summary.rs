@@ -4,14 +4,19 @@
 //! Simonsohn, Simmons & Nelson's (2020) joint test.
 //!
 //! The joint test asks whether the curve as a whole is more extreme than curves from data in
-//! which the effect is zero by construction (the null draws of [`super::fit`]). Two
-//! statistics, each with its p-value = the share of draws at least as extreme as observed:
-//! the median estimate (|median| of the draw ≥ |observed median|) and the number of
+//! which the effect is zero by construction (the null draws of [`super::fit`]). Simonsohn et
+//! al.'s three statistics, each with its p-value = the share of draws at least as extreme as
+//! observed: the median estimate (|median| of the draw ≥ |observed median|), the number of
 //! universes significant at 5 % in the dominant sign (the sign of most observed estimates;
-//! a draw's count ≥ the observed count).
+//! a draw's count ≥ the observed count), and the average Z (Stouffer's method): the mean over
+//! the universes of Z_u = sign(b_u)·Φ⁻¹(1 − p_u/2) ([`super::fit::signed_z`]), a draw as
+//! extreme when its average Z in the dominant sign, s·Z̄, is at least the observed s·Z̄.
+//! (Stouffer's Z is √n·Z̄; with missing refits a draw's n can be smaller, so the average is
+//! compared.)
 
 use serde::{Deserialize, Serialize};
 
+use super::fit::signed_z;
 use crate::estimate::stata_percentile;
 
 /// Significance level of the curve's shares and of the joint test's count.
@@ -22,6 +27,17 @@ pub const ALPHA: f64 = 0.05;
 pub struct CurvePoint {
     pub estimate: f64,
     pub p_value: f64,
+}
+
+/// One universe's refit in one null draw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NullPoint {
+    /// The draw's estimate (NaN when the refit failed).
+    pub estimate: f64,
+    /// +1 or −1 when significant at 5 % with that sign, else 0.
+    pub significant: f64,
+    /// Its signed normal score [`signed_z`] (NaN when the refit failed).
+    pub z: f64,
 }
 
 /// The joint test's result.
@@ -38,6 +54,12 @@ pub struct JointTest {
     /// Share of draws with at least as many universes significant in the dominant sign.
     #[serde(with = "crate::estimate::results::finite_or_null")]
     pub p_share_significant: f64,
+    /// The observed average Z over the universes (Stouffer's Z divided by √n).
+    #[serde(with = "crate::estimate::results::finite_or_null")]
+    pub average_z: f64,
+    /// Share of draws whose average Z in the dominant sign is at least the observed one.
+    #[serde(with = "crate::estimate::results::finite_or_null")]
+    pub p_average_z: f64,
 }
 
 /// The summary of one specification curve.
@@ -62,9 +84,9 @@ pub struct Summary {
     pub joint: Option<JointTest>,
 }
 
-/// Summarises a curve. `null` holds, per draw, every universe's null estimate and its signed
-/// significance (+1/−1 significant with that sign, 0 not), in the order of `points`.
-pub fn summarise(points: &[Option<CurvePoint>], null: Option<&[Vec<(f64, f64)>]>) -> Summary {
+/// Summarises a curve. `null` holds, per draw, every universe's refit, in the order of
+/// `points`.
+pub fn summarise(points: &[Option<CurvePoint>], null: Option<&[Vec<NullPoint>]>) -> Summary {
     let valid: Vec<CurvePoint> = points
         .iter()
         .flatten()
@@ -92,22 +114,28 @@ pub fn summarise(points: &[Option<CurvePoint>], null: Option<&[Vec<(f64, f64)>]>
                 .iter()
                 .filter(|p| p.p_value < ALPHA && sign(p.estimate) == dominant_sign)
                 .count();
+            let s = f64::from(dominant_sign);
+            let average_z = mean(valid.iter().map(|p| signed_z(p.estimate, p.p_value)));
             let mut at_least_median = 0usize;
             let mut at_least_count = 0usize;
+            let mut at_least_z = 0usize;
             for draw in draws {
-                let mut est: Vec<f64> =
-                    draw.iter().map(|d| d.0).filter(|e| e.is_finite()).collect();
+                let mut est: Vec<f64> = draw
+                    .iter()
+                    .map(|d| d.estimate)
+                    .filter(|e| e.is_finite())
+                    .collect();
                 est.sort_by(f64::total_cmp);
                 let m = stata_percentile(&est, 50.0).unwrap_or(f64::NAN);
                 if m.abs() >= median.abs() {
                     at_least_median += 1;
                 }
-                let count = draw
-                    .iter()
-                    .filter(|d| d.1 == f64::from(dominant_sign))
-                    .count();
+                let count = draw.iter().filter(|d| d.significant == s).count();
                 if count >= observed {
                     at_least_count += 1;
+                }
+                if s * mean(draw.iter().map(|d| d.z)) >= s * average_z {
+                    at_least_z += 1;
                 }
             }
             JointTest {
@@ -116,6 +144,8 @@ pub fn summarise(points: &[Option<CurvePoint>], null: Option<&[Vec<(f64, f64)>]>
                 n_significant_dominant: observed,
                 p_median: at_least_median as f64 / draws.len() as f64,
                 p_share_significant: at_least_count as f64 / draws.len() as f64,
+                average_z,
+                p_average_z: at_least_z as f64 / draws.len() as f64,
             }
         });
     Summary {
@@ -128,6 +158,20 @@ pub fn summarise(points: &[Option<CurvePoint>], null: Option<&[Vec<(f64, f64)>]>
         q25: pct(25.0),
         q75: pct(75.0),
         joint,
+    }
+}
+
+/// Mean of the finite values (NaN when there are none).
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for v in values.filter(|v| v.is_finite()) {
+        sum += v;
+        n += 1;
+    }
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum / n as f64
     }
 }
 
@@ -163,9 +207,25 @@ mod tests {
         ];
         // Two draws: the first as extreme as observed (median 1.5, two positive significant),
         // the second not.
+        // Z scores: the first draw's average (1.0) is above the observed, the second's not.
+        let np = |estimate: f64, significant: f64, z: f64| NullPoint {
+            estimate,
+            significant,
+            z,
+        };
         let draws = vec![
-            vec![(1.0, 1.0), (2.0, 1.0), (-1.0, 0.0), (3.0, 0.0)],
-            vec![(0.1, 0.0), (-0.1, 0.0), (0.0, 0.0), (0.2, 1.0)],
+            vec![
+                np(1.0, 1.0, 3.0),
+                np(2.0, 1.0, 1.0),
+                np(-1.0, 0.0, 0.0),
+                np(3.0, 0.0, 0.0),
+            ],
+            vec![
+                np(0.1, 0.0, 0.1),
+                np(-0.1, 0.0, -0.1),
+                np(0.0, 0.0, f64::NAN),
+                np(0.2, 1.0, 0.2),
+            ],
         ];
         let s = summarise(&points, Some(&draws));
         assert_eq!(s.n_universes, 4);
@@ -179,5 +239,19 @@ mod tests {
         assert_eq!(j.n_significant_dominant, 2);
         assert_eq!(j.p_median, 0.5);
         assert_eq!(j.p_share_significant, 0.5);
+        // Observed Z: Φ⁻¹(0.995), Φ⁻¹(0.9), −Φ⁻¹(0.985), Φ⁻¹(0.98) (R qnorm).
+        let want = (2.5758293035489004 + 1.2815515655446004 - 2.1700903775845606
+            + 2.0537489106318225)
+            / 4.0;
+        assert!((j.average_z - want).abs() < 1e-12, "{}", j.average_z);
+        assert_eq!(j.p_average_z, 0.5);
+    }
+
+    #[test]
+    fn signed_z_is_the_normal_score_of_the_two_sided_p() {
+        assert!((signed_z(-0.3, 0.05) + 1.959963984540054).abs() < 1e-13);
+        assert_eq!(signed_z(1.0, 1.0), 0.0);
+        assert!(signed_z(1.0, 0.0).is_finite() && signed_z(1.0, 0.0) > 37.0);
+        assert!(signed_z(f64::NAN, 0.1).is_nan());
     }
 }

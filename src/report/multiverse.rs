@@ -1,6 +1,6 @@
 //! The multiverse section: a summary table (one row per model and key regressor: universes,
-//! shares positive / negative / significant, median and interquartile range, the joint test's
-//! p-values) and one specification curve per model and key regressor (Simonsohn, Simmons &
+//! shares positive / negative / significant, median and interquartile range, the average Z,
+//! the joint test's p-values) and one specification curve per model and key regressor (Simonsohn, Simmons &
 //! Nelson 2020, fig. 2): on top every universe's estimate with its confidence interval,
 //! sorted by size, significant ones in colour, the baseline universe marked; below, a dot
 //! matrix of each universe's choice on every axis, aligned with the estimates above.
@@ -59,6 +59,8 @@ pub(crate) fn summary_table(input: &ReportInput) -> Option<Table> {
                     num(s.q75),
                     p(s.joint.map(|j| j.p_median)),
                     p(s.joint.map(|j| j.p_share_significant)),
+                    s.joint.map_or_else(|| text_cell("—"), |j| num(j.average_z)),
+                    p(s.joint.map(|j| j.p_average_z)),
                 ],
                 space_after: false,
             }
@@ -86,7 +88,7 @@ pub(crate) fn summary_table(input: &ReportInput) -> Option<Table> {
     }
     notes.push(Text::plain(match draws {
         Some(n) => format!(
-            "Joint test (Simonsohn, Simmons & Nelson 2020) from {n} seeded bootstrap draws under the null: the dependent variable less each universe's estimated effect, countries resampled with replacement; p (median) is the share of draws whose median estimate is at least as far from zero as observed, p (significant) the share with at least as many universes significant in the dominant sign."
+            "Joint test (Simonsohn, Simmons & Nelson 2020) from {n} seeded bootstrap draws under the null: the dependent variable less each universe's estimated effect, countries resampled with replacement; p (median) is the share of draws whose median estimate is at least as far from zero as observed, p (significant) the share with at least as many universes significant in the dominant sign, p (average Z) the share whose average Z in the dominant sign is at least the observed one (Stouffer's method: Z = sign of the estimate × the standard normal quantile of 1 − p/2, averaged over the universes)."
         ),
         None => "No joint test: set `multiverse.inference = { draws = 500 }`.".to_string(),
     }));
@@ -105,6 +107,8 @@ pub(crate) fn summary_table(input: &ReportInput) -> Option<Table> {
             ("P75", Align::Decimal),
             ("p (median)", Align::Decimal),
             ("p (significant)", Align::Decimal),
+            ("Average Z", Align::Decimal),
+            ("p (average Z)", Align::Decimal),
         ],
         rows,
         notes,

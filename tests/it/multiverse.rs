@@ -333,3 +333,176 @@ fn bad_multiverse_blocks_name_the_key_and_the_fix() {
     assert!(stderr.contains("badvalue.toml:4:"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A small multiverse on the demo (2 country groups × 16 control subsets × FE, RE × 2 VCEs,
+/// less the 2 RE fits the 7-country group cannot take: 126 universes) with 20 null draws,
+/// written to `dir`. Shared with the Slurm test.
+pub(crate) fn small_spec(dir: &Path) -> PathBuf {
+    let p = dir.join("small_mv.toml");
+    let text = format!(
+        "extends = {:?}\n\
+         [countries]\n\
+         bri_core = [\"PRC\", \"@asean\", \"KAZ\", \"RUS\"]\n\
+         [multiverse]\n\
+         inference = {{ draws = 20, seed = 7 }}\n\
+         exclude = [{{ \"sample.countries\" = \"bri_core\", estimators = \"re\", controls = \"pgdp+rd+h+k\" }}]\n\
+         [multiverse.axes]\n\
+         \"sample.countries\" = [\"sample\", \"bri_core\"]\n\
+         controls = \"all_subsets\"\n\
+         estimators = [\"fe\", \"re\"]\n\
+         vce = [\"cluster\", \"conventional\"]\n",
+        specs_dir().join("demo.toml").display().to_string()
+    );
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The fast path (what `gvc run` stored) against the standard estimator for every fit and
+/// every null refit, on the panels of a demo multiverse: estimates, standard errors,
+/// p-values, intervals, the null draws and the joint test's p-values agree to 1e-10.
+#[test]
+fn the_fast_path_equals_the_standard_path_on_the_demo_panels() {
+    use gvc::engine::cache::Cache;
+    use gvc::engine::key::Key;
+    use gvc::engine::outputs::load;
+    use gvc::engine::stages::estimate::panel_data_from_frame;
+    use gvc::engine::stages::multiverse::MultiverseStage;
+    use gvc::engine::stages::panel::PanelStage;
+    use gvc::multiverse::summary::NullPoint;
+    use gvc::multiverse::{fit_universes_with, summarise, CurvePoint, FitPath};
+
+    let dir = fresh_dir("multiverse-fast");
+    let spec = small_spec(&dir);
+    let (code, out, err) = gvc(
+        &dir,
+        &[
+            "run",
+            &s(&spec),
+            "--cache",
+            "cache",
+            "--output",
+            "out",
+            "-q",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, plan, err) = gvc(&dir, &["plan", &s(&spec), "--cache", "cache", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let cache = Cache::open(&dir.join("cache")).unwrap();
+    let close = |a: f64, b: f64| {
+        (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-10 * a.abs().max(b.abs())
+    };
+    let (mut stages, mut fits, mut refits, mut worst) = (0, 0, 0, 0.0f64);
+    for inst in plan.as_array().unwrap() {
+        if inst["kind"] != "multiverse" {
+            continue;
+        }
+        stages += 1;
+        let params: MultiverseStage = serde_json::from_value(inst["params"].clone()).unwrap();
+        let key: Key = serde_json::from_value(inst["key"].clone()).unwrap();
+        let panel_key: Key = serde_json::from_value(inst["deps"]["panel"].clone()).unwrap();
+        let panel = load::<PanelStage>(&cache, &panel_key).unwrap();
+        let data = panel_data_from_frame(&panel.frame).unwrap();
+        let stored = load::<MultiverseStage>(&cache, &key).unwrap();
+        let (fast, fast_null) =
+            fit_universes_with(&data, &params.fits, params.inference, FitPath::Fast);
+        let (slow, slow_null) =
+            fit_universes_with(&data, &params.fits, params.inference, FitPath::Standard);
+        // The run stored the fast path's numbers.
+        assert_eq!(stored.outcomes, fast);
+        assert_eq!(stored.null.as_ref(), fast_null.as_ref());
+        for ((f, sl), r) in fast.iter().zip(&slow).zip(&params.fits) {
+            assert_eq!(f.error, sl.error, "{r:?}");
+            assert_eq!(f.n_obs, sl.n_obs, "{r:?}");
+            assert_eq!(f.coefficients.len(), sl.coefficients.len(), "{r:?}");
+            fits += 1;
+            for (a, b) in f.coefficients.iter().zip(&sl.coefficients) {
+                assert_eq!(a.name, b.name);
+                for (x, y) in [
+                    (a.estimate, b.estimate),
+                    (a.std_error, b.std_error),
+                    (a.p_value, b.p_value),
+                    (a.ci_low, b.ci_low),
+                    (a.ci_high, b.ci_high),
+                ] {
+                    assert!(close(x, y), "{r:?} {}: {x} vs {y}", a.name);
+                    if x != y {
+                        worst = worst.max((x - y).abs() / x.abs().max(y.abs()));
+                    }
+                }
+            }
+        }
+        let (fnull, snull) = (fast_null.unwrap(), slow_null.unwrap());
+        assert_eq!(fnull.significant, snull.significant);
+        for (a, b) in fnull.estimate.iter().zip(&snull.estimate) {
+            assert!(close(*a, *b), "null estimate {a} vs {b}");
+            refits += usize::from(a.is_finite());
+        }
+        for (a, b) in fnull.z.iter().zip(&snull.z) {
+            assert!(close(*a, *b), "null Z {a} vs {b}");
+        }
+        // The joint test of each curve within the stage (dependent variable × key regressor)
+        // gives the same p-values either way.
+        let mut col = 0;
+        let mut curves: BTreeMap<(String, String), Vec<(usize, usize)>> = BTreeMap::new();
+        for (f, r) in params.fits.iter().enumerate() {
+            for k in &r.keys {
+                curves
+                    .entry((r.dependent.clone(), k.clone()))
+                    .or_default()
+                    .push((f, col));
+                col += 1;
+            }
+        }
+        for ((_, key), members) in &curves {
+            let summary = |outcomes: &[gvc::multiverse::FitOutcome],
+                           null: &gvc::multiverse::NullDraws| {
+                let points: Vec<Option<CurvePoint>> = members
+                    .iter()
+                    .map(|&(f, _)| {
+                        let c = outcomes[f].coefficients.iter().find(|c| &c.name == key)?;
+                        Some(CurvePoint {
+                            estimate: c.estimate,
+                            p_value: c.p_value,
+                        })
+                    })
+                    .collect();
+                let draws: Vec<Vec<NullPoint>> = (0..null.estimate.nrows())
+                    .map(|d| {
+                        members
+                            .iter()
+                            .map(|&(_, c)| NullPoint {
+                                estimate: null.estimate[(d, c)],
+                                significant: null.significant[(d, c)],
+                                z: null.z[(d, c)],
+                            })
+                            .collect()
+                    })
+                    .collect();
+                summarise(&points, Some(&draws)).joint.unwrap()
+            };
+            let (jf, js) = (summary(&fast, &fnull), summary(&slow, &snull));
+            assert_eq!(jf.p_median, js.p_median);
+            assert_eq!(jf.p_share_significant, js.p_share_significant);
+            assert_eq!(jf.p_average_z, js.p_average_z);
+            assert!(close(jf.average_z, js.average_z));
+        }
+    }
+    assert_eq!(stages, 2);
+    assert_eq!(fits, 2 * 126, "one fit per universe and model");
+    assert!(refits > 20 * 2 * 2 * 126 * 9 / 10, "{refits} null refits");
+    // The third joint-test statistic is in summary.json and the report.
+    let summary = read_json(&dir.join("out/multiverse/summary.json"));
+    for c in summary.as_array().unwrap() {
+        let j = &c["summary"]["joint"];
+        assert!(j["average_z"].as_f64().unwrap().is_finite(), "{c}");
+        let p = j["p_average_z"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{c}");
+    }
+    let report = std::fs::read_to_string(dir.join("out/report.md")).unwrap();
+    assert!(report.contains("p (average Z)"), "{report}");
+    eprintln!(
+        "fast vs standard: {fits} fits, {refits} null refits, worst relative difference {worst:e}"
+    );
+}

@@ -635,6 +635,66 @@ fn adb_size_study_through_slurm_is_byte_identical_to_local() {
 }
 
 #[test]
+fn a_multiverse_through_slurm_is_byte_identical_to_local() {
+    let Some(_slurm) = slurm("a_multiverse_through_slurm_is_byte_identical_to_local") else {
+        return;
+    };
+    let dir = fresh_dir("slurm-multiverse");
+    let spec = crate::multiverse::small_spec(&dir);
+    let s = spec.to_str().unwrap();
+    ok(
+        &dir,
+        &["run", s, "--cache", "local", "--output", "out-local", "-q"],
+    );
+    let err = ok(
+        &dir,
+        &[
+            "run",
+            s,
+            "--cache",
+            "slurm",
+            "--output",
+            "out-slurm",
+            "--executor",
+            "slurm",
+        ],
+    );
+    // Every output — estimates, summary with the joint test, curves, report — byte for byte.
+    assert_same_tree(&dir.join("out-local"), &dir.join("out-slurm"));
+    for f in [
+        "multiverse/estimates.csv",
+        "multiverse/estimates.parquet",
+        "multiverse/summary.json",
+        "report.md",
+    ] {
+        assert!(dir.join("out-slurm").join(f).is_file(), "{f}");
+    }
+    // The two multiverse stages (one per panel) ran as Slurm tasks, each once.
+    let recs = records(&dir.join("slurm"));
+    assert_eq!(recs.len(), 1);
+    let counts = computed(&[&recs[0].1]);
+    let (code, plan, perr) = crate::common::gvc(&dir, &["plan", s, "--cache", "slurm", "--json"]);
+    assert_eq!(code, 0, "{perr}");
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let multiverse_keys: Vec<&str> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "multiverse")
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(multiverse_keys.len(), 2);
+    for k in &multiverse_keys {
+        assert_eq!(counts.get(*k), Some(&1), "{k} computed once through Slurm");
+    }
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    eprintln!(
+        "multiverse (126 universes, 20 draws) through Slurm: {}",
+        err.lines().find(|l| l.starts_with("slurm:")).unwrap_or("")
+    );
+}
+
+#[test]
 fn without_sbatch_the_error_names_the_fix() {
     let dir = fresh_dir("slurm-missing");
     let empty = dir.join("no-programs");

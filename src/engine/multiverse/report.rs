@@ -11,6 +11,7 @@ use crate::engine::key::Key;
 use crate::engine::stage::{Dep, RunContext};
 use crate::engine::stages::multiverse::MultiverseStage;
 use crate::engine::StageError;
+use crate::multiverse::summary::NullPoint;
 use crate::multiverse::{summarise, CurvePoint};
 use crate::report::input::{CurveInput, MatrixAxis, MultiverseInput};
 use crate::spec::multiverse::{AxisKind, Intervals, Multiverse};
@@ -146,7 +147,7 @@ impl MultiverseParams {
                         Some((s, offsets[s][f] + k))
                     }));
                 }
-                let null: Option<Vec<Vec<(f64, f64)>>> = draws.map(|n| {
+                let null: Option<Vec<Vec<NullPoint>>> = draws.map(|n| {
                     (0..n)
                         .map(|d| {
                             columns
@@ -155,10 +156,16 @@ impl MultiverseParams {
                                     match c.and_then(|(s, col)| {
                                         outputs[s].null.as_ref().map(|x| (x, col))
                                     }) {
-                                        Some((x, col)) => {
-                                            (x.estimate[(d, col)], x.significant[(d, col)])
-                                        }
-                                        None => (f64::NAN, 0.0),
+                                        Some((x, col)) => NullPoint {
+                                            estimate: x.estimate[(d, col)],
+                                            significant: x.significant[(d, col)],
+                                            z: x.z[(d, col)],
+                                        },
+                                        None => NullPoint {
+                                            estimate: f64::NAN,
+                                            significant: 0.0,
+                                            z: f64::NAN,
+                                        },
                                     }
                                 })
                                 .collect()

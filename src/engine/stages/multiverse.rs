@@ -37,7 +37,7 @@ pub struct MultiverseStage {
 }
 
 /// The fits (`data.json`, in the order of the parameters) and the null draws
-/// (`null_estimate.f64`, `null_significant.f64`: draws × (fit, key regressor)).
+/// (`null_estimate.f64`, `null_significant.f64`, `null_z.f64`: draws × (fit, key regressor)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultiverseFits {
     pub outcomes: Vec<FitOutcome>,
@@ -46,6 +46,7 @@ pub struct MultiverseFits {
 
 const NULL_ESTIMATE: &str = "null_estimate.f64";
 const NULL_SIGNIFICANT: &str = "null_significant.f64";
+const NULL_Z: &str = "null_z.f64";
 
 impl Artifact for MultiverseFits {
     fn save(&self, dir: &std::path::Path) -> Result<(), FrameError> {
@@ -53,6 +54,7 @@ impl Artifact for MultiverseFits {
         if let Some(n) = &self.null {
             matrix_file::write(&dir.join(NULL_ESTIMATE), &n.estimate)?;
             matrix_file::write(&dir.join(NULL_SIGNIFICANT), &n.significant)?;
+            matrix_file::write(&dir.join(NULL_Z), &n.z)?;
         }
         Ok(())
     }
@@ -61,9 +63,11 @@ impl Artifact for MultiverseFits {
         let null = if dir.join(NULL_ESTIMATE).exists() {
             let estimate: Array2<f64> = matrix_file::read(&dir.join(NULL_ESTIMATE))?;
             let significant: Array2<f64> = matrix_file::read(&dir.join(NULL_SIGNIFICANT))?;
+            let z: Array2<f64> = matrix_file::read(&dir.join(NULL_Z))?;
             Some(NullDraws {
                 estimate,
                 significant,
+                z,
             })
         } else {
             None
@@ -77,7 +81,8 @@ impl Artifact for MultiverseFits {
 
 impl Stage for MultiverseStage {
     const KIND: StageKind = StageKind::Multiverse;
-    const VERSION: u32 = 1;
+    /// 2: the fast path (same numbers to rounding) and the null draws' Z scores.
+    const VERSION: u32 = 2;
     type Output = MultiverseFits;
 
     fn deps(&self) -> Vec<(String, Key)> {

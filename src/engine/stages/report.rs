@@ -148,7 +148,8 @@ pub struct TemplateFile {
 
 impl Stage for ReportStage {
     const KIND: StageKind = StageKind::Report;
-    const VERSION: u32 = 6;
+    /// 7: the multiverse summary's average Z.
+    const VERSION: u32 = 7;
     type Output = ReportOutput;
 
     fn deps(&self) -> Vec<(String, Key)> {
