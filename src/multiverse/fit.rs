@@ -373,28 +373,10 @@ fn fast_outcome(est: &SubsetEstimates) -> FitOutcome {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, fully specified generator, so draws are
-/// the same on every platform and version.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform on `0..n` (Lemire's multiply-shift; the bias is below 2^-32 for small n).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-}
-
 /// The panels drawn (with replacement) in draw `d`: positions in the sorted panel list.
 pub fn drawn_panels(seed: u64, d: usize, n_panels: usize) -> Vec<usize> {
-    let mut rng = SplitMix(seed ^ (d as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let mut rng =
+        crate::rng::SplitMix64::new(seed ^ (d as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
     (0..n_panels).map(|_| rng.below(n_panels)).collect()
 }
 
