@@ -40,6 +40,7 @@ use variables::compute_variables;
 
 pub use inputs::{PanelInputs, Sample, UnitObservation, VariableDef, VariableSpec};
 pub use output::{Assembled, MissingSummary, Note, Panel, PanelColumn};
+pub use units::IMPORTER_PREFIX;
 
 /// Builds the estimation panel (see the module documentation for the rules).
 pub fn assemble(

@@ -12,6 +12,7 @@ pub mod summary;
 pub mod transforms;
 pub mod unit;
 
+pub use assemble::IMPORTER_PREFIX;
 pub use assemble::{
     assemble, Assembled, MissingSummary, Note, Panel, PanelColumn, PanelInputs, Sample,
     UnitObservation, VariableDef, VariableSpec,

@@ -347,7 +347,9 @@ mod tests {
             .measures(Family::Kpww)
             .contains(&"kpww.nrca"));
         assert!(PanelUnit::Bilateral.measures(Family::Kpww).is_empty());
-        assert!(PanelUnit::Bilateral.measures(Family::Bm).contains(&"bm.DVA"));
+        assert!(PanelUnit::Bilateral
+            .measures(Family::Bm)
+            .contains(&"bm.DVA"));
         assert!(PanelUnit::BilateralSector
             .measures(Family::Wwz)
             .contains(&"wwz.VAX"));

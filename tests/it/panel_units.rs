@@ -130,7 +130,11 @@ cluster = "exporter"
     // 4 exporters × 3 sectors × 3 years, keyed by unit, exporter, sector, year.
     assert_eq!(sp.height(), 36, "{sp}");
     let names: Vec<&str> = sp.get_column_names().iter().map(|c| c.as_str()).collect();
-    assert_eq!(names[..4], ["unit", "exporter", "sector", "year"], "{names:?}");
+    assert_eq!(
+        names[..4],
+        ["unit", "exporter", "sector", "year"],
+        "{names:?}"
+    );
     let exporters = strs(&sp, "exporter");
     let sectors = strs(&sp, "sector");
     let units = strs(&sp, "unit");
@@ -192,15 +196,18 @@ cluster = "exporter"
     );
     assert_eq!(code, 0, "{err}");
     let quick: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let (b, se) = (
-        quick["coefficients"]["tariff"]["b"].as_f64().unwrap(),
-        quick["coefficients"]["tariff"]["se"].as_f64().unwrap(),
-    );
+    let (b, se) = find_coefficient(&quick, "tariff").unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(quick["n_clusters"], 4, "{out}");
     let stage = find_coefficient(&results, "tariff").unwrap_or_else(|| panic!("{text}"));
     assert!(rel_diff(stage.0, b) < 1e-12, "{stage:?} vs {b}");
     assert!(rel_diff(stage.1, se) < 1e-12, "{stage:?} vs {se}");
     assert!(text.contains("\"fe2\""), "{text}");
-    assert!(text.contains("exporter"), "{text}");
+    assert!(text.contains("\"cluster_var\":\"exporter\""), "{text}");
+    let report = std::fs::read_to_string(sector.join("report.md")).unwrap();
+    assert!(
+        report.contains("clustered by exporter (4 clusters)"),
+        "{report}"
+    );
 }
 
 /// The first (b, se) of `name` in results.json.
@@ -209,8 +216,8 @@ fn find_coefficient(v: &serde_json::Value, name: &str) -> Option<(f64, f64)> {
         serde_json::Value::Object(map) => {
             if map.get("name").and_then(|n| n.as_str()) == Some(name) {
                 if let (Some(b), Some(se)) = (
-                    map.get("b").and_then(|x| x.as_f64()),
-                    map.get("se").and_then(|x| x.as_f64()),
+                    map.get("estimate").and_then(|x| x.as_f64()),
+                    map.get("std_error").and_then(|x| x.as_f64()),
                 ) {
                     return Some((b, se));
                 }
@@ -260,11 +267,21 @@ cluster = "exporter"
     // 4 exporters × 3 partners (the sample's other countries) × 3 years.
     assert_eq!(bp.height(), 36, "{bp}");
     let names: Vec<&str> = bp.get_column_names().iter().map(|c| c.as_str()).collect();
-    assert_eq!(names[..4], ["unit", "exporter", "importer", "year"], "{names:?}");
+    assert_eq!(
+        names[..4],
+        ["unit", "exporter", "importer", "year"],
+        "{names:?}"
+    );
     let (e, i, y) = (strs(&bp, "exporter"), strs(&bp, "importer"), years(&bp));
     assert!(e.iter().zip(&i).all(|(a, b)| a != b));
     for (k, v) in nums(&bp, "tariff_i").into_iter().enumerate() {
-        assert_eq!(v, tariff.get(&(i[k].clone(), y[k])).copied(), "{} {}", i[k], y[k]);
+        assert_eq!(
+            v,
+            tariff.get(&(i[k].clone(), y[k])).copied(),
+            "{} {}",
+            i[k],
+            y[k]
+        );
     }
     for (k, v) in nums(&bp, "tariff").into_iter().enumerate() {
         assert_eq!(v, tariff.get(&(e[k].clone(), y[k])).copied());
@@ -288,7 +305,9 @@ cluster = "exporter"
                 if fm.get(r) != Some(measure) {
                     continue;
                 }
-                let (Some(c), Some(p)) = (fc.get(r), fp.get(r)) else { continue };
+                let (Some(c), Some(p)) = (fc.get(r), fp.get(r)) else {
+                    continue;
+                };
                 let v = fv.get(r).unwrap();
                 cells.insert((c.to_string(), p.to_string()), v);
                 *sums.entry(c.to_string()).or_default() += v;
@@ -335,11 +354,32 @@ gdp_i = { from = "importer.cov.gdp", label = "GDP (importer)" }
     let mut cells: BTreeMap<(String, String, String), f64> = BTreeMap::new();
     for r in 0..wide.height() {
         let key = (
-            wide.column("country").unwrap().str().unwrap().get(r).unwrap().to_string(),
-            wide.column("partner").unwrap().str().unwrap().get(r).unwrap().to_string(),
-            wide.column("sector").unwrap().str().unwrap().get(r).unwrap().to_string(),
+            wide.column("country")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
+            wide.column("partner")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
+            wide.column("sector")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
         );
-        cells.insert(key, wide.column("VAX").unwrap().f64().unwrap().get(r).unwrap());
+        cells.insert(
+            key,
+            wide.column("VAX").unwrap().f64().unwrap().get(r).unwrap(),
+        );
     }
     let (fe, fi, fs, fy) = (
         strs(&fp, "exporter"),
@@ -422,7 +462,10 @@ fn bad_unit_specs_name_the_key_and_the_fix() {
     for (rest, wants) in cases {
         let err = check_fails(rest);
         for want in *wants {
-            assert!(err.contains(want), "{rest}\n--- wanted: {want}\n--- got:\n{err}");
+            assert!(
+                err.contains(want),
+                "{rest}\n--- wanted: {want}\n--- got:\n{err}"
+            );
         }
         assert!(err.contains("bad.toml:"), "{err}");
     }
@@ -433,7 +476,9 @@ fn bad_unit_specs_name_the_key_and_the_fix() {
     let (code, _, err) = gvc(&dir, &["check", "bad.toml"]);
     assert_ne!(code, 0);
     assert!(
-        err.contains("`decomposition.level = \"country\"` contradicts `panel.unit = \"country_sector\"`"),
+        err.contains(
+            "`decomposition.level = \"country\"` contradicts `panel.unit = \"country_sector\"`"
+        ),
         "{err}"
     );
     // A sector no table has: named at run time with the nearest codes.
@@ -442,7 +487,10 @@ fn bad_unit_specs_name_the_key_and_the_fix() {
     std::fs::write(dir.join("bad.toml"), spec).unwrap();
     let (code, _, err) = gvc(&dir, &["run", "bad.toml", "--quiet"]);
     assert_ne!(code, 0);
-    assert!(err.contains("`panel.sectors`: sector `s9` is in none of the tables' 3 sectors"), "{err}");
+    assert!(
+        err.contains("`panel.sectors`: sector `s9` is in none of the tables' 3 sectors"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -452,7 +500,10 @@ fn wiod_sectors_study_runs_on_real_data() {
     };
     let data = shared.join("data");
     if !data.join("wiod2013/wiot_2009.csv").is_file() {
-        eprintln!("SKIPPED the WIOD sector study: {} has no wiod2013/", data.display());
+        eprintln!(
+            "SKIPPED the WIOD sector study: {} has no wiod2013/",
+            data.display()
+        );
         return;
     }
     let dir = fresh_dir("wiod-sectors");
@@ -462,7 +513,10 @@ fn wiod_sectors_study_runs_on_real_data() {
     let start = std::time::Instant::now();
     let (code, _, err) = gvc(&["run", &spec, "--cache", "cache", "--quiet"]);
     assert_eq!(code, 0, "{err}");
-    println!("wiod_sectors cold run: {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "wiod_sectors cold run: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     let out = dir.join("output/wiod_sectors");
     // 17 economies × 14 manufacturing sectors × 2007–2011.
     let p = read_parquet(&out.join("panel.parquet"));
@@ -473,13 +527,19 @@ fn wiod_sectors_study_runs_on_real_data() {
     let results = read_json(&out.join("results.json")).to_string();
     assert!(results.contains("sector_participation"), "{results}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("GVC participation of manufacturing sectors"), "{report}");
+    assert!(
+        report.contains("GVC participation of manufacturing sectors"),
+        "{report}"
+    );
 
     let spec = root.join("specs/wiod_gravity.toml").display().to_string();
     let start = std::time::Instant::now();
     let (code, _, err) = gvc(&["run", &spec, "--cache", "cache", "--quiet"]);
     assert_eq!(code, 0, "{err}");
-    println!("wiod_gravity run (tables cached): {:.1} s", start.elapsed().as_secs_f64());
+    println!(
+        "wiod_gravity run (tables cached): {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
     let p = read_parquet(&dir.join("output/wiod_gravity/panel.parquet"));
     // 17 exporters × 39 partners (the 40 WIOD economies but itself) × 5 years.
     assert_eq!(p.height(), 17 * 39 * 5, "{p}");

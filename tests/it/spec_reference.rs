@@ -62,7 +62,9 @@ fn every_measure_family_is_documented() {
         assert!(
             measures
                 .lines()
-                .filter(|l| l.starts_with("| `country_sector` |") || l.starts_with("| `bilateral` |"))
+                .filter(
+                    |l| l.starts_with("| `country_sector` |") || l.starts_with("| `bilateral` |")
+                )
                 .any(|l| l.contains(&format!("`{name}`")))
                 || gvc::panel::PanelUnit::units_of(name.parse().unwrap()) == "country",
             "measures.md unit table misses `{name}` at a unit other than country"

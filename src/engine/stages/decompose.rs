@@ -184,7 +184,10 @@ pub type UnitRow = (String, Option<String>, Option<String>, i32, String, f64);
 
 /// The rows of a measure frame at a panel unit's detail: a sector exactly when the unit has
 /// one, a partner exactly when it has an importer ([`crate::panel::UnitInfo::dims`]).
-pub fn unit_rows(df: &DataFrame, unit: crate::panel::PanelUnit) -> Result<Vec<UnitRow>, PolarsError> {
+pub fn unit_rows(
+    df: &DataFrame,
+    unit: crate::panel::PanelUnit,
+) -> Result<Vec<UnitRow>, PolarsError> {
     let country = df.column("country")?.str()?.clone();
     let sector = df.column("sector")?.str()?.clone();
     let partner = df.column("partner")?.str()?.clone();

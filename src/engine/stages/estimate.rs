@@ -12,11 +12,11 @@ use crate::engine::key::Key;
 use crate::engine::stage::{Dep, RunContext, Stage};
 use crate::engine::stages::StageKind;
 use crate::engine::StageError;
-use crate::panel::FeTerm;
 use crate::estimate::{
     build_design, fit, DesignSpec, EstimationResult, Estimator, FitOptions, IdColumn, PanelData,
     Vce,
 };
+use crate::panel::FeTerm;
 
 /// Parameters of one regression.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -63,16 +63,18 @@ impl Stage for PanelStage {
             if !unit.is_country() {
                 let rows = decompose::unit_rows(frame, unit)?;
                 exporters.extend(rows.iter().map(|r| r.0.clone()));
-                let rows = rows.into_iter().map(
-                    |(exporter, importer, sector, year, measure, value)| UnitObservation {
-                        exporter,
-                        importer,
-                        sector,
-                        year,
-                        measure,
-                        value,
-                    },
-                );
+                let rows =
+                    rows.into_iter()
+                        .map(|(exporter, importer, sector, year, measure, value)| {
+                            UnitObservation {
+                                exporter,
+                                importer,
+                                sector,
+                                year,
+                                measure,
+                                value,
+                            }
+                        });
                 inputs.add_unit_indicators("decomposition", self.table_codes, unit, rows)?;
             }
         }

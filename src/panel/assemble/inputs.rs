@@ -69,7 +69,7 @@ impl VariableDef {
 }
 
 /// The sample: countries, an inclusive year range and excluded years.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sample {
     /// Country codes in the order of the panel's rows (named sets already expanded).
     pub countries: Vec<String>,
@@ -184,7 +184,9 @@ impl PanelInputs {
         let mut seen_sectors: std::collections::HashSet<String> =
             self.unit_sectors.iter().cloned().collect();
         for r in rows {
-            if r.importer.is_some() != unit.has_importer() || r.sector.is_some() != unit.has_sector() {
+            if r.importer.is_some() != unit.has_importer()
+                || r.sector.is_some() != unit.has_sector()
+            {
                 continue;
             }
             let mut parts: Vec<&str> = vec![r.exporter.as_str()];
@@ -203,14 +205,20 @@ impl PanelInputs {
                 .or_default()
                 .push((key, r.year, r.value));
         }
+        // Rows arrive one year (one decomposition) at a time: each call adds to the series.
         for (measure, triples) in by_measure {
             let key = format!("{prefix}.{measure}");
-            for (_, year, _) in &triples {
-                check_year(&key, *year)?;
+            let input = self.unit_series.entry(key.clone()).or_insert(Input {
+                codes,
+                data: Series::new(),
+            });
+            for (unit_key, year, value) in triples {
+                check_year(&key, year)?;
+                if input.data.get(&unit_key, year).is_some() {
+                    return Err(duplicate(&key, &unit_key, year));
+                }
+                input.data.insert(unit_key, year, value);
             }
-            let data = Series::from_triples(triples)
-                .map_err(|(unit_key, year)| duplicate(&key, &unit_key, year))?;
-            self.unit_series.insert(key, Input { codes, data });
         }
         Ok(())
     }

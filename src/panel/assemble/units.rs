@@ -193,8 +193,8 @@ pub(super) fn unit_inputs(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::inputs::UnitObservation;
+    use super::*;
 
     fn obs(e: &str, i: Option<&str>, s: Option<&str>, y: i32, m: &str, v: f64) -> UnitObservation {
         UnitObservation {
@@ -281,6 +281,9 @@ mod tests {
         assert_eq!(sk.keys, ["A/c2", "A/c10", "A/c1"]);
         sample.sectors = Some(vec!["c3".into()]);
         let err = skeleton(&inputs, &sample, &sample.countries, None).unwrap_err();
-        assert!(err.to_string().contains("`panel.sectors`: sector `c3`"), "{err}");
+        assert!(
+            err.to_string().contains("`panel.sectors`: sector `c3`"),
+            "{err}"
+        );
     }
 }

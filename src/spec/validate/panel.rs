@@ -40,9 +40,13 @@ pub(super) fn check_panel(spec: &Spec, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::at(
                     &partners.loc,
-                    format!("`panel.partners` is set but `panel.unit = \"{unit}\"` has no importer"),
+                    format!(
+                        "`panel.partners` is set but `panel.unit = \"{unit}\"` has no importer"
+                    ),
                 )
-                .with_help("use `unit = \"bilateral\"` or `\"bilateral_sector\"`, or remove `partners`"),
+                .with_help(
+                    "use `unit = \"bilateral\"` or `\"bilateral_sector\"`, or remove `partners`",
+                ),
             );
         }
     }
@@ -84,7 +88,9 @@ fn check_sector_sets(spec: &Spec, d: &mut Diagnostics) {
             if m.value.contains(crate::panel::unit::KEY_SEPARATOR) {
                 d.push(
                     Diagnostic::at(&m.loc, format!("sector code `{}` contains `/`", m.value))
-                        .with_help("write the code as the table's row labels write it (`c3`, `C10T12`)"),
+                        .with_help(
+                            "write the code as the table's row labels write it (`c3`, `C10T12`)",
+                        ),
                 );
             }
         }
@@ -264,7 +270,11 @@ fn check_model_dims(unit: PanelUnit, m: &Model, d: &mut Diagnostics) {
                 }
             }
         }
-        if absorb.value.iter().all(|t| t.value.0.iter().all(|x| allowed.contains(x))) {
+        if absorb
+            .value
+            .iter()
+            .all(|t| t.value.0.iter().all(|x| allowed.contains(x)))
+        {
             let terms: Vec<crate::panel::FeTerm> =
                 absorb.value.iter().map(|t| t.value.clone()).collect();
             if let Err(why) = crate::panel::absorbed_estimator(unit, &terms) {
@@ -295,9 +305,5 @@ fn check_model_dims(unit: PanelUnit, m: &Model, d: &mut Diagnostics) {
 
 /// Whether a model's `cluster` names a dimension of the unit (not a variable).
 pub fn is_dimension(unit: PanelUnit, name: &str) -> bool {
-    name == "panel"
-        || unit
-            .model_dims()
-            .iter()
-            .any(|d| d.name() == name)
+    name == "panel" || unit.model_dims().iter().any(|d| d.name() == name)
 }
