@@ -322,7 +322,7 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
             _ => from,
         };
         if spec.variables.contains_key(from) {
-            if from == &v.name {
+            if from == v.name {
                 d.push(
                     Diagnostic::at(
                         &v.from.loc,
