@@ -223,7 +223,7 @@ fn samples(spec: &Spec, layout: &Layout, cache: &Cache) -> Result<OutputFile, St
         let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &panel.key())?;
         let df = &p.frame;
         let country: Vec<Option<String>> = df
-            .column("country")?
+            .column(super::stages::panel::id_column(df))?
             .str()?
             .iter()
             .map(|v| v.map(str::to_string))

@@ -557,6 +557,9 @@ pub fn absent_country_warnings(
         first_year: spec.sample.years.value.0,
         last_year: spec.sample.years.value.1,
         exclude_years: Vec::new(),
+        unit: crate::panel::PanelUnit::Country,
+        sectors: None,
+        partners: None,
     };
     let in_tables: std::collections::BTreeSet<&str> = known.iter().map(String::as_str).collect();
     super::stages::panel::absent_countries(

@@ -110,6 +110,18 @@ pub fn write_wide_parquet(
     year: Option<i32>,
     path: &Path,
 ) -> Result<WwzSummary, WwzFileError> {
+    write_wide_parquet_with(ctx, level, year, path, &mut |_| {})
+}
+
+/// [`write_wide_parquet`], handing every exporter's block to `on_block` after it is written
+/// (the `decompose` stage keeps a panel's unit-level rows this way, [`block_rows`]).
+pub fn write_wide_parquet_with(
+    ctx: &Context<'_>,
+    level: WwzLevel,
+    year: Option<i32>,
+    path: &Path,
+    on_block: &mut dyn FnMut(&ExporterBlock),
+) -> Result<WwzSummary, WwzFileError> {
     via_temp_file(
         path,
         |tmp| {
@@ -121,6 +133,7 @@ pub fn write_wide_parquet(
             let summary = wwz::stream(ctx, level, |block: ExporterBlock| {
                 let df = block_frame(ctx, &block, year).map_err(|e| ferr(path, e))?;
                 writer.write_batch(&df).map_err(|e| ferr(path, e))?;
+                on_block(&block);
                 Ok::<(), WwzFileError>(())
             })?;
             writer.finish().map_err(|e| ferr(path, e))?;
@@ -130,6 +143,25 @@ pub fn write_wide_parquet(
         },
         |p, e| ferr(p, e).into(),
     )
+}
+
+/// The records of one exporter's block as long-form rows (`wwz.<measure>` with the record's
+/// sector and importer): what a panel at the block's level reads.
+pub fn block_rows(ctx: &Context<'_>, block: &ExporterBlock, out: &mut Vec<MeasureRow>) {
+    let exporter = ctx.country(block.exporter);
+    for r in &block.records {
+        let sector = r.sector.map(|q| ctx.sectors.sector[q].clone());
+        let partner = r.importer.map(|c| ctx.country(c).to_string());
+        for (value, name) in r.values.measures().into_iter().zip(wwz::MEASURE_NAMES) {
+            out.push(MeasureRow {
+                country: exporter.to_string(),
+                sector: sector.clone(),
+                partner: partner.clone(),
+                measure: name.to_string(),
+                value,
+            });
+        }
+    }
 }
 
 /// Flushes the buffer and syncs the file. A `BufWriter` dropped unflushed swallows its last

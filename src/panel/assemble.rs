@@ -26,6 +26,7 @@
 mod codes;
 mod inputs;
 mod output;
+mod units;
 mod variables;
 
 use std::collections::{BTreeSet, HashMap};
@@ -33,12 +34,13 @@ use std::collections::{BTreeSet, HashMap};
 use crate::panel::series::Series;
 use crate::panel::summary::describe;
 use crate::panel::PanelError;
-use codes::{harmonise_inputs, sample_working_codes, working_system};
+use codes::{harmonise_inputs, harmonise_unit_inputs, sample_working_codes, working_system};
 use inputs::check_year;
 use variables::compute_variables;
 
-pub use inputs::{PanelInputs, Sample, VariableDef, VariableSpec};
+pub use inputs::{PanelInputs, Sample, UnitObservation, VariableDef, VariableSpec};
 pub use output::{Assembled, MissingSummary, Note, Panel, PanelColumn};
+pub use units::IMPORTER_PREFIX;
 
 /// Builds the estimation panel (see the module documentation for the rules).
 pub fn assemble(
@@ -66,9 +68,18 @@ pub fn assemble(
     let working = working_system(inputs, sample)?;
     let (series, bilateral) = harmonise_inputs(inputs, sample.codes, working, &mut notes)?;
     let sample_codes = sample_working_codes(sample, working)?;
-    let in_sample_countries: HashMap<&str, &str> = sample_codes
+    let skeleton = units::skeleton(inputs, sample, &sample_codes, working)?;
+    let (series, bilateral) = if sample.unit.is_country() {
+        (series, bilateral)
+    } else {
+        let unit_series = harmonise_unit_inputs(inputs, sample, working, &mut notes)?;
+        let merged = units::unit_inputs(sample.unit, &skeleton, series, &bilateral, unit_series);
+        (merged, Default::default())
+    };
+    let in_sample_countries: HashMap<&str, &str> = skeleton
+        .keys
         .iter()
-        .zip(&sample.countries)
+        .zip(&skeleton.labels)
         .map(|(w, s)| (w.as_str(), s.as_str()))
         .collect();
     let year_set: BTreeSet<i32> = years.iter().copied().collect();
@@ -99,17 +110,26 @@ pub fn assemble(
 
     let mut panel = Panel {
         country: Vec::new(),
+        dims: skeleton
+            .dims
+            .iter()
+            .map(|(d, _)| (*d, Vec::new()))
+            .collect(),
         year: Vec::new(),
         columns: Vec::new(),
     };
-    for country in &sample.countries {
+    for (row, label) in skeleton.labels.iter().enumerate() {
         for &year in &years {
-            panel.country.push(country.clone());
+            panel.country.push(label.clone());
             panel.year.push(year);
+            for ((_, out), (_, values)) in panel.dims.iter_mut().zip(&skeleton.dims) {
+                out.push(values.get(row).cloned().unwrap_or_default());
+            }
         }
     }
     for (def, values) in variables.iter().zip(&computed) {
-        let column: Vec<Option<f64>> = sample_codes
+        let column: Vec<Option<f64>> = skeleton
+            .keys
             .iter()
             .flat_map(|c| years.iter().map(move |&y| values.get(c, y)))
             .collect();
@@ -226,6 +246,9 @@ mod tests {
             first_year: years.0,
             last_year: years.1,
             exclude_years: Vec::new(),
+            unit: crate::panel::PanelUnit::Country,
+            sectors: None,
+            partners: None,
         }
     }
 

@@ -10,14 +10,17 @@ pub mod assemble;
 pub mod series;
 pub mod summary;
 pub mod transforms;
+pub mod unit;
 
+pub use assemble::IMPORTER_PREFIX;
 pub use assemble::{
     assemble, Assembled, MissingSummary, Note, Panel, PanelColumn, PanelInputs, Sample,
-    VariableDef, VariableSpec,
+    UnitObservation, VariableDef, VariableSpec,
 };
 pub use series::{Bilateral, Series};
 pub use summary::Descriptives;
 pub use transforms::Transform;
+pub use unit::{absorbed_estimator, Dim, FeTerm, PanelUnit, UnitInfo, UNITS};
 
 use crate::sources::countries::{CodeSystem, CountryError};
 
@@ -100,6 +103,13 @@ pub enum PanelError {
         variable: String,
         from: String,
         detail: String,
+    },
+    /// A sector of `panel.sectors` that no decomposition row has.
+    #[error("`panel.sectors`: sector `{sector}` is in none of the tables' {known} sectors{} (fix: write the sector codes as the tables' row labels do)", nearest_suffix(nearest))]
+    UnknownSector {
+        sector: String,
+        nearest: Vec<String>,
+        known: usize,
     },
     /// The sample is malformed (no countries, reversed years, duplicates, ...).
     #[error("sample: {message}")]

@@ -62,6 +62,10 @@ pub struct Spec {
     pub countries: Countries,
     pub sample: Sample,
     pub decomposition: Decomposition,
+    /// `[panel]`: the unit of the panel's rows, and which sectors and partners it holds.
+    pub panel: PanelSpec,
+    /// `[sectors]`: named sector sets (`@name` includes another set), as `[countries]`.
+    pub sectors: BTreeMap<String, At<Vec<At<String>>>>,
     pub variables: BTreeMap<String, Variable>,
     pub models: Vec<Model>,
     pub robustness: Vec<Robustness>,
@@ -151,6 +155,20 @@ pub struct Decomposition {
     pub checks: At<crate::iot::InverseCheck>,
 }
 
+/// `[panel]`: what one row of the estimation panel is (docs/spec-reference.md#panel).
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelSpec {
+    /// `country` (default), `country_sector`, `bilateral`, `bilateral_sector`
+    /// ([`crate::panel::UNITS`]).
+    pub unit: At<crate::panel::PanelUnit>,
+    /// Sectors of a sector panel: a `[sectors]` set name or a list of sector codes and
+    /// `@set`s; `None` = every sector of the tables.
+    pub sectors: Option<At<Vec<At<String>>>>,
+    /// Importers of a bilateral panel: a `[countries]` set name or a list of codes and
+    /// `@set`s; `None` = the sample's countries.
+    pub partners: Option<At<Vec<At<String>>>>,
+}
+
 /// One entry of `[variables]`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Variable {
@@ -179,8 +197,14 @@ pub struct Model {
     pub estimators: Vec<At<Estimator>>,
     /// `conventional`, `robust` or `cluster` (default `cluster`).
     pub vce: At<Vce>,
-    /// Cluster variable; default the panel (country).
+    /// Cluster variable or panel dimension (`exporter`); default the panel unit.
     pub cluster: Option<At<String>>,
+    /// Absorbed fixed effects by panel dimension (`["exporter^sector", "year"]`); `None`: the
+    /// estimators' own effects.
+    pub absorb: Option<At<Vec<At<crate::panel::FeTerm>>>>,
+    /// The spec's `[panel] unit` (what `absorb` and `cluster` dimensions refer to).
+    #[serde(skip)]
+    pub unit: crate::panel::PanelUnit,
     /// Hausman FE-vs-RE test under each FE/RE pair.
     pub hausman: bool,
     /// Caption of the model's table.
@@ -273,6 +297,8 @@ pub mod keys {
         "countries",
         "sample",
         "decomposition",
+        "panel",
+        "sectors",
         "variables",
         "models",
         "robustness",
@@ -287,6 +313,7 @@ pub mod keys {
     pub const DECOMPOSITION: &[&str] =
         &["source", "measures", "iv", "level", "wwz_level", "checks"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];
+    pub const PANEL: &[&str] = &["unit", "sectors", "partners"];
     pub const MODEL: &[&str] = &[
         "name",
         "dependent",
@@ -296,6 +323,7 @@ pub mod keys {
         "estimators",
         "vce",
         "cluster",
+        "absorb",
         "hausman",
         "title",
     ];

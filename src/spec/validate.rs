@@ -19,6 +19,8 @@ mod models;
 use cycles::check_variable_cycles;
 use models::check_models;
 
+pub mod panel;
+
 /// Whether the spec document declares `[sources.<name>]` (even if its format was invalid and
 /// the source was left out of the typed spec).
 fn declared_source(spec: &Spec, name: &str) -> bool {
@@ -40,6 +42,7 @@ pub fn validate(spec: &Spec) -> Diagnostics {
     check_sample(spec, &mut d);
     check_decomposition(spec, &mut d);
     check_variables(spec, &mut d);
+    panel::check_panel(spec, &mut d);
     check_names(spec, &mut d);
     check_models(spec, &mut d);
     check_robustness(spec, &mut d);
@@ -117,9 +120,20 @@ pub fn expand_members(
     builtin: &dyn Fn(&str) -> Option<Vec<String>>,
     d: &mut Diagnostics,
 ) -> Vec<String> {
+    expand_set_members(members, sets, builtin, "country", d)
+}
+
+/// [`expand_members`] for sets of `what` (`country`, `sector`), named in messages.
+pub fn expand_set_members(
+    members: &[At<String>],
+    sets: &BTreeMap<String, At<Vec<At<String>>>>,
+    builtin: &dyn Fn(&str) -> Option<Vec<String>>,
+    what: &str,
+    d: &mut Diagnostics,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = Vec::new();
-    expand_into(members, sets, builtin, &mut stack, &mut out, d);
+    expand_into(members, sets, builtin, what, &mut stack, &mut out, d);
     let mut seen = BTreeSet::new();
     out.retain(|c| seen.insert(c.clone()));
     out
@@ -129,6 +143,7 @@ fn expand_into(
     members: &[At<String>],
     sets: &BTreeMap<String, At<Vec<At<String>>>>,
     builtin: &dyn Fn(&str) -> Option<Vec<String>>,
+    what: &str,
     stack: &mut Vec<String>,
     out: &mut Vec<String>,
     d: &mut Diagnostics,
@@ -152,15 +167,17 @@ fn expand_into(
         }
         if let Some(set) = sets.get(name) {
             stack.push(name.to_string());
-            expand_into(&set.value, sets, builtin, stack, out, d);
+            expand_into(&set.value, sets, builtin, what, stack, out, d);
             stack.pop();
         } else if let Some(codes) = builtin(name) {
             out.extend(codes);
         } else {
             let mut names: Vec<&str> = sets.keys().map(String::as_str).collect();
-            names.extend(BUILTIN_SETS);
+            if what == "country" {
+                names.extend(BUILTIN_SETS);
+            }
             d.push(
-                Diagnostic::at(&m.loc, format!("unknown country set `@{name}`"))
+                Diagnostic::at(&m.loc, format!("unknown {what} set `@{name}`"))
                     .with_help(did_you_mean(name, &names)),
             );
         }
@@ -297,8 +314,15 @@ fn check_variables(spec: &Spec, d: &mut Diagnostics) {
             check_measure(spec, v, rest, d);
             continue;
         }
+        let from = match from.strip_prefix(panel::IMPORTER_PREFIX) {
+            Some(rest) if !spec.sources.contains_key("importer") => {
+                panel::check_importer_prefix(spec, v, d);
+                rest
+            }
+            _ => from,
+        };
         if spec.variables.contains_key(from) {
-            if from == &v.name {
+            if from == v.name {
                 d.push(
                     Diagnostic::at(
                         &v.from.loc,
@@ -378,6 +402,10 @@ fn check_transforms(spec: &Spec, d: &mut Diagnostics) {
 /// Whether a transform operand names a variable, a decomposition measure or a column of a
 /// declared source (the column itself is checked against the data when the plan is made).
 fn operand_is_known(spec: &Spec, op: &str) -> bool {
+    let op = match op.strip_prefix(panel::IMPORTER_PREFIX) {
+        Some(rest) if spec.panel.unit.value.has_importer() => rest,
+        _ => op,
+    };
     if spec.variables.contains_key(op) || op.starts_with("decomposition.") {
         return true;
     }
@@ -429,7 +457,9 @@ fn check_measure(spec: &Spec, v: &Variable, measure: &str, d: &mut Diagnostics) 
             )
             .with_help(did_you_mean(measure, &names)),
         );
+        return;
     }
+    panel::check_measure_at_unit(spec, v, family, measure, d);
 }
 
 fn check_term(spec: &Spec, model: &Model, term: &At<String>, role: &str, d: &mut Diagnostics) {

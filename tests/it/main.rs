@@ -33,6 +33,7 @@ mod inverse_checks;
 mod multiverse;
 mod no_duplicates;
 mod package;
+mod panel_units;
 mod readers_adb;
 mod readers_labelled;
 mod report;

@@ -10,12 +10,13 @@ fn every_spec_key_is_documented() {
         "/docs/spec-reference.md"
     ))
     .unwrap();
-    let sections: [(&str, &[&str]); 11] = [
+    let sections: [(&str, &[&str]); 12] = [
         ("top level", keys::TOP),
         ("[study]", keys::STUDY),
         ("[sources]", keys::SOURCE),
         ("[sample]", keys::SAMPLE),
         ("[decomposition]", keys::DECOMPOSITION),
+        ("[panel]", keys::PANEL),
         ("[variables]", keys::VARIABLE),
         ("[[models]]", keys::MODEL),
         ("[[robustness]]", keys::ROBUSTNESS),
@@ -57,6 +58,16 @@ fn every_measure_family_is_documented() {
         assert!(
             measures.contains(&format!("| [`{name}`](#")),
             "measures.md family table misses `{name}`"
+        );
+        assert!(
+            measures
+                .lines()
+                .filter(
+                    |l| l.starts_with("| `country_sector` |") || l.starts_with("| `bilateral` |")
+                )
+                .any(|l| l.contains(&format!("`{name}`")))
+                || gvc::panel::PanelUnit::units_of(name.parse().unwrap()) == "country",
+            "measures.md unit table misses `{name}` at a unit other than country"
         );
     }
 }

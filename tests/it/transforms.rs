@@ -72,6 +72,7 @@ fn calendar_lag_matches_golden_stata_lag() {
         first_year: 2010,
         last_year: 2020,
         exclude_years: Vec::new(),
+        ..Default::default()
     };
     let vars = vec![
         var("invest_share", "from = \"invest_share\""),
@@ -283,6 +284,7 @@ fn lp_spillover_hand_example() {
         first_year: 2010,
         last_year: 2011,
         exclude_years: Vec::new(),
+        ..Default::default()
     };
     let out = assemble(&inputs, &vars, &sample).unwrap();
     assert!(close(out.panel.value("sofdi", "A", 2010).unwrap(), 9.0));
@@ -382,6 +384,7 @@ fn assembly_composes_and_reports() {
         first_year: 2008,
         last_year: 2009,
         exclude_years: Vec::new(),
+        ..Default::default()
     };
     let out = assemble(&inputs, &vars, &sample).unwrap();
     let p = &out.panel;
@@ -467,6 +470,7 @@ fn assembly_errors_name_the_variable() {
         first_year: 2010,
         last_year: 2010,
         exclude_years: Vec::new(),
+        ..Default::default()
     };
     let err = assemble(
         &inputs,
@@ -611,6 +615,7 @@ fn synthetic_covariates_build_the_demo_panel() {
         first_year: 2007,
         last_year: 2017,
         exclude_years: Vec::new(),
+        ..Default::default()
     };
     let out = assemble(&inputs, &vars, &sample).unwrap();
     assert_eq!(out.panel.n_rows(), 35 * 11);

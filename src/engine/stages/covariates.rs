@@ -157,6 +157,8 @@ pub fn mentioned_keys(spec: &Spec, source: &str) -> BTreeSet<String> {
         out.extend(
             names
                 .into_iter()
+                // `importer.<source>.<column>` reads the same column (bilateral panels).
+                .map(|n| n.strip_prefix(crate::panel::IMPORTER_PREFIX).unwrap_or(n))
                 .filter(|n| n.starts_with(&prefix))
                 .map(str::to_string),
         );

@@ -34,6 +34,10 @@ pub struct Decompose {
     pub iv: IvDefinition,
     /// The level WWZ is streamed at (only when `wwz` is among the families).
     pub wwz_level: Option<WwzLevel>,
+    /// Whether the streamed WWZ records at `wwz_level` also join the long frame (a panel whose
+    /// unit is not `country` reads them); the country totals always do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wwz_rows: bool,
     /// Relative tolerance of the identity checks.
     pub tolerance: f64,
 }
@@ -52,32 +56,46 @@ impl Stage for Decompose {
         let inverse = ctx.get(&self.inverse)?;
         // The core shares the cached inverse (an Arc), no n × n copy.
         let leontief = Leontief::from_inverse(&table, inverse.0.clone())?;
-        let others = DecomposeOptions {
-            measures: self
-                .families
-                .iter()
-                .copied()
-                .filter(|f| *f != Family::Wwz)
-                .collect(),
-            level: self.level,
-            iv: self.iv,
-            tolerance: self.tolerance,
-        };
+        // Families with rows at `level` run there; the others (KPWW on a bilateral panel's
+        // tables, say) at the country level, so the long frame always holds them.
+        let (at_level, at_country): (Vec<Family>, Vec<Family>) = self
+            .families
+            .iter()
+            .copied()
+            .filter(|f| *f != Family::Wwz)
+            .partition(|f| !f.info().measures(self.level).is_empty());
         let (mut rows, mut identities) = (Vec::new(), Vec::new());
-        if !others.measures.is_empty() {
-            let d = crate::decompose::decompose(&table, &leontief, &others)?;
-            rows = d.rows;
-            identities = d.identities;
+        for (measures, level) in [(at_level, self.level), (at_country, Level::Country)] {
+            if measures.is_empty() {
+                continue;
+            }
+            let options = DecomposeOptions {
+                measures,
+                level,
+                iv: self.iv,
+                tolerance: self.tolerance,
+            };
+            let d = crate::decompose::decompose(&table, &leontief, &options)?;
+            rows.extend(d.rows);
+            identities.extend(d.identities);
         }
         if let Some(level) = self.wwz_level {
             let wwz_ctx = Context::new(&table, &leontief, self.tolerance);
-            let summary = wwz_files::write_wide_parquet(
+            let mut unit_rows = Vec::new();
+            let keep = self.wwz_rows && level != WwzLevel::Country;
+            let summary = wwz_files::write_wide_parquet_with(
                 &wwz_ctx,
                 level,
                 Some(self.year),
                 &ctx.dir().join(WWZ_FILE),
+                &mut |block| {
+                    if keep {
+                        wwz_files::block_rows(&wwz_ctx, block, &mut unit_rows);
+                    }
+                },
             )?;
             rows.extend(wwz_files::country_rows(&wwz_ctx, &summary));
+            rows.extend(unit_rows);
             identities.extend(summary.identities);
         }
         Ok(Produced {
@@ -106,15 +124,25 @@ pub fn plan(
     if families.is_empty() {
         return None;
     }
+    // A panel unit other than `country` sets the levels its rows come from
+    // (crate::panel::UNITS); the spec validator refused a contradicting `level`/`wwz_level`.
+    let unit = spec.panel.unit.value.info();
+    let (level, wwz_level) = if unit.unit.is_country() {
+        (
+            spec.decomposition.level.value,
+            spec.decomposition.wwz_level.value,
+        )
+    } else {
+        (unit.level.unwrap_or(Level::Country), unit.wwz)
+    };
     Some(Decompose {
         table: Dep::on(table),
         inverse: Dep::on(inverse),
         year,
-        wwz_level: families
-            .contains(&Family::Wwz)
-            .then_some(spec.decomposition.wwz_level.value),
+        wwz_level: families.contains(&Family::Wwz).then_some(wwz_level),
+        wwz_rows: families.contains(&Family::Wwz) && !unit.unit.is_country(),
         families,
-        level: spec.decomposition.level.value,
+        level,
         iv: spec.decomposition.iv.value,
         tolerance: DecomposeOptions::default().tolerance,
     })
@@ -149,6 +177,46 @@ pub fn measure_frame(rows: &[MeasureRow], year: Option<i32>) -> Result<DataFrame
         rows.iter().map(|r| r.value).collect::<Vec<_>>(),
     ));
     DataFrame::new(n, cols)
+}
+
+/// One row of a measure frame at a panel unit: (exporter, importer, sector, year, measure,
+/// value).
+pub type UnitRow = (String, Option<String>, Option<String>, i32, String, f64);
+
+/// The rows of a measure frame at a panel unit's detail: a sector exactly when the unit has
+/// one, a partner exactly when it has an importer ([`crate::panel::UnitInfo::dims`]).
+pub fn unit_rows(
+    df: &DataFrame,
+    unit: crate::panel::PanelUnit,
+) -> Result<Vec<UnitRow>, PolarsError> {
+    let country = df.column("country")?.str()?.clone();
+    let sector = df.column("sector")?.str()?.clone();
+    let partner = df.column("partner")?.str()?.clone();
+    let year = df.column("year")?.cast(&DataType::Int64)?;
+    let year = year.i64()?;
+    let measure = df.column("measure")?.str()?.clone();
+    let value = df.column("value")?.cast(&DataType::Float64)?;
+    let value = value.f64()?;
+    let mut out = Vec::new();
+    for i in 0..df.height() {
+        let (s, p) = (sector.get(i), partner.get(i));
+        if s.is_some() != unit.has_sector() || p.is_some() != unit.has_importer() {
+            continue;
+        }
+        if let (Some(c), Some(y), Some(m), Some(v)) =
+            (country.get(i), year.get(i), measure.get(i), value.get(i))
+        {
+            out.push((
+                c.to_string(),
+                p.map(str::to_string),
+                s.map(str::to_string),
+                y as i32,
+                m.to_string(),
+                v,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The country-level rows of a measure frame: (country, year, measure, value), rows with a

@@ -16,6 +16,7 @@ use crate::estimate::{
     build_design, fit, DesignSpec, EstimationResult, Estimator, FitOptions, IdColumn, PanelData,
     Vce,
 };
+use crate::panel::FeTerm;
 
 /// Parameters of one regression.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,10 +25,17 @@ pub struct EstimateStage {
     pub dependent: String,
     /// Regressors then the column's controls, in the spec's order (with `L.`/`F.`/`D.`).
     pub regressors: Vec<String>,
-    /// Cluster variable for `vce(cluster)`; `None` = the panel (country).
+    /// Cluster variable for `vce(cluster)`: a variable or a panel dimension (`exporter`);
+    /// `None` = the panel unit.
     pub cluster: Option<String>,
     pub estimator: Estimator,
     pub vce: Vce,
+    /// The fixed effects the model absorbs by panel dimension (`exporter^sector`, `year`),
+    /// as written; empty = the estimator's own. Today they map onto `estimator`
+    /// ([`crate::panel::absorbed_estimator`]: the unit → `fe`, unit and year → `fe2`); a
+    /// high-dimensional FE estimator reads them from here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absorb: Vec<FeTerm>,
 }
 
 impl Stage for EstimateStage {
@@ -58,11 +66,13 @@ impl Stage for EstimateStage {
     }
 }
 
-/// Estimation data from the panel frame: panel = country, time = year, every other column a
-/// numeric variable.
+/// Estimation data from the panel frame: panel = the unit (`country`, or `unit` with one
+/// identifier column per dimension — `exporter`, `importer`, `sector` — usable as cluster
+/// variables), time = year, every other column a numeric variable.
 pub fn panel_data_from_frame(df: &DataFrame) -> Result<PanelData, StageError> {
+    let id = super::panel::id_column(df);
     let country: Vec<Option<String>> = df
-        .column("country")?
+        .column(id)?
         .str()?
         .iter()
         .map(|v| v.map(str::to_string))
@@ -74,10 +84,16 @@ pub fn panel_data_from_frame(df: &DataFrame) -> Result<PanelData, StageError> {
         .i64()?
         .iter()
         .collect();
-    let mut data = PanelData::new("country", IdColumn::Str(&refs), "year", &year)?;
+    let mut data = PanelData::new(id, IdColumn::Str(&refs), "year", &year)?;
     for c in df.columns() {
         let name = c.name().as_str();
-        if name == "country" || name == "year" {
+        if name == id || name == "year" {
+            continue;
+        }
+        if c.dtype() == &DataType::String {
+            // A dimension of the unit (exporter, importer, sector).
+            let ids: Vec<Option<&str>> = c.str()?.iter().collect();
+            data.add_id_column(name, IdColumn::Str(&ids))?;
             continue;
         }
         let v: Vec<Option<f64>> = c.cast(&DataType::Float64)?.f64()?.iter().collect();
@@ -116,13 +132,18 @@ pub fn model_columns(m: &crate::spec::Model) -> Vec<ModelColumn> {
             .collect(),
         crate::spec::ControlsMode::All => vec![controls],
     };
+    // With `absorb`, the effects decide the estimator (validated at spec load).
+    let absorbed = m
+        .absorb
+        .as_ref()
+        .and_then(|_| crate::panel::absorbed_estimator(m.unit, &absorb_terms(m)).ok());
     let mut out = Vec::new();
     for (step, ctrl) in steps.into_iter().enumerate() {
         for e in &m.estimators {
             out.push(ModelColumn {
                 model: m.name.value.clone(),
                 step,
-                estimator: e.value,
+                estimator: absorbed.unwrap_or(e.value),
                 controls: ctrl.clone(),
             });
         }
@@ -151,8 +172,17 @@ pub fn plan_on(
             .cluster
             .as_ref()
             .map(|c| c.value.clone())
-            .filter(|c| c != "country" && c != "panel"),
+            .filter(|c| c != "country" && c != "panel" && c != "unit"),
         estimator: column.estimator,
         vce: m.vce.value,
+        absorb: absorb_terms(m),
     }
+}
+
+/// A model's absorbed effects as written (empty without `absorb`).
+pub fn absorb_terms(m: &crate::spec::Model) -> Vec<FeTerm> {
+    m.absorb
+        .as_ref()
+        .map(|a| a.value.iter().map(|t| t.value.clone()).collect())
+        .unwrap_or_default()
 }

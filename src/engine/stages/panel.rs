@@ -15,7 +15,7 @@ use crate::engine::key::Key;
 use crate::engine::stage::{Dep, RunContext, Stage};
 use crate::engine::stages::StageKind;
 use crate::engine::StageError;
-use crate::panel::{self, PanelInputs, Sample, VariableDef};
+use crate::panel::{self, PanelInputs, Sample, UnitObservation, VariableDef};
 use crate::sources::countries::CodeSystem;
 use crate::spec::{Diagnostics, Spec};
 
@@ -55,17 +55,42 @@ impl Stage for PanelStage {
     fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<PanelOutput>, StageError> {
         let mut inputs = PanelInputs::new();
         let mut indicators = Vec::new();
+        let mut exporters = std::collections::BTreeSet::new();
+        let unit = self.sample.unit;
         for d in &self.decompositions {
-            indicators.extend(decompose::country_rows(&ctx.get(d)?.0)?);
+            let frame = &ctx.get(d)?.0;
+            indicators.extend(decompose::country_rows(frame)?);
+            if !unit.is_country() {
+                let rows = decompose::unit_rows(frame, unit)?;
+                exporters.extend(rows.iter().map(|r| r.0.clone()));
+                let rows =
+                    rows.into_iter()
+                        .map(|(exporter, importer, sector, year, measure, value)| {
+                            UnitObservation {
+                                exporter,
+                                importer,
+                                sector,
+                                year,
+                                measure,
+                                value,
+                            }
+                        });
+                inputs.add_unit_indicators("decomposition", self.table_codes, unit, rows)?;
+            }
         }
-        let in_tables: std::collections::BTreeSet<&str> =
-            indicators.iter().map(|(c, ..)| c.as_str()).collect();
+        let in_tables: std::collections::BTreeSet<&str> = indicators
+            .iter()
+            .map(|(c, ..)| c.as_str())
+            .chain(exporters.iter().map(String::as_str))
+            .collect();
         let absent = if self.decompositions.is_empty() {
             Vec::new()
         } else {
             absent_countries(&self.sample, self.table_codes, &in_tables)
         };
-        inputs.add_indicators("decomposition", self.table_codes, indicators.clone())?;
+        if unit.is_country() {
+            inputs.add_indicators("decomposition", self.table_codes, indicators.clone())?;
+        }
         for c in &self.covariates {
             add_covariate_frame(&mut inputs, &ctx.get(c)?.0)?;
         }
@@ -130,6 +155,24 @@ pub fn plan(
     decompositions: &[Decompose],
     covariates: &[Covariates],
 ) -> Result<PanelStage, Diagnostics> {
+    let unit = spec.panel.unit.value;
+    let mut d = Diagnostics::default();
+    let sectors = (unit.has_sector() && spec.panel.sectors.is_some())
+        .then(|| crate::spec::validate::panel::sector_list(spec, &mut d));
+    let partners = match crate::spec::validate::panel::partner_members(spec) {
+        Some(members) if unit.has_importer() => {
+            let system = spec.countries.codes.value;
+            let builtin = |name: &str| crate::sources::countries::builtin_set(name, system).ok();
+            Some(crate::spec::validate::expand_members(
+                &members,
+                &spec.countries.sets,
+                &builtin,
+                &mut d,
+            ))
+        }
+        _ => None,
+    };
+    d.into_result()?;
     Ok(PanelStage {
         decompositions: decompositions.iter().map(Dep::on).collect(),
         covariates: covariates.iter().map(Dep::on).collect(),
@@ -150,6 +193,9 @@ pub fn plan(
             first_year: spec.sample.years.value.0,
             last_year: spec.sample.years.value.1,
             exclude_years: spec.sample.exclude_years.value.clone(),
+            unit,
+            sectors,
+            partners,
         },
     })
 }
@@ -217,16 +263,40 @@ fn add_covariate_frame(inputs: &mut PanelInputs, df: &DataFrame) -> Result<(), S
     Ok(())
 }
 
-/// The panel as a wide frame: country, year, one column per variable.
+/// The column of a panel frame that identifies its unit: `country` on a country panel,
+/// `unit` (`CHN/c3`, dimension values joined by `/`) on the others.
+pub fn id_column(df: &DataFrame) -> &'static str {
+    if df.column(UNIT_COLUMN).is_ok() {
+        UNIT_COLUMN
+    } else {
+        "country"
+    }
+}
+
+/// The identifying column of a panel whose unit is not the country.
+pub const UNIT_COLUMN: &str = "unit";
+
+/// The panel as a wide frame: `country`, `year`, one column per variable; on a panel whose
+/// unit is not the country, `unit` and one column per dimension (`exporter`, `importer`,
+/// `sector`) come first instead of `country`.
 pub fn panel_frame(p: &panel::Panel) -> Result<DataFrame, PolarsError> {
     let n = p.n_rows();
-    let mut cols = vec![
-        Column::new("country".into(), p.country.clone()),
-        Column::new(
-            "year".into(),
-            p.year.iter().map(|&y| i64::from(y)).collect::<Vec<_>>(),
-        ),
-    ];
+    let mut cols = if p.dims.is_empty() {
+        vec![Column::new("country".into(), p.country.clone())]
+    } else {
+        let mut c = vec![Column::new(UNIT_COLUMN.into(), p.country.clone())];
+        for (dim, values) in &p.dims {
+            c.push(Column::new(
+                crate::choice::Choice::name(*dim).into(),
+                values.clone(),
+            ));
+        }
+        c
+    };
+    cols.push(Column::new(
+        "year".into(),
+        p.year.iter().map(|&y| i64::from(y)).collect::<Vec<_>>(),
+    ));
     for c in &p.columns {
         cols.push(Column::new(c.name.as_str().into(), c.values.clone()));
     }

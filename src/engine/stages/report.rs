@@ -51,7 +51,7 @@ fn indicator_rows(
     variables: &[String],
 ) -> Result<Vec<IndicatorRow>, StageError> {
     let country: Vec<Option<String>> = frame
-        .column("country")?
+        .column(super::panel::id_column(frame))?
         .str()?
         .iter()
         .map(|v| v.map(str::to_string))
@@ -404,6 +404,7 @@ pub fn plan(
         .entry("country".into())
         .or_insert_with(|| "Country".into());
     labels.entry("year".into()).or_insert_with(|| "Year".into());
+    let unit = spec.panel.unit.value;
     let settings = report::ReportSettings {
         formats: spec.report.formats.iter().map(|f| f.value).collect(),
         stars: spec.report.stars.value.clone(),
@@ -416,10 +417,16 @@ pub fn plan(
         drop: spec.report.drop.clone(),
         coefficient_plot: spec.report.figures,
         hausman_details: spec.report.hausman_details,
+        // The indicator summary and figures are per country; a panel of sectors or country
+        // pairs has hundreds of units, so they are left out there (panel.parquet has them).
         indicators: report::IndicatorSettings {
-            summary: Some(measures.clone()),
+            summary: Some(if unit.is_country() {
+                measures.clone()
+            } else {
+                Vec::new()
+            }),
             by_year: Some(Vec::new()),
-            figures: Some(if spec.report.figures {
+            figures: Some(if spec.report.figures && unit.is_country() {
                 measures.clone()
             } else {
                 Vec::new()
@@ -443,6 +450,15 @@ pub fn plan(
     }
     let (first, last) = spec.sample.years.value;
     let mut sample_note = format!("{} economies, {first}–{last}", countries.len());
+    if !unit.is_country() {
+        let dims: Vec<&str> = unit
+            .info()
+            .dims
+            .iter()
+            .map(|d| crate::choice::Choice::name(*d))
+            .collect();
+        sample_note.push_str(&format!("; one row per {} and year", dims.join(" × ")));
+    }
     if !spec.sample.exclude_years.value.is_empty() {
         let ex: Vec<String> = spec
             .sample

@@ -19,7 +19,8 @@ pub(super) fn working_system(
         .series
         .iter()
         .map(|(k, i)| (k, i.codes))
-        .chain(inputs.bilateral.iter().map(|(k, i)| (k, i.codes)));
+        .chain(inputs.bilateral.iter().map(|(k, i)| (k, i.codes)))
+        .chain(inputs.unit_series.iter().map(|(k, i)| (k, i.codes)));
     let mut all_same = true;
     for (key, codes) in declared {
         match (codes, sample.codes) {
@@ -82,6 +83,56 @@ pub(super) fn harmonise_inputs(
         bilateral.insert(key.clone(), table);
     }
     Ok((series, bilateral))
+}
+
+/// The unit series with the country parts of their keys (exporter, importer) mapped into
+/// `working`; units with a country without a code (the rest of the world) are dropped and
+/// noted.
+pub(super) fn harmonise_unit_inputs(
+    inputs: &PanelInputs,
+    sample: &Sample,
+    working: Option<CodeSystem>,
+    notes: &mut Vec<Note>,
+) -> Result<BTreeMap<String, Series>, PanelError> {
+    let dims = sample.unit.info().dims;
+    let mut out = BTreeMap::new();
+    for (key, input) in &inputs.unit_series {
+        let from = input.codes.or(sample.codes);
+        let mut mapper = CodeMapper::new(key, from, working)?;
+        let mut mapped = Series::new();
+        let mut units: HashMap<&str, Option<String>> = HashMap::new();
+        for (unit_key, y, v) in input.data.iter() {
+            let target = match units.get(unit_key) {
+                Some(t) => t.clone(),
+                None => {
+                    let mut parts = Vec::with_capacity(dims.len());
+                    let mut ok = true;
+                    for (part, dim) in sample.unit.split(unit_key).into_iter().zip(dims) {
+                        if dim.is_country() {
+                            match mapper.map(part)? {
+                                Some(code) => parts.push(code),
+                                None => ok = false,
+                            }
+                        } else {
+                            parts.push(part.to_string());
+                        }
+                    }
+                    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+                    let t = ok.then(|| crate::panel::PanelUnit::key(&refs));
+                    units.insert(unit_key, t.clone());
+                    t
+                }
+            };
+            let Some(target) = target else { continue };
+            if mapped.get(&target, y).is_some() {
+                return Err(duplicate(key, &target, y));
+            }
+            mapped.insert(target, y, v);
+        }
+        mapper.note(notes);
+        out.insert(key.clone(), mapped);
+    }
+    Ok(out)
 }
 
 /// Maps the codes of one input into the working system, remembering codes without an
@@ -175,12 +226,21 @@ pub(super) fn sample_working_codes(
     sample: &Sample,
     working: Option<CodeSystem>,
 ) -> Result<Vec<String>, PanelError> {
-    let (Some(from), Some(to)) = (sample.codes, working) else {
-        return Ok(sample.countries.clone());
+    working_codes(&sample.countries, sample.codes, working)
+}
+
+/// `countries` (in `codes`) in the working system; two that are one economy are an error.
+pub(super) fn working_codes(
+    countries: &[String],
+    codes: Option<CodeSystem>,
+    working: Option<CodeSystem>,
+) -> Result<Vec<String>, PanelError> {
+    let (Some(from), Some(to)) = (codes, working) else {
+        return Ok(countries.to_vec());
     };
     let mut codes = Vec::new();
     let mut seen = BTreeSet::new();
-    for c in &sample.countries {
+    for c in countries {
         let code = countries::map(c, from, to).map_err(|source| PanelError::SampleCountry {
             country: c.clone(),
             source,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::panel::series::{Bilateral, Series};
 use crate::panel::transforms::{one_or_many, Transform};
+use crate::panel::unit::PanelUnit;
 use crate::panel::PanelError;
 use crate::sources::countries::CodeSystem;
 
@@ -68,7 +69,7 @@ impl VariableDef {
 }
 
 /// The sample: countries, an inclusive year range and excluded years.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Sample {
     /// Country codes in the order of the panel's rows (named sets already expanded).
     pub countries: Vec<String>,
@@ -80,6 +81,17 @@ pub struct Sample {
     pub last_year: i32,
     /// Years left out (e.g. 2009 as a robustness check).
     pub exclude_years: Vec<i32>,
+    /// What a row is besides its year (`country` unless `[panel] unit` says otherwise).
+    #[serde(default, skip_serializing_if = "PanelUnit::is_country_ref")]
+    pub unit: PanelUnit,
+    /// Sector codes of a sector panel, in row order (None: every sector of the tables, in
+    /// table order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<String>>,
+    /// Importers of a bilateral panel, in the sample's codes and row order (None: the
+    /// sample's countries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partners: Option<Vec<String>>,
 }
 
 impl Sample {
@@ -103,6 +115,11 @@ pub(super) struct Input<T> {
 pub struct PanelInputs {
     pub(super) series: BTreeMap<String, Input<Series>>,
     pub(super) bilateral: BTreeMap<String, Input<Bilateral>>,
+    /// Series at a panel unit other than `country`, keyed by composite unit keys
+    /// ([`PanelUnit::key`]) whose country parts are in the input's codes.
+    pub(super) unit_series: BTreeMap<String, Input<Series>>,
+    /// Sector codes of the unit series in order of first appearance (table order).
+    pub(super) unit_sectors: Vec<String>,
 }
 
 impl PanelInputs {
@@ -152,6 +169,60 @@ impl PanelInputs {
         Ok(())
     }
 
+    /// Adds the long indicator rows of the decomposition at a panel unit, (exporter,
+    /// importer, sector, year, measure, value), as one unit series per measure under
+    /// `<prefix>.<measure>`. Rows whose detail does not match `unit` are left out; a repeated
+    /// (unit, year) is an error.
+    pub fn add_unit_indicators(
+        &mut self,
+        prefix: &str,
+        codes: Option<CodeSystem>,
+        unit: PanelUnit,
+        rows: impl IntoIterator<Item = UnitObservation>,
+    ) -> Result<(), PanelError> {
+        let mut by_measure: BTreeMap<String, Vec<(String, i32, f64)>> = BTreeMap::new();
+        let mut seen_sectors: std::collections::HashSet<String> =
+            self.unit_sectors.iter().cloned().collect();
+        for r in rows {
+            if r.importer.is_some() != unit.has_importer()
+                || r.sector.is_some() != unit.has_sector()
+            {
+                continue;
+            }
+            let mut parts: Vec<&str> = vec![r.exporter.as_str()];
+            if let Some(i) = &r.importer {
+                parts.push(i);
+            }
+            if let Some(s) = &r.sector {
+                if seen_sectors.insert(s.clone()) {
+                    self.unit_sectors.push(s.clone());
+                }
+                parts.push(s);
+            }
+            let key = PanelUnit::key(&parts);
+            by_measure
+                .entry(r.measure)
+                .or_default()
+                .push((key, r.year, r.value));
+        }
+        // Rows arrive one year (one decomposition) at a time: each call adds to the series.
+        for (measure, triples) in by_measure {
+            let key = format!("{prefix}.{measure}");
+            let input = self.unit_series.entry(key.clone()).or_insert(Input {
+                codes,
+                data: Series::new(),
+            });
+            for (unit_key, year, value) in triples {
+                check_year(&key, year)?;
+                if input.data.get(&unit_key, year).is_some() {
+                    return Err(duplicate(&key, &unit_key, year));
+                }
+                input.data.insert(unit_key, year, value);
+            }
+        }
+        Ok(())
+    }
+
     /// Adds a bilateral table (reporter, partner, year, value) under `key`, the name
     /// `lp_spillover`'s `ofdi` refers to.
     pub fn add_bilateral<S: Into<String>>(
@@ -172,15 +243,30 @@ impl PanelInputs {
         Ok(())
     }
 
-    /// Keys of the country-year series.
+    /// Keys of the country-year series and of the unit series.
     pub fn series_keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.series.keys().map(String::as_str)
+        self.series
+            .keys()
+            .chain(self.unit_series.keys())
+            .map(String::as_str)
     }
 
     /// Keys of the bilateral tables.
     pub fn bilateral_keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.bilateral.keys().map(String::as_str)
     }
+}
+
+/// One decomposition value at a panel unit: the exporter, the importer (bilateral units),
+/// the sector (sector units), the year, the measure (`kpww.E`) and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitObservation {
+    pub exporter: String,
+    pub importer: Option<String>,
+    pub sector: Option<String>,
+    pub year: i32,
+    pub measure: String,
+    pub value: f64,
 }
 
 /// A year of an input must be a four-digit year.

@@ -19,8 +19,12 @@ pub struct PanelColumn {
 /// The balanced estimation panel: row r is (`country[r]`, `year[r]`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Panel {
-    /// Country of each row (sample codes).
+    /// Unit of each row (sample codes): the country of a country panel, else the unit's
+    /// dimension values joined by `/` (`CHN/c3`, `CHN/DEU`).
     pub country: Vec<String>,
+    /// On a panel whose unit is not `country`, each dimension's value per row (exporter,
+    /// importer, sector; sample codes); empty on a country panel.
+    pub dims: Vec<(crate::panel::Dim, Vec<String>)>,
     /// Year of each row.
     pub year: Vec<i32>,
     /// Variables in definition order.

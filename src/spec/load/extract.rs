@@ -69,10 +69,19 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         checks: dec_s.choice_or("checks", crate::iot::InverseCheck::Probe, diags),
     };
 
+    let panel_s = section("panel", diags);
+    panel_s.check_keys(keys::PANEL, diags);
+    let panel = PanelSpec {
+        unit: panel_s.choice_or("unit", crate::panel::PanelUnit::Country, diags),
+        sectors: panel_s.strings("sectors", diags),
+        partners: panel_s.strings("partners", diags),
+    };
+    let sectors = extract_sets(section("sectors", diags), &[], diags);
+
     let variables = extract_variables(top.entries("variables", diags), diags);
     let models: Vec<Model> = extract_array(top.node("models"), "models", diags)
         .into_iter()
-        .filter_map(|(i, node)| extract_model(i, node, diags))
+        .filter_map(|(i, node)| extract_model(i, node, panel.unit.value, diags))
         .collect();
     let robustness = extract_array(top.node("robustness"), "robustness", diags)
         .into_iter()
@@ -103,6 +112,8 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         countries,
         sample,
         decomposition,
+        panel,
+        sectors,
         variables,
         models,
         robustness,
@@ -177,16 +188,27 @@ fn extract_sources(
 
 fn extract_countries(s: Section<'_>, diags: &mut Diagnostics) -> Countries {
     let codes = s.choice_or("codes", crate::sources::countries::CodeSystem::Adb, diags);
+    let sets = extract_sets(s, keys::COUNTRIES, diags);
+    Countries { codes, sets }
+}
+
+/// The named sets of `[countries]` or `[sectors]`: every key but `reserved` is a list of
+/// members (`@name` includes another set).
+fn extract_sets(
+    s: Section<'_>,
+    reserved: &[&str],
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, At<Vec<At<String>>>> {
     let mut sets = BTreeMap::new();
     for key in s.table.keys() {
-        if keys::COUNTRIES.contains(&key.as_str()) {
+        if reserved.contains(&key.as_str()) {
             continue;
         }
         if let Some(members) = s.strings(key, diags) {
             sets.insert(key.clone(), members);
         }
     }
-    Countries { codes, sets }
+    sets
 }
 
 fn extract_sample(s: &Section<'_>, diags: &mut Diagnostics) -> Sample {

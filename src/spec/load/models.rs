@@ -34,7 +34,12 @@ pub(super) fn extract_array<'a>(
 }
 
 /// One `[[models]]` entry (named `model<i+1>` unless it says `name`).
-pub(super) fn extract_model(i: usize, node: &Node, diags: &mut Diagnostics) -> Option<Model> {
+pub(super) fn extract_model(
+    i: usize,
+    node: &Node,
+    unit: crate::panel::PanelUnit,
+    diags: &mut Diagnostics,
+) -> Option<Model> {
     let s = Section::of(&format!("models[{i}]"), node, diags)?;
     s.check_keys(keys::MODEL, diags);
     let name = s.string_or("name", &format!("model{}", i + 1), diags);
@@ -73,6 +78,27 @@ pub(super) fn extract_model(i: usize, node: &Node, diags: &mut Diagnostics) -> O
         estimators,
         vce,
         cluster: s.string("cluster", diags),
+        absorb: s.strings("absorb", diags).map(|terms| {
+            let parsed = terms
+                .value
+                .iter()
+                .filter_map(|t| match crate::panel::FeTerm::parse(&t.value) {
+                    Ok(term) => Some(At::new(term, t.loc.clone())),
+                    Err(why) => {
+                        diags.push(
+                            Diagnostic::at(
+                                &t.loc,
+                                format!("`{}.absorb`: {why}", s.name),
+                            )
+                            .with_help("name panel dimensions (`exporter`, `importer`, `sector`, `country`, `year`), interactions with `^`: `absorb = [\"exporter^sector\", \"year\"]`"),
+                        );
+                        None
+                    }
+                })
+                .collect();
+            At::new(parsed, terms.loc)
+        }),
+        unit,
         hausman: s.bool_or("hausman", false, diags),
         title: s.string("title", diags).map(|a| a.value),
         loc: node.loc.clone(),

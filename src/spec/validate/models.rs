@@ -27,8 +27,7 @@ pub(super) fn check_models(spec: &Spec, d: &mut Diagnostics) {
             check_term(spec, m, c, "control", d);
         }
         if let Some(c) = &m.cluster {
-            let is_panel = c.value == "country" || c.value == "panel";
-            if !is_panel {
+            if !super::panel::is_dimension(spec.panel.unit.value, &c.value) {
                 check_term(spec, m, c, "cluster variable", d);
             }
         }

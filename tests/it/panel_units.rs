@@ -1,0 +1,549 @@
+//! Panels beyond country × year (`[panel] unit`, issue #18 item 1), through the real CLI on
+//! synthetic tables: the shape and keys of a country × sector, a bilateral and a bilateral ×
+//! sector panel; additive measures that sum over sectors (and over partners, in the
+//! decomposition file) to the country panel's values; country covariates merged by exporter
+//! and, as `importer.<…>`, by importer; models that absorb the unit and the year and cluster by
+//! exporter, equal to `gvc estimate` on the published panel; the spec errors; and the
+//! real-data study `specs/wiod_sectors.toml` (with `specs/wiod_gravity.toml`).
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{fresh_dir, gvc, gvc_with_env, read_json, read_parquet, rel_diff};
+use polars::prelude::*;
+
+const BASE: &str = r#"
+[study]
+title = "Panel units"
+
+[sources.mrio]
+format = "synthetic"
+seed = 11
+countries = ["PRC", "INO", "MAL", "THA", "ROW"]
+sectors = 3
+fd_categories = 2
+
+[sources.cov]
+format = "synthetic-panel"
+seed = 7
+
+[countries]
+codes = "adb"
+sample = ["PRC", "INO", "MAL", "THA"]
+
+[sample]
+countries = "sample"
+years = [2007, 2009]
+
+[decomposition]
+measures = ["kpww", "bm", "wwz"]
+"#;
+
+/// Writes `BASE` + `rest` as `<name>.toml` in `dir`, runs it, and returns its output folder.
+fn run(dir: &std::path::Path, name: &str, rest: &str) -> PathBuf {
+    std::fs::write(dir.join(format!("{name}.toml")), format!("{BASE}{rest}")).unwrap();
+    let (code, _, err) = gvc(dir, &["run", &format!("{name}.toml"), "--quiet"]);
+    assert_eq!(code, 0, "{name}: {err}");
+    dir.join("output").join(name)
+}
+
+fn strs(df: &DataFrame, col: &str) -> Vec<String> {
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect()
+}
+
+fn nums(df: &DataFrame, col: &str) -> Vec<Option<f64>> {
+    df.column(col)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+fn years(df: &DataFrame) -> Vec<i32> {
+    nums(df, "year")
+        .into_iter()
+        .map(|y| y.unwrap() as i32)
+        .collect()
+}
+
+/// (country, year) → value of `col` on a country panel.
+fn by_country(df: &DataFrame, col: &str) -> BTreeMap<(String, i32), f64> {
+    strs(df, "country")
+        .into_iter()
+        .zip(years(df))
+        .zip(nums(df, col))
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
+}
+
+const VARS: &str = r#"
+[variables]
+E = { from = "decomposition.kpww.E", label = "Gross exports" }
+FV = { from = "decomposition.kpww.FV", label = "Foreign value added" }
+IV = { from = "decomposition.kpww.IV", label = "Indirect value added" }
+dva = { from = "decomposition.bm.DVA", label = "Domestic value added (BM)" }
+vax = { from = "decomposition.wwz.VAX", label = "Value-added exports (WWZ)" }
+gvcp = { from = "decomposition.kpww.participation", label = "GVC participation" }
+tariff = { from = "cov.tariff", label = "Tariff" }
+"#;
+
+#[test]
+fn country_sector_panel_sums_to_the_country_panel_and_merges_covariates_by_exporter() {
+    let dir = fresh_dir("units-sector");
+    let country = run(
+        &dir,
+        "country",
+        &format!(
+            "{VARS}\n[[models]]\nname = \"m\"\ndependent = \"gvcp\"\nregressors = [\"tariff\"]\n"
+        ),
+    );
+    let sector = run(
+        &dir,
+        "sector",
+        &format!(
+            r#"
+[panel]
+unit = "country_sector"
+{VARS}
+[[models]]
+name = "m"
+dependent = "gvcp"
+regressors = ["tariff"]
+absorb = ["exporter^sector", "year"]
+cluster = "exporter"
+"#
+        ),
+    );
+    let cp = read_parquet(&country.join("panel.parquet"));
+    let sp = read_parquet(&sector.join("panel.parquet"));
+    // 4 exporters × 3 sectors × 3 years, keyed by unit, exporter, sector, year.
+    assert_eq!(sp.height(), 36, "{sp}");
+    let names: Vec<&str> = sp.get_column_names().iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names[..4],
+        ["unit", "exporter", "sector", "year"],
+        "{names:?}"
+    );
+    let exporters = strs(&sp, "exporter");
+    let sectors = strs(&sp, "sector");
+    let units = strs(&sp, "unit");
+    for ((u, e), s) in units.iter().zip(&exporters).zip(&sectors) {
+        assert_eq!(u, &format!("{e}/{s}"));
+    }
+    assert_eq!(exporters[0], "PRC");
+    let distinct: std::collections::BTreeSet<&String> = sectors.iter().collect();
+    assert_eq!(distinct.len(), 3, "{distinct:?}");
+
+    // Additive measures summed over the sectors equal the country totals.
+    let mut worst: f64 = 0.0;
+    for m in ["E", "FV", "IV", "dva", "vax"] {
+        let mut sums: BTreeMap<(String, i32), f64> = BTreeMap::new();
+        for ((e, y), v) in exporters.iter().zip(years(&sp)).zip(nums(&sp, m)) {
+            *sums.entry((e.clone(), y)).or_default() += v.unwrap();
+        }
+        let totals = by_country(&cp, m);
+        assert_eq!(sums.len(), 12, "{m}");
+        for (k, s) in &sums {
+            let t = totals[k];
+            let r = rel_diff(*s, t);
+            worst = worst.max(r);
+            assert!(r < 1e-9, "{m} {k:?}: Σ sectors {s} vs country {t}");
+        }
+    }
+    println!("sector sums vs country totals: worst relative difference {worst:.2e}");
+    // The country covariate is the exporter's, on every sector row.
+    let tariff = by_country(&cp, "tariff");
+    for ((e, y), v) in exporters.iter().zip(years(&sp)).zip(nums(&sp, "tariff")) {
+        assert_eq!(v, tariff.get(&(e.clone(), y)).copied(), "{e} {y}");
+    }
+
+    // The model absorbed exporter×sector and year (xtreg, fe with year dummies) and clustered
+    // by exporter: the published panel through `gvc estimate` gives the same numbers.
+    let results = read_json(&sector.join("results.json"));
+    let text = results.to_string();
+    let (code, out, err) = gvc(
+        &dir,
+        &[
+            "estimate",
+            &sector.join("panel.parquet").display().to_string(),
+            "--panel",
+            "unit",
+            "--time",
+            "year",
+            "--dep",
+            "gvcp",
+            "--x",
+            "tariff",
+            "--estimator",
+            "fe2",
+            "--vce",
+            "cluster",
+            "--cluster",
+            "exporter",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let quick: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (b, se) = find_coefficient(&quick, "tariff").unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(quick["n_clusters"], 4, "{out}");
+    let stage = find_coefficient(&results, "tariff").unwrap_or_else(|| panic!("{text}"));
+    assert!(rel_diff(stage.0, b) < 1e-12, "{stage:?} vs {b}");
+    assert!(rel_diff(stage.1, se) < 1e-12, "{stage:?} vs {se}");
+    assert!(text.contains("\"fe2\""), "{text}");
+    assert!(text.contains("\"cluster_var\":\"exporter\""), "{text}");
+    let report = std::fs::read_to_string(sector.join("report.md")).unwrap();
+    assert!(
+        report.contains("clustered by exporter (4 clusters)"),
+        "{report}"
+    );
+}
+
+/// The first (b, se) of `name` in results.json.
+fn find_coefficient(v: &serde_json::Value, name: &str) -> Option<(f64, f64)> {
+    match v {
+        serde_json::Value::Object(map) => {
+            if map.get("name").and_then(|n| n.as_str()) == Some(name) {
+                if let (Some(b), Some(se)) = (
+                    map.get("estimate").and_then(|x| x.as_f64()),
+                    map.get("std_error").and_then(|x| x.as_f64()),
+                ) {
+                    return Some((b, se));
+                }
+            }
+            map.values().find_map(|x| find_coefficient(x, name))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|x| find_coefficient(x, name)),
+        _ => None,
+    }
+}
+
+#[test]
+fn bilateral_panels_hold_the_decomposition_rows_and_importer_covariates() {
+    let dir = fresh_dir("units-bilateral");
+    let country = run(
+        &dir,
+        "country",
+        &format!(
+            "{VARS}\n[[models]]\nname = \"m\"\ndependent = \"gvcp\"\nregressors = [\"tariff\"]\n"
+        ),
+    );
+    let cp = read_parquet(&country.join("panel.parquet"));
+    let tariff = by_country(&cp, "tariff");
+    let bilateral = run(
+        &dir,
+        "bilateral",
+        r#"
+[panel]
+unit = "bilateral"
+
+[variables]
+dva = { from = "decomposition.bm.DVA", label = "Domestic value added (BM)" }
+vax = { from = "decomposition.wwz.VAX", label = "Value-added exports (WWZ)" }
+lvax = { from = "vax", transform = "log", label = "log VAX" }
+tariff = { from = "cov.tariff", label = "Tariff (exporter)" }
+tariff_i = { from = "importer.cov.tariff", label = "Tariff (importer)" }
+
+[[models]]
+name = "gravity"
+dependent = "lvax"
+regressors = ["tariff", "tariff_i"]
+absorb = ["exporter^importer", "year"]
+cluster = "exporter"
+"#,
+    );
+    let bp = read_parquet(&bilateral.join("panel.parquet"));
+    // 4 exporters × 3 partners (the sample's other countries) × 3 years.
+    assert_eq!(bp.height(), 36, "{bp}");
+    let names: Vec<&str> = bp.get_column_names().iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names[..4],
+        ["unit", "exporter", "importer", "year"],
+        "{names:?}"
+    );
+    let (e, i, y) = (strs(&bp, "exporter"), strs(&bp, "importer"), years(&bp));
+    assert!(e.iter().zip(&i).all(|(a, b)| a != b));
+    for (k, v) in nums(&bp, "tariff_i").into_iter().enumerate() {
+        assert_eq!(
+            v,
+            tariff.get(&(i[k].clone(), y[k])).copied(),
+            "{} {}",
+            i[k],
+            y[k]
+        );
+    }
+    for (k, v) in nums(&bp, "tariff").into_iter().enumerate() {
+        assert_eq!(v, tariff.get(&(e[k].clone(), y[k])).copied());
+    }
+
+    // Each row holds the decomposition's bilateral value; the file's rows over all partners
+    // (the rest of the world included) sum to the country totals of the country panel.
+    let mut worst: f64 = 0.0;
+    for year in 2007..=2009 {
+        let file = read_parquet(&bilateral.join(format!("decomposition/measures_{year}.parquet")));
+        let (fc, fp, fm, fv) = (
+            file.column("country").unwrap().str().unwrap().clone(),
+            file.column("partner").unwrap().str().unwrap().clone(),
+            file.column("measure").unwrap().str().unwrap().clone(),
+            file.column("value").unwrap().f64().unwrap().clone(),
+        );
+        for (measure, col) in [("bm.DVA", "dva"), ("wwz.VAX", "vax")] {
+            let mut cells: BTreeMap<(String, String), f64> = BTreeMap::new();
+            let mut sums: BTreeMap<String, f64> = BTreeMap::new();
+            for r in 0..file.height() {
+                if fm.get(r) != Some(measure) {
+                    continue;
+                }
+                let (Some(c), Some(p)) = (fc.get(r), fp.get(r)) else {
+                    continue;
+                };
+                let v = fv.get(r).unwrap();
+                cells.insert((c.to_string(), p.to_string()), v);
+                *sums.entry(c.to_string()).or_default() += v;
+            }
+            for (k, v) in nums(&bp, col).into_iter().enumerate() {
+                if y[k] == year {
+                    assert_eq!(v, cells.get(&(e[k].clone(), i[k].clone())).copied());
+                }
+            }
+            let totals = by_country(&cp, col);
+            for c in ["PRC", "INO", "MAL", "THA"] {
+                let r = rel_diff(sums[c], totals[&(c.to_string(), year)]);
+                worst = worst.max(r);
+                assert!(r < 1e-9, "{measure} {c} {year}");
+            }
+        }
+    }
+    println!("bilateral sums vs country totals: worst relative difference {worst:.2e}");
+    let text = read_json(&bilateral.join("results.json")).to_string();
+    assert!(text.contains("tariff_i"), "{text}");
+
+    // Exporter × importer × sector: the WWZ flows.
+    let flows = run(
+        &dir,
+        "flows",
+        r#"
+[panel]
+unit = "bilateral_sector"
+
+[variables]
+vax = { from = "decomposition.wwz.VAX", label = "Value-added exports (WWZ)" }
+gdp_i = { from = "importer.cov.gdp", label = "GDP (importer)" }
+"#,
+    );
+    let fp = read_parquet(&flows.join("panel.parquet"));
+    assert_eq!(fp.height(), 4 * 3 * 3 * 3, "{fp}");
+    let names: Vec<&str> = fp.get_column_names().iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names[..5],
+        ["unit", "exporter", "importer", "sector", "year"],
+        "{names:?}"
+    );
+    let wide = read_parquet(&flows.join("decomposition/wwz_2008.parquet"));
+    let mut cells: BTreeMap<(String, String, String), f64> = BTreeMap::new();
+    for r in 0..wide.height() {
+        let key = (
+            wide.column("country")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
+            wide.column("partner")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
+            wide.column("sector")
+                .unwrap()
+                .str()
+                .unwrap()
+                .get(r)
+                .unwrap()
+                .to_string(),
+        );
+        cells.insert(
+            key,
+            wide.column("VAX").unwrap().f64().unwrap().get(r).unwrap(),
+        );
+    }
+    let (fe, fi, fs, fy) = (
+        strs(&fp, "exporter"),
+        strs(&fp, "importer"),
+        strs(&fp, "sector"),
+        years(&fp),
+    );
+    let mut checked = 0;
+    for (k, v) in nums(&fp, "vax").into_iter().enumerate() {
+        if fy[k] == 2008 {
+            let want = cells[&(fe[k].clone(), fi[k].clone(), fs[k].clone())];
+            assert_eq!(v, Some(want));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 36);
+}
+
+/// A spec with `rest` appended to `BASE`, checked; returns stderr (the check must fail).
+fn check_fails(rest: &str) -> String {
+    let dir = fresh_dir("units-bad");
+    std::fs::write(dir.join("bad.toml"), format!("{BASE}{rest}")).unwrap();
+    let (code, _, err) = gvc(&dir, &["check", "bad.toml"]);
+    assert_ne!(code, 0, "{rest}\n{err}");
+    err
+}
+
+#[test]
+fn bad_unit_specs_name_the_key_and_the_fix() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "[panel]\nunit = \"bilateral\"\n[variables]\np = { from = \"decomposition.kpww.position\" }\n",
+            &[
+                "`variables.p.from`: `decomposition.kpww.position` is not available at `panel.unit = \"bilateral\"`",
+                "has rows at the units `country`, `country_sector`",
+                "bm, wwz",
+            ],
+        ),
+        (
+            "[panel]\nunit = \"bilateral_sector\"\n[variables]\nd = \"decomposition.bm.DVA\"\n",
+            &["`decomposition.bm.DVA` is not available at `panel.unit = \"bilateral_sector\"`", "`country`, `country_sector`, `bilateral`", "wwz"],
+        ),
+        (
+            "[panel]\nunit = \"countries\"\n",
+            &["`panel.unit` cannot be `countries`", "country"],
+        ),
+        (
+            "[panel]\nsectors = [\"c3\"]\n",
+            &["`panel.sectors` is set but `panel.unit = \"country\"` has no sector"],
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\npartners = [\"PRC\"]\n",
+            &["`panel.partners` is set but `panel.unit = \"country_sector\"` has no importer"],
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\nsectors = \"@manufacturing\"\n[sectors]\nmanufacture = [\"s1\"]\n",
+            &["unknown sector set `@manufacturing`", "manufacture"],
+        ),
+        (
+            "[variables]\ng = { from = \"importer.cov.gdp\" }\n",
+            &["`variables.g.from`: `importer.cov.gdp` reads a covariate by importer, but `panel.unit = \"country\"` has no importer"],
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"e2\"]\nabsorb = [\"exporter^importer\"]\n",
+            &["`models.m.absorb`: `importer` is no dimension of a `country_sector` panel"],
+        ),
+        (
+            "[panel]\nunit = \"bilateral\"\n[variables]\nd = \"decomposition.bm.DVA\"\nt = \"cov.tariff\"\n[[models]]\nname = \"g\"\ndependent = \"d\"\nregressors = [\"t\"]\nabsorb = [\"exporter^year\", \"importer^year\"]\n",
+            &["absorb = [\"exporter^year\", \"importer^year\"] needs high-dimensional fixed effects", "absorb = [\"exporter^importer\", \"year\"]"],
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\nt = \"cov.tariff\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"t\"]\nabsorb = [\"exporter^sector\", \"year\"]\nestimators = [\"re\"]\n",
+            &["`models.m.absorb` absorbs fixed effects, which only the `fe` estimator does"],
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"e\"]\ncluster = \"importer\"\n",
+            &["model `m` uses undefined variable `importer` as cluster variable"],
+        ),
+    ];
+    for (rest, wants) in cases {
+        let err = check_fails(rest);
+        for want in *wants {
+            assert!(
+                err.contains(want),
+                "{rest}\n--- wanted: {want}\n--- got:\n{err}"
+            );
+        }
+        assert!(err.contains("bad.toml:"), "{err}");
+    }
+    // A `decomposition.level` that contradicts the unit.
+    let dir = fresh_dir("units-level");
+    let spec = format!("{BASE}level = \"country\"\n[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\n");
+    std::fs::write(dir.join("bad.toml"), spec).unwrap();
+    let (code, _, err) = gvc(&dir, &["check", "bad.toml"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "`decomposition.level = \"country\"` contradicts `panel.unit = \"country_sector\"`"
+        ),
+        "{err}"
+    );
+    // A sector no table has: named at run time with the nearest codes.
+    let dir = fresh_dir("units-sector-code");
+    let spec = format!("{BASE}[panel]\nunit = \"country_sector\"\nsectors = [\"s9\"]\n[variables]\ne = \"decomposition.kpww.E\"\n");
+    std::fs::write(dir.join("bad.toml"), spec).unwrap();
+    let (code, _, err) = gvc(&dir, &["run", "bad.toml", "--quiet"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("`panel.sectors`: sector `s9` is in none of the tables' 3 sectors"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wiod_sectors_study_runs_on_real_data() {
+    let Some(shared) = common::shared_dir("the WIOD sector study (needs shared/data)") else {
+        return;
+    };
+    let data = shared.join("data");
+    if !data.join("wiod2013/wiot_2009.csv").is_file() {
+        eprintln!(
+            "SKIPPED the WIOD sector study: {} has no wiod2013/",
+            data.display()
+        );
+        return;
+    }
+    let dir = fresh_dir("wiod-sectors");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let gvc = |args: &[&str]| gvc_with_env(&dir, args, &[("GVC_DATA", data.as_path())]);
+    let spec = root.join("specs/wiod_sectors.toml").display().to_string();
+    let start = std::time::Instant::now();
+    let (code, _, err) = gvc(&["run", &spec, "--cache", "cache", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    println!(
+        "wiod_sectors cold run: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let out = dir.join("output/wiod_sectors");
+    // 17 economies × 14 manufacturing sectors × 2007–2011.
+    let p = read_parquet(&out.join("panel.parquet"));
+    assert_eq!(p.height(), 17 * 14 * 5, "{p}");
+    let sectors: std::collections::BTreeSet<String> = strs(&p, "sector").into_iter().collect();
+    let want: std::collections::BTreeSet<String> = (3..=16).map(|i| format!("c{i}")).collect();
+    assert_eq!(sectors, want);
+    let results = read_json(&out.join("results.json")).to_string();
+    assert!(results.contains("sector_participation"), "{results}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("GVC participation of manufacturing sectors"),
+        "{report}"
+    );
+
+    let spec = root.join("specs/wiod_gravity.toml").display().to_string();
+    let start = std::time::Instant::now();
+    let (code, _, err) = gvc(&["run", &spec, "--cache", "cache", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    println!(
+        "wiod_gravity run (tables cached): {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let p = read_parquet(&dir.join("output/wiod_gravity/panel.parquet"));
+    // 17 exporters × 39 partners (the 40 WIOD economies but itself) × 5 years.
+    assert_eq!(p.height(), 17 * 39 * 5, "{p}");
+    let vax = nums(&p, "vax");
+    assert!(vax.iter().flatten().all(|v| *v >= 0.0));
+    assert!(vax.iter().filter(|v| v.is_some()).count() > 3000);
+}
