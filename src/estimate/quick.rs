@@ -4,8 +4,10 @@
 
 use super::design::{build_design, DesignSpec, DesignTransform, PanelData};
 use super::error::EstimateError;
+use super::estimators::Method;
 use super::fit::{fit, FitOptions};
 use super::hausman::{hausman, HausmanResult, HausmanVariant};
+use super::hdfe::{build_absorb_design, fit_hdfe, HdfeOptions};
 use super::quick_json::{quick_json, QuickJson};
 use super::results::{EstimationResult, Estimator, ReMethod, Vce};
 use super::table::{render_hausman, render_table};
@@ -29,6 +31,10 @@ pub struct QuickRequest {
     pub drop_singletons: bool,
     /// RE variance components.
     pub re_method: ReMethod,
+    /// `--absorb`: factors absorbed by `hdfe` / `ppml` (`A^B` interacts); empty = the panel.
+    pub absorb: Vec<String>,
+    /// `--keep-singletons`: hdfe / ppml keep observations alone in a level (reghdfe drops them).
+    pub keep_singletons: bool,
 }
 
 impl QuickRequest {
@@ -48,6 +54,8 @@ impl QuickRequest {
             hausman: false,
             drop_singletons: false,
             re_method: ReMethod::SwamyArora,
+            absorb: Vec::new(),
+            keep_singletons: false,
         }
     }
 }
@@ -88,12 +96,40 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
         transform,
         drop_singletons: req.drop_singletons,
     };
-    let design = build_design(data, &spec)?;
     let opts = FitOptions {
         vce: req.vce,
         re_method: req.re_method,
         ..FitOptions::default()
     };
+    if matches!(req.estimator.info().method, Method::Hdfe | Method::Ppml) {
+        let absorb = if req.absorb.is_empty() {
+            vec![data.panel_var().to_string()]
+        } else {
+            req.absorb.clone()
+        };
+        let ad = build_absorb_design(data, &spec, &absorb)?;
+        let hopts = HdfeOptions {
+            drop_singletons: !req.keep_singletons,
+            ..HdfeOptions::default()
+        };
+        let result = fit_hdfe(&ad.design, &ad.factors, req.estimator, &opts, &hopts)?;
+        return Ok(QuickOutput {
+            result,
+            hausman: None,
+        });
+    }
+    if let Some(first) = req.absorb.first() {
+        return Err(EstimateError::InvalidOption {
+            option: "absorb".to_string(),
+            value: first.clone(),
+            reason: format!(
+                "absorbed factors are estimated by hdfe (reghdfe) or ppml (ppmlhdfe), not {}; \
+                 write --estimator hdfe (or ppml), or drop --absorb",
+                req.estimator.as_str()
+            ),
+        });
+    }
+    let design = build_design(data, &spec)?;
     let result = fit(&design, req.estimator, &opts)?;
     let hausman = if req.hausman {
         let levels = if transform == DesignTransform::Levels {

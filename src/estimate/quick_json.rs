@@ -143,6 +143,11 @@ pub struct QuickJson {
     pub fit: QuickFit,
     /// Tests.
     pub tests: QuickTests,
+    /// hdfe / ppml: absorbed factors (levels, redundant, nested in the clusters), singletons
+    /// and separated observations dropped, demeaning and IRLS convergence, PPML deviance and
+    /// pseudo-R².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absorbed: Option<super::hdfe::HdfeInfo>,
 }
 
 fn fin(x: f64) -> Option<f64> {
@@ -226,6 +231,7 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
                 note: h.note.clone(),
             }),
         },
+        absorbed: res.absorbed.clone(),
     }
 }
 

@@ -24,6 +24,7 @@ mod fuzz;
 mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
+mod golden_hdfe;
 mod golden_subsets;
 mod golden_wwz;
 mod inverse_checks;
