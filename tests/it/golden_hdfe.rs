@@ -146,7 +146,7 @@ fn check_file(name: &str) -> f64 {
                     worst = r;
                     worst_what = format!("{vce} {what} {cname}");
                 }
-                if !(r <= REL_TOL) {
+                if r.is_nan() || r > REL_TOL {
                     failures.push(format!(
                         "{vce} {what} {cname}: ours {o:e} vs {e:e} (rel {r:.2e})"
                     ));

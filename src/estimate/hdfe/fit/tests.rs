@@ -95,6 +95,7 @@ fn rel(a: f64, b: f64) -> f64 {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // 2×2 matrices indexed as in the formulas
 fn hdfe_equals_lsdv_with_three_factors() {
     let Data { data, n } = data(600);
     let spec = DesignSpec {
