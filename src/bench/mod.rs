@@ -4,12 +4,14 @@
 //! ([`hashing`]), the `adb-xlsx` reader against calamine's raw cell pass ([`reader`]), and the
 //! subset fast path of the multiverse against the standard path ([`multiverse`]).
 
+pub mod absorbed;
 pub mod decompose;
 pub mod hashing;
 pub mod multiverse;
 pub mod reader;
 pub mod regressions;
 
+pub use absorbed::{bench_absorbed, AbsorbedBenchRow};
 pub use regressions::{bench_design, bench_fe_regressions, BenchReport};
 
 /// The median of a non-empty sample (the mean of the two middle values for an even count);

@@ -33,8 +33,17 @@ pub struct EstimateArgs {
     #[arg(long)]
     pub x: String,
     /// The estimator (docs/estimators.md); names and aliases from the estimator table.
-    #[arg(long, default_value = "fe", ignore_case = true, value_parser = estimator_names())]
-    pub estimator: String,
+    /// Default: fe, or hdfe with --absorb.
+    #[arg(long, ignore_case = true, value_parser = estimator_names())]
+    pub estimator: Option<String>,
+    /// Absorbed fixed effects for hdfe / ppml (reghdfe's absorb()): comma-separated factors,
+    /// `A^B` for an interaction, e.g. --absorb exporter^sector,year. Default: the panel.
+    #[arg(long, value_name = "LIST")]
+    pub absorb: Option<String>,
+    /// hdfe / ppml: keep observations alone in a level of an absorbed factor (reghdfe and
+    /// pyfixest drop them, the default).
+    #[arg(long)]
+    pub keep_singletons: bool,
     /// conventional | robust | cluster; also Stata's `ols` (pooled, fd), fixest's `iid` and
     /// `hc1` where they mean what gvc computes (docs/estimators.md#covariance-types)
     #[arg(long, default_value = "conventional")]
@@ -91,13 +100,50 @@ fn spec_error(msg: impl Into<String>) -> Failure {
 }
 
 pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
-    let estimator = Estimator::parse(&a.estimator).ok_or_else(|| {
+    let absorb: Vec<String> = a
+        .absorb
+        .as_deref()
+        .map(|s| s.split(',').map(|t| t.trim().to_string()).collect())
+        .unwrap_or_default();
+    let default_estimator = if a.absorb.is_some() { "hdfe" } else { "fe" };
+    let name = a.estimator.as_deref().unwrap_or(default_estimator);
+    let estimator = Estimator::parse(name).ok_or_else(|| {
         spec_error(format!(
-            "--estimator: unknown estimator `{}`; use {}",
-            a.estimator,
+            "--estimator: unknown estimator `{name}`; use {}",
             Estimator::NAMES.join(", ")
         ))
     })?;
+    let absorbs = matches!(
+        estimator.info().method,
+        crate::estimate::Method::Hdfe | crate::estimate::Method::Ppml
+    );
+    if a.absorb.is_some() && !absorbs {
+        return Err(spec_error(format!(
+            "--absorb: absorbed fixed effects are estimated by hdfe (reghdfe) or ppml \
+             (ppmlhdfe), not {name}; write --estimator hdfe or --estimator ppml, or drop --absorb"
+        )));
+    }
+    if let Some(bad) = absorb
+        .iter()
+        .find(|t| t.is_empty() || t.split('^').any(|p| p.trim().is_empty()))
+    {
+        return Err(spec_error(format!(
+            "--absorb: empty factor name in `{}` (`{bad}`); write comma-separated factors, \
+             `A^B` for an interaction, e.g. --absorb exporter^sector,year",
+            a.absorb.as_deref().unwrap_or("")
+        )));
+    }
+    if a.keep_singletons && !absorbs {
+        return Err(spec_error(
+            "--keep-singletons applies to hdfe and ppml (reghdfe drops singletons); gvc's \
+             xtreg-style estimators always keep them: drop --keep-singletons",
+        ));
+    }
+    if a.hausman && absorbs {
+        return Err(spec_error(format!(
+            "--hausman compares xtreg's fe and re; it does not apply to {name}: drop --hausman"
+        )));
+    }
     let vce = Vce::parse_for(&a.vce, estimator)
         .map_err(|e| spec_error(format!("--vce: {e} (docs/estimators.md#covariance-types)")))?;
     if a.panel.trim() == a.time.trim() {
@@ -145,11 +191,21 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
     req.instruments = instruments;
     req.boot = boot_request(a, estimator, vce)?;
     let iv = !req.endogenous.is_empty();
+    req.absorb = absorb;
+    req.keep_singletons = a.keep_singletons;
     let out = run_quick(&data, &req).map_err(|e| match e {
+        crate::estimate::EstimateError::UnknownVariable { ref expression, .. }
+            if expression.starts_with("absorb(") =>
+        {
+            spec_error(format!("--absorb: {e}"))
+        }
         // The command line names something the data do not have: a usage error.
         crate::estimate::EstimateError::UnknownVariable { .. }
         | crate::estimate::EstimateError::BadExpression { .. }
         | crate::estimate::EstimateError::DependentAsRegressor { .. } => spec_error(e.to_string()),
+        crate::estimate::EstimateError::InvalidOption { ref option, .. } if option == "absorb" => {
+            spec_error(format!("--absorb: {e}"))
+        }
         // --hausman fits FE and RE besides the asked estimator: say which flag asked for
         // the fit that failed.
         crate::estimate::EstimateError::InvalidOption { ref option, .. }
@@ -740,6 +796,8 @@ pub fn bench(a: &BenchArgs) -> Result<(), Failure> {
     if a.regressions {
         let r = crate::bench::bench_fe_regressions(2.0).map_err(|e| Failure::Run(e.to_string()))?;
         doc["fe_regressions"] = serde_json::to_value(&r).unwrap_or_default();
+        let rows = crate::bench::bench_absorbed(2.0).map_err(|e| Failure::Run(e.to_string()))?;
+        doc["absorbed_regressions"] = serde_json::to_value(&rows).unwrap_or_default();
     }
     if a.hashing {
         let h = crate::bench::hashing::bench_hashing(11, a.hash_mb)

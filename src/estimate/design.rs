@@ -572,6 +572,17 @@ fn evaluate(data: &PanelData, expr: &VarExpr, base: &[Option<f64>]) -> Vec<Optio
 /// Build the estimation design: evaluate every expression (applying D. once more to all of them
 /// for first differences), delete listwise, optionally drop singletons, sort by (panel, time).
 pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, EstimateError> {
+    build_design_with_ids(data, spec, &[]).map(|(d, _)| d)
+}
+
+/// [`build_design`] that also requires the identifier columns `extra` (absorbed factors: an id
+/// column, the panel or time variable, or an integer-valued numeric column) to be present in
+/// every sample row, and returns their codes on the sample rows in the design's row order.
+pub fn build_design_with_ids(
+    data: &PanelData,
+    spec: &DesignSpec,
+    extra: &[String],
+) -> Result<(Design, Vec<ClusterIds>), EstimateError> {
     let is_col = |s: &str| data.column(s).is_some() || s == data.time_var;
     let mut exprs = Vec::with_capacity(spec.regressors.len() + 1);
     for e in std::iter::once(&spec.dependent).chain(&spec.regressors) {
@@ -618,6 +629,21 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
         Some(name) => Some(data.cluster_ids(name)?),
         None => None,
     };
+    let extra_ids = extra
+        .iter()
+        .map(|name| {
+            data.cluster_ids(name).map_err(|e| match e {
+                EstimateError::UnknownVariable { name, known, .. } => {
+                    EstimateError::UnknownVariable {
+                        expression: format!("absorb({name})"),
+                        name,
+                        known,
+                    }
+                }
+                other => other,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let has_ids = |r: usize| data.panel.codes[r].is_some() && data.time[r].is_some();
     let rows_missing_ids = (0..n_rows).filter(|&r| !has_ids(r)).count();
     let missing_by_variable = exprs
@@ -635,6 +661,7 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
             has_ids(r)
                 && values.iter().all(|v| v[r].is_some())
                 && cluster.as_ref().is_none_or(|c| c.codes[r].is_some())
+                && extra_ids.iter().all(|c| c.codes[r].is_some())
         })
         .collect();
     let rows_missing_values = n_rows - rows_missing_ids - rows.len();
@@ -643,6 +670,7 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
         if let Some(c) = &spec.cluster {
             vars.push(c.clone());
         }
+        vars.extend(extra.iter().cloned());
         return Err(EstimateError::NoObservations {
             variables: vars.join(", "),
         });
@@ -687,7 +715,8 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
     let x = dense::from_fn(n, xcols.len(), |(i, j)| xcols[j][i]);
     let time = rows.iter().map(|&r| data.time[r].unwrap_or(0)).collect();
     let cluster = cluster.map(|c| dense_cluster(&c, &rows));
-    Ok(Design {
+    let extra_ids = extra_ids.iter().map(|c| dense_cluster(c, &rows)).collect();
+    let design = Design {
         depvar: exprs[0].name.clone(),
         regressor_names: exprs[1..].iter().map(|e| e.name.clone()).collect(),
         y,
@@ -707,7 +736,8 @@ pub fn build_design(data: &PanelData, spec: &DesignSpec) -> Result<Design, Estim
             singleton_groups,
             singleton_groups_dropped,
         },
-    })
+    };
+    Ok((design, extra_ids))
 }
 
 fn dense_cluster(c: &CodedIds, rows: &[usize]) -> ClusterIds {

@@ -22,6 +22,10 @@ pub enum Method {
     RandomEffectsGls,
     /// OLS on panel means (`xtreg, be`).
     Between,
+    /// OLS on data demeaned by every absorbed factor (`reghdfe`; estimate/hdfe).
+    Hdfe,
+    /// Poisson PML by IRLS with weighted demeaning (`ppmlhdfe`; estimate/hdfe/ppml.rs).
+    Ppml,
 }
 
 /// What Stata's `vce(robust)` computes for an estimator.
@@ -271,6 +275,58 @@ pub const ESTIMATORS: &[EstimatorInfo] = &[
         effects_correlation: EffectsCorrelation::NotApplicable,
         default_r2: DefaultR2::Plain,
     },
+    EstimatorInfo {
+        estimator: Estimator::Hdfe,
+        name: "hdfe",
+        aliases: &["reghdfe"],
+        long_name: "Absorbed fixed effects",
+        short_name: "HDFE",
+        title: "HDFE linear regression (absorbed fixed effects)",
+        stata_command: "reghdfe",
+        stata_options: "",
+        stata: "reghdfe y x, absorb(f1 f2#f3)",
+        plm: None,
+        fixest: Some("feols(y ~ x | f1 + f2^f3)"),
+        method: Method::Hdfe,
+        transform: DesignTransform::Levels,
+        time_effects: false,
+        panel_effects: false,
+        inference: Distribution::T,
+        robust: RobustMeaning::Hc1,
+        clusters: true,
+        clusters_nest_panels: false,
+        driscoll_kraay: false,
+        panel_header: false,
+        variance_footer: false,
+        effects_correlation: EffectsCorrelation::NotApplicable,
+        default_r2: DefaultR2::Plain,
+    },
+    EstimatorInfo {
+        estimator: Estimator::Ppml,
+        name: "ppml",
+        aliases: &["ppmlhdfe", "fepois"],
+        long_name: "Poisson PML with absorbed fixed effects",
+        short_name: "PPML",
+        title: "HDFE PPML regression (Poisson pseudo-likelihood)",
+        stata_command: "ppmlhdfe",
+        stata_options: "",
+        stata: "ppmlhdfe y x, absorb(f1 f2#f3)",
+        plm: None,
+        fixest: Some("fepois(y ~ x | f1 + f2^f3)"),
+        method: Method::Ppml,
+        transform: DesignTransform::Levels,
+        time_effects: false,
+        panel_effects: false,
+        inference: Distribution::Normal,
+        robust: RobustMeaning::Hc1,
+        clusters: true,
+        clusters_nest_panels: false,
+        driscoll_kraay: false,
+        panel_header: false,
+        variance_footer: false,
+        effects_correlation: EffectsCorrelation::NotApplicable,
+        default_r2: DefaultR2::Plain,
+    },
 ];
 
 /// Number of estimators (rows of [`ESTIMATORS`]).
@@ -310,6 +366,8 @@ impl Estimator {
             Estimator::Re => 3,
             Estimator::Be => 4,
             Estimator::Fd => 5,
+            Estimator::Hdfe => 6,
+            Estimator::Ppml => 7,
         };
         &ESTIMATORS[row]
     }
@@ -350,13 +408,16 @@ pub const VCE_NAMES: [VceName; 6] = [
     VceName {
         name: "robust",
         vce: Vce::Robust,
-        origin: "Stata vce(robust): HC1 after regress, clustered on the panel after xtreg",
+        origin: "Stata vce(robust): HC1 after regress (after reghdfe/ppmlhdfe with the absorbed \
+                 effects counted), clustered on the panel after xtreg",
         estimators: &[
             Estimator::Pooled,
             Estimator::Fe,
             Estimator::Fe2,
             Estimator::Re,
             Estimator::Fd,
+            Estimator::Hdfe,
+            Estimator::Ppml,
         ],
         otherwise: "xtreg, be has only the conventional VCE; write --vce conventional",
     },
@@ -370,6 +431,8 @@ pub const VCE_NAMES: [VceName; 6] = [
             Estimator::Fe2,
             Estimator::Re,
             Estimator::Fd,
+            Estimator::Hdfe,
+            Estimator::Ppml,
         ],
         otherwise: "xtreg, be has only the conventional VCE; write --vce conventional",
     },
@@ -390,6 +453,8 @@ pub const VCE_NAMES: [VceName; 6] = [
             Estimator::Fe,
             Estimator::Fe2,
             Estimator::Fd,
+            Estimator::Hdfe,
+            Estimator::Ppml,
         ],
         otherwise:
             "`iid` is fixest's name for the conventional VCE and fixest has no random-effects \
@@ -399,7 +464,12 @@ pub const VCE_NAMES: [VceName; 6] = [
         name: "hc1",
         vce: Vce::Robust,
         origin: "fixest vcov = \"hc1\" / \"hetero\", sandwich HC1: N/(N − K)",
-        estimators: &[Estimator::Pooled, Estimator::Fd],
+        estimators: &[
+            Estimator::Pooled,
+            Estimator::Fd,
+            Estimator::Hdfe,
+            Estimator::Ppml,
+        ],
         otherwise: "`hc1` is heteroskedasticity-robust HC1 (fixest counts the fixed effects in K, \
                     as areg's vce(robust)), which gvc estimate does not offer for panel \
                     estimators; Stata's xtreg vce(robust) clusters on the panel: write --vce \
@@ -474,7 +544,10 @@ mod tests {
                 assert_eq!(Estimator::parse(alias), Some(e));
             }
         }
-        assert_eq!(Estimator::NAMES, ["pooled", "fe", "fe2", "re", "be", "fd"]);
+        assert_eq!(
+            Estimator::NAMES,
+            ["pooled", "fe", "fe2", "re", "be", "fd", "hdfe", "ppml"]
+        );
         for name in Vce::NAMES {
             assert_eq!(Vce::parse(name).map(Vce::as_str), Some(name));
         }

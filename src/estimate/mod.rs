@@ -23,6 +23,7 @@ pub mod error;
 pub mod estimators;
 pub mod fit;
 pub mod hausman;
+pub mod hdfe;
 pub mod iv;
 mod linalg;
 mod ols;
@@ -36,8 +37,8 @@ pub mod table;
 
 pub use covariance::default_dk_lags;
 pub use design::{
-    build_design, ClusterIds, Design, DesignSpec, DesignTransform, IdColumn, PanelData,
-    SampleAccounting, VarExpr,
+    build_design, build_design_with_ids, ClusterIds, Design, DesignSpec, DesignTransform, IdColumn,
+    PanelData, SampleAccounting, VarExpr,
 };
 pub use error::EstimateError;
 pub use estimators::{
@@ -46,6 +47,7 @@ pub use estimators::{
 };
 pub use fit::{covariance_for, fit, omission_note, FitOptions, FORMAT_VERSION};
 pub use hausman::{hausman, HausmanResult, HausmanVariant, NEGATIVE_CHI2_NOTE};
+pub use hdfe::{build_absorb_design, fit_hdfe, AbsorbDesign, Factor, HdfeInfo, HdfeOptions};
 pub use quick::{run_quick, QuickOutput, QuickRequest};
 pub use quick_json::{quick_json, quick_json_string, QuickJson};
 pub use results::{

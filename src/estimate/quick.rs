@@ -5,8 +5,10 @@
 use super::bootstrap::{bootstrap_fit, BootOptions, BootResult};
 use super::design::{build_design, DesignSpec, DesignTransform, PanelData};
 use super::error::EstimateError;
+use super::estimators::Method;
 use super::fit::{fit, FitOptions};
 use super::hausman::{hausman, HausmanResult, HausmanVariant};
+use super::hdfe::{build_absorb_design, fit_hdfe, HdfeOptions};
 use super::iv::{fit_iv, render_iv_diagnostics, IvDiagnostics, IvRoles};
 use super::quick_json::{quick_json, QuickJson};
 use super::results::{EstimationResult, Estimator, ReMethod, Vce};
@@ -39,6 +41,10 @@ pub struct QuickRequest {
     pub instruments: Vec<String>,
     /// `--boot N --boot-weights W --boot-seed S --boot-param NAME`: wild cluster bootstrap.
     pub boot: Option<BootRequest>,
+    /// `--absorb`: factors absorbed by `hdfe` / `ppml` (`A^B` interacts); empty = the panel.
+    pub absorb: Vec<String>,
+    /// `--keep-singletons`: hdfe / ppml keep observations alone in a level (reghdfe drops them).
+    pub keep_singletons: bool,
 }
 
 /// A wild cluster bootstrap request.
@@ -75,6 +81,8 @@ impl QuickRequest {
             endogenous: Vec::new(),
             instruments: Vec::new(),
             boot: None,
+            absorb: Vec::new(),
+            keep_singletons: false,
         }
     }
 }
@@ -120,8 +128,30 @@ impl QuickOutput {
 
 /// Build, fit and (optionally) test; the integrator prints `table()` or the JSON of `json()`.
 pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    let absorbs = !req.absorb.is_empty()
+        || matches!(req.estimator.info().method, Method::Hdfe | Method::Ppml);
     if !req.endogenous.is_empty() || !req.instruments.is_empty() {
+        if absorbs {
+            return Err(EstimateError::InvalidOption {
+                option: "instruments".to_string(),
+                value: req.instruments.join(","),
+                reason: format!(
+                    "2SLS with absorbed factors (ivreghdfe) is not available yet, only with \
+                     --estimator pooled or fe; drop --absorb or --estimator {}",
+                    req.estimator.as_str()
+                ),
+            });
+        }
         return run_iv(data, req);
+    }
+    if absorbs && req.boot.is_some() {
+        return Err(EstimateError::InvalidOption {
+            option: "boot".to_string(),
+            value: req.estimator.as_str().to_string(),
+            reason: "the wild cluster bootstrap covers pooled, fd and fe fits, not absorbed \
+                     factors (hdfe, ppml); drop --boot or use --estimator fe"
+                .to_string(),
+        });
     }
     let transform = req.estimator.info().transform;
     let spec = DesignSpec {
@@ -131,12 +161,42 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
         transform,
         drop_singletons: req.drop_singletons,
     };
-    let design = build_design(data, &spec)?;
     let opts = FitOptions {
         vce: req.vce,
         re_method: req.re_method,
         ..FitOptions::default()
     };
+    if matches!(req.estimator.info().method, Method::Hdfe | Method::Ppml) {
+        let absorb = if req.absorb.is_empty() {
+            vec![data.panel_var().to_string()]
+        } else {
+            req.absorb.clone()
+        };
+        let ad = build_absorb_design(data, &spec, &absorb)?;
+        let hopts = HdfeOptions {
+            drop_singletons: !req.keep_singletons,
+            ..HdfeOptions::default()
+        };
+        let result = fit_hdfe(&ad.design, &ad.factors, req.estimator, &opts, &hopts)?;
+        return Ok(QuickOutput {
+            result,
+            hausman: None,
+            iv: None,
+            boot: None,
+        });
+    }
+    if let Some(first) = req.absorb.first() {
+        return Err(EstimateError::InvalidOption {
+            option: "absorb".to_string(),
+            value: first.clone(),
+            reason: format!(
+                "absorbed factors are estimated by hdfe (reghdfe) or ppml (ppmlhdfe), not {}; \
+                 write --estimator hdfe (or ppml), or drop --absorb",
+                req.estimator.as_str()
+            ),
+        });
+    }
+    let design = build_design(data, &spec)?;
     let result = fit(&design, req.estimator, &opts)?;
     let boot = match &req.boot {
         Some(b) => Some(bootstrap_fit(

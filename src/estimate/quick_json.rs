@@ -152,6 +152,11 @@ pub struct QuickJson {
     /// Wild cluster bootstrap of one coefficient; only with `--boot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wild_bootstrap: Option<crate::estimate::bootstrap::BootResult>,
+    /// hdfe / ppml: absorbed factors (levels, redundant, nested in the clusters), singletons
+    /// and separated observations dropped, demeaning and IRLS convergence, PPML deviance and
+    /// pseudo-R².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absorbed: Option<super::hdfe::HdfeInfo>,
 }
 
 fn fin(x: f64) -> Option<f64> {
@@ -243,6 +248,7 @@ pub fn quick_json(res: &EstimationResult, hausman: Option<&HausmanResult>) -> Qu
         },
         iv: None,
         wild_bootstrap: None,
+        absorbed: res.absorbed.clone(),
     }
 }
 

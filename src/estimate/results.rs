@@ -24,6 +24,10 @@ pub enum Estimator {
     Be,
     /// First differences, `regress D.y D.x` (calendar differences; constant optional).
     Fd,
+    /// Linear regression absorbing high-dimensional fixed effects, `reghdfe y x, absorb(f1 f2)`.
+    Hdfe,
+    /// Poisson pseudo-maximum likelihood with absorbed fixed effects, `ppmlhdfe y x, absorb(f)`.
+    Ppml,
 }
 
 impl Estimator {
@@ -156,6 +160,8 @@ pub enum OmissionReason {
     AbsorbedByPanelEffects,
     /// A linear combination of regressors listed before it (and of the constant / effects).
     CollinearWithEarlier,
+    /// A linear combination of the absorbed fixed effects (hdfe, ppml).
+    AbsorbedByFixedEffects,
 }
 
 /// An omitted regressor.
@@ -441,6 +447,9 @@ pub struct EstimationResult {
     pub variance_components: Option<VarianceComponents>,
     /// FE panel effects.
     pub effects: Option<PanelEffects>,
+    /// Absorbed factors, singletons, separation and degrees of freedom (hdfe, ppml).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absorbed: Option<crate::estimate::hdfe::HdfeInfo>,
 }
 
 impl EstimationResult {

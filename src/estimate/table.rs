@@ -193,10 +193,54 @@ pub fn render_table(res: &EstimationResult) -> String {
         coefficient_block(&mut out, res, c);
     }
     footer(&mut out, res);
+    if let Some(a) = &res.absorbed {
+        absorbed_block(&mut out, a);
+    }
     for o in &res.omitted {
         let _ = writeln!(out, "{}", super::fit::omission_note(&o.name, o.reason));
     }
     out
+}
+
+/// reghdfe's "Absorbed degrees of freedom" table and the observations dropped.
+fn absorbed_block(out: &mut String, a: &super::hdfe::HdfeInfo) {
+    let _ = writeln!(out, "\nAbsorbed degrees of freedom:");
+    let _ = writeln!(
+        out,
+        "{:<28}| Categories  - Redundant  = Num. Coefs",
+        " Absorbed FE"
+    );
+    for f in &a.dof.factors {
+        let nested = if f.nested_in_cluster { " *" } else { "" };
+        let _ = writeln!(
+            out,
+            " {:<27}| {:>10}  {:>11}  {:>12}{nested}",
+            f.name,
+            f.levels,
+            f.redundant,
+            f.levels - f.redundant
+        );
+    }
+    if a.dof.factors.iter().any(|f| f.nested_in_cluster) {
+        let _ = writeln!(
+            out,
+            "* = FE nested within cluster; counted as one coefficient for the cluster VCE"
+        );
+    }
+    if a.singletons_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "(dropped {} singleton observations)",
+            a.singletons_dropped
+        );
+    }
+    if a.separation_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "(dropped {} observations separated by a fixed effect)",
+            a.separation_dropped
+        );
+    }
 }
 
 /// `regress`'s header: model F, R², adjusted R², Root MSE.
@@ -205,7 +249,18 @@ fn regress_header(out: &mut String, res: &EstimationResult, cov: Option<&Covaria
     if let Some(t) = cov.and_then(|c| c.model_test.as_ref()) {
         let (l, v) = test_line(t);
         header_line(out, "", &l, &v);
-        header_line(out, "", "Prob > F", &fmt_f(t.p_value, 4));
+        let prob = if t.df2.is_some() {
+            "Prob > F"
+        } else {
+            "Prob > chi2"
+        };
+        header_line(out, "", prob, &fmt_f(t.p_value, 4));
+    }
+    if let Some(p) = res.absorbed.as_ref().and_then(|a| a.ppml.as_ref()) {
+        // ppmlhdfe's header: deviance and pseudo-R² instead of R² and Root MSE.
+        header_line(out, "", "Deviance", &fmt_g9(p.deviance));
+        header_line(out, "", "Pseudo R2", &fmt_f(p.pseudo_r2, 4));
+        return;
     }
     header_line(out, "", "R-squared", &fmt_opt(f.r2, 4));
     header_line(out, "", "Adj R-squared", &fmt_opt(f.r2_adj, 4));

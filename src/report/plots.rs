@@ -26,6 +26,8 @@ fn estimator_color(e: Estimator) -> Color {
         Estimator::Be => PALETTE[3],
         Estimator::Fd => PALETTE[4],
         Estimator::Fe2 => PALETTE[5],
+        Estimator::Hdfe => PALETTE[6],
+        Estimator::Ppml => PALETTE[6],
     }
 }
 

@@ -121,8 +121,10 @@ fn regressor_constant_within_panels_is_absorbed_under_fe_but_kept_by_re() {
     assert!(row.omitted && row.std_error.is_none());
 }
 
+/// Stata's order for `xtreg y x1 trend i.year, fe`: the listed regressors come before the
+/// year dummies, so the trend is kept and the last dummy it completes (2007.year) is omitted.
 #[test]
-fn trend_is_omitted_in_two_way_fe() {
+fn trend_is_kept_and_a_year_dummy_omitted_in_two_way_fe() {
     let data = toy();
     let fe2 = fit(
         &levels(&data, &["x1", "trend"]),
@@ -131,9 +133,64 @@ fn trend_is_omitted_in_two_way_fe() {
     )
     .expect("fe2");
     assert_eq!(fe2.omitted.len(), 1, "{:?}", fe2.omitted);
-    assert_eq!(fe2.omitted[0].name, "trend");
-    assert!(fe2.coef_names.contains(&"2007.year".to_string()));
+    assert_eq!(fe2.omitted[0].name, "2007.year");
+    assert_eq!(fe2.omitted[0].reason, OmissionReason::CollinearWithEarlier);
+    assert!(fe2.index_of("trend").is_some());
     assert!(!fe2.coef_names.contains(&"2000.year".to_string()));
+    assert!(fe2.coef_names.contains(&"2006.year".to_string()));
+    // The column space is that of x1 and the dummies: x1's estimate and SE are unchanged.
+    let plain = fit(
+        &levels(&data, &["x1"]),
+        Estimator::Fe2,
+        &FitOptions::default(),
+    )
+    .expect("fe2");
+    let (a, b) = (
+        fe2.index_of("x1").expect("x1"),
+        plain.index_of("x1").expect("x1"),
+    );
+    assert!(close(fe2.coefficients[a], plain.coefficients[b]));
+    let (sa, sb) = (
+        fe2.primary().expect("cov").std_error[a],
+        plain.primary().expect("cov").std_error[b],
+    );
+    assert!(close(sa, sb), "{sa} vs {sb}");
+}
+
+/// A wage panel: experience = year − entry year + initial experience differs across people
+/// but moves one-for-one with the year within each person, so it is collinear with the person
+/// and year effects together. `xtreg lwage exper i.year, fe` keeps exper and omits the last
+/// year dummy (Stata: "note: 1987.year omitted because of collinearity").
+#[test]
+fn experience_is_kept_in_two_way_fe_as_stata() {
+    let (people, years) = (9usize, 8usize);
+    let n = people * years;
+    let ids: Vec<Option<i64>> = (0..n).map(|i| Some((i / years) as i64 + 1)).collect();
+    let t: Vec<Option<i64>> = (0..n).map(|i| Some(1980 + (i % years) as i64)).collect();
+    let exper: Vec<f64> = (0..n)
+        .map(|i| (i % years) as f64 + ((i / years) * 7 % 5) as f64 + 1.0)
+        .collect();
+    let union_ = noise(11, n);
+    let e = noise(12, n);
+    let y: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 0.05 * exper[i] + 0.2 * union_[i] + 0.1 * e[i])
+        .collect();
+    let mut d = PanelData::new("nr", IdColumn::Int(&ids), "year", &t).expect("ids");
+    for (name, v) in [("exper", &exper), ("union", &union_), ("lwage", &y)] {
+        d.add_f64_column(name, v).expect("column");
+    }
+    let design = build_design(&d, &DesignSpec::new("lwage", &["exper", "union"])).expect("design");
+    let fe2 = fit(&design, Estimator::Fe2, &FitOptions::default()).expect("fe2");
+    assert_eq!(
+        fe2.omitted
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["1987.year"]
+    );
+    assert!(fe2.index_of("exper").is_some() && fe2.index_of("union").is_some());
+    assert!(fe2.index_of("1986.year").is_some());
+    assert_eq!(fe2.fit.df_r, (n - people - 2 - 6) as i64);
 }
 
 #[test]

@@ -132,6 +132,7 @@ pub(crate) fn skeleton(
         tests: Tests::default(),
         variance_components: None,
         effects: None,
+        absorbed: None,
     }
 }
 

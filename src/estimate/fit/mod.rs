@@ -122,6 +122,17 @@ pub fn fit(
         Method::Within => within::fit_fe(design, estimator, &panels)?,
         Method::RandomEffectsGls => random::fit_re(design, estimator, opts.re_method, &panels)?,
         Method::Between => between::fit_be(design, estimator, &panels)?,
+        // A plain design absorbs its panel variable (reghdfe y x, absorb(panel)).
+        Method::Hdfe | Method::Ppml => {
+            let factors = [crate::estimate::hdfe::fit::panel_factor(design)];
+            return crate::estimate::hdfe::fit_hdfe(
+                design,
+                &factors,
+                estimator,
+                opts,
+                &crate::estimate::hdfe::HdfeOptions::default(),
+            );
+        }
     };
     for kind in &kinds {
         result
@@ -301,5 +312,6 @@ pub fn omission_note(name: &str, reason: OmissionReason) -> String {
         OmissionReason::CollinearWithConstant => format!("note: {name} omitted because of collinearity (constant in the sample)"),
         OmissionReason::AbsorbedByPanelEffects => format!("note: {name} omitted because of collinearity (constant within panels, absorbed by the fixed effects)"),
         OmissionReason::CollinearWithEarlier => format!("note: {name} omitted because of collinearity"),
+        OmissionReason::AbsorbedByFixedEffects => format!("note: {name} omitted because of collinearity (absorbed by the fixed effects)"),
     }
 }

@@ -51,9 +51,12 @@ pub(super) fn fit_fe<'a>(
             });
             let mut names = design.regressor_names.clone();
             names.extend(dnames);
-            // The time effects are treated as absorbed: they take priority, so a regressor that is
-            // a function of time alone is the one reported as omitted (econometrics.md §1.3).
-            let priority: Vec<usize> = (k_user..k_user + kd).chain(0..k_user).collect();
+            // Stata's `_rmcoll` order for `xtreg y x i.year, fe`: the regressors as listed, then
+            // the year dummies, the later member of a collinear set omitted. A regressor that
+            // is collinear with the two-way effects (experience = year − entry year in a wage
+            // panel) is kept and the last year dummy it completes is omitted, as Stata prints
+            // "note: 1987.year omitted because of collinearity" (econometrics.md §1.3).
+            let priority: Vec<usize> = (0..k_user + kd).collect();
             (Some(x), names, priority)
         } else {
             (None, design.regressor_names.clone(), (0..k_user).collect())

@@ -540,6 +540,7 @@ impl SubsetFitter {
             tests: Tests::default(),
             variance_components: None,
             effects: None,
+            absorbed: None,
         }
     }
 
