@@ -139,7 +139,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
              xtreg-style estimators always keep them: drop --keep-singletons",
         ));
     }
-    if a.hausman && absorbs {
+    if a.hausman.is_some() && absorbs {
         return Err(spec_error(format!(
             "--hausman compares xtreg's fe and re; it does not apply to {name}: drop --hausman"
         )));
