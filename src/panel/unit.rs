@@ -283,8 +283,8 @@ impl<'de> serde::Deserialize<'de> for FeTerm {
 /// How a model's absorbed effects are estimated with the estimators gvc has today: the
 /// within transformation on the panel unit is `fe` (`xtreg, fe`), and with year effects too
 /// `fe2` (`xtreg y x i.year, fe`). Any other set of absorbed factors needs high-dimensional
-/// fixed effects (alternating projections, issue #18 item 2), which this returns as an error
-/// naming the terms and the sets that are available.
+/// fixed effects (the `hdfe` estimator, so far reachable from `gvc estimate --absorb` only),
+/// which this returns as an error naming the terms and the sets that are available.
 pub fn absorbed_estimator(
     unit: PanelUnit,
     absorb: &[FeTerm],
@@ -304,8 +304,9 @@ pub fn absorbed_estimator(
     } else {
         let written: Vec<String> = absorb.iter().map(|t| format!("\"{t}\"")).collect();
         Err(format!(
-            "absorb = [{}] needs high-dimensional fixed effects, which gvc does not have yet; \
-             on a `{unit}` panel the effects it can absorb are the panel unit (`absorb = [\"{u}\"]`, \
+            "absorb = [{}] needs high-dimensional fixed effects, which study models cannot use \
+             yet (`gvc estimate --absorb` fits them on a panel file, such as the run's \
+             panel.parquet); on a `{unit}` panel the effects it can absorb are the panel unit (`absorb = [\"{u}\"]`, \
              the within estimator) and the unit and the year (`absorb = [\"{u}\", \"year\"]`, \
              two-way fixed effects)",
             written.join(", "),
