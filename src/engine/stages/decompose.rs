@@ -222,24 +222,8 @@ pub fn unit_rows(
 /// The country-level rows of a measure frame: (country, year, measure, value), rows with a
 /// sector or partner left out.
 pub fn country_rows(df: &DataFrame) -> Result<Vec<(String, i32, String, f64)>, PolarsError> {
-    let country = df.column("country")?.str()?.clone();
-    let sector = df.column("sector")?.str()?.clone();
-    let partner = df.column("partner")?.str()?.clone();
-    let year = df.column("year")?.cast(&DataType::Int64)?;
-    let year = year.i64()?;
-    let measure = df.column("measure")?.str()?.clone();
-    let value = df.column("value")?.cast(&DataType::Float64)?;
-    let value = value.f64()?;
-    let mut out = Vec::new();
-    for i in 0..df.height() {
-        if sector.get(i).is_some() || partner.get(i).is_some() {
-            continue;
-        }
-        if let (Some(c), Some(y), Some(m), Some(v)) =
-            (country.get(i), year.get(i), measure.get(i), value.get(i))
-        {
-            out.push((c.to_string(), y as i32, m.to_string(), v));
-        }
-    }
-    Ok(out)
+    Ok(unit_rows(df, crate::panel::PanelUnit::Country)?
+        .into_iter()
+        .map(|(c, _, _, y, m, v)| (c, y, m, v))
+        .collect())
 }
