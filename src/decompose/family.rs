@@ -12,9 +12,12 @@
 //! `decompose::tests::each_family_emits_its_listed_measures_and_identities` then checks that
 //! the row's measure lists and identities are what the module emits.
 
-use super::context::Context;
+use super::context::{ratio, Context};
 use super::{bm, kpww, kww, upstreamness, wwyz, wwz};
 use super::{DecomposeError, DecomposeOptions, FamilyOutput, Level};
+
+/// Ratio measures of a group of sectors from the group's summed components (`sum(measure)`).
+pub type Regroup = fn(&dyn Fn(&str) -> f64) -> Vec<(&'static str, f64)>;
 
 /// What gvc knows about one measure family.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +48,14 @@ pub struct FamilyInfo {
     pub gross_exports: Option<&'static str>,
     /// Computes the family on a prepared [`Context`] with the run's options.
     pub run: fn(&Context<'_>, &DecomposeOptions) -> Result<FamilyOutput, DecomposeError>,
+    /// The ratio measures of a group of sectors (`[panel] groups`), recomputed from the
+    /// group's summed components (`sum(measure)`) by the formulas the family applies to a
+    /// country's sums of its entries; every other measure of the family, except
+    /// [`Self::ungroupable`], is additive and is the group's sum (docs/measures.md, "after").
+    pub regroup: Regroup,
+    /// Measures with no group version: missing on a grouped panel (a variable reading one
+    /// there is an error at spec load).
+    pub ungroupable: &'static [&'static str],
 }
 
 impl FamilyInfo {
@@ -113,6 +124,15 @@ families! {
         ratios: &["kpww.participation", "kpww.position", "kpww.nrca"],
         gross_exports: Some("kpww.E"),
         run: |ctx, o| kpww::compute(ctx, o.level, o.iv),
+        regroup: |s| {
+            let (iv, fv, e) = (s("kpww.IV"), s("kpww.FV"), s("kpww.E"));
+            vec![
+                ("kpww.participation", kpww::participation(iv, fv, e)),
+                ("kpww.position", kpww::position(iv, fv, e)),
+            ]
+        },
+        // The new RCA compares a sector with every country's same sector.
+        ungroupable: &["kpww.nrca"],
     }
     /// Koopman, Wang & Wei (2014): the 9-term decomposition of gross exports (§3).
     Kww {
@@ -125,6 +145,8 @@ families! {
         ratios: &[],
         gross_exports: Some("kww.E"),
         run: |ctx, _| kww::compute(ctx),
+        regroup: |_| Vec::new(),
+        ungroupable: &[],
     }
     /// Borin & Mancini (2019/2023), exporter perspective, source-based (§5.1).
     Bm {
@@ -137,6 +159,15 @@ families! {
         ratios: &["bm.GVC_ratio", "bm.GVCB_ratio", "bm.GVCF_ratio"],
         gross_exports: Some("bm.EXGR"),
         run: |ctx, o| bm::compute(ctx, o.level),
+        regroup: |s| {
+            let exgr = s("bm.EXGR");
+            vec![
+                ("bm.GVC_ratio", ratio(s("bm.GVC"), exgr)),
+                ("bm.GVCB_ratio", ratio(s("bm.GVCB"), exgr)),
+                ("bm.GVCF_ratio", ratio(s("bm.GVCF"), exgr)),
+            ]
+        },
+        ungroupable: &[],
     }
     /// Wang, Wei, Yu & Zhu (2017): production-based participation, length and position (§6).
     Wwyz {
@@ -155,6 +186,20 @@ families! {
         ],
         gross_exports: None,
         run: |ctx, o| wwyz::compute(ctx, o.level),
+        regroup: |s| {
+            let v_gvc = s("wwyz.V_GVC_S") + s("wwyz.V_GVC_C");
+            let y_gvc = s("wwyz.Y_GVC_S") + s("wwyz.Y_GVC_C");
+            let plv = ratio(s("wwyz.Xv_GVC"), v_gvc);
+            let ply = ratio(s("wwyz.Xy_GVC"), y_gvc);
+            vec![
+                ("wwyz.GVCPt_f", ratio(v_gvc, s("wwyz.va"))),
+                ("wwyz.GVCPt_b", ratio(y_gvc, s("wwyz.y"))),
+                ("wwyz.PLv_GVC", plv),
+                ("wwyz.PLy_GVC", ply),
+                ("wwyz.GVC_position", ratio(plv, ply)),
+            ]
+        },
+        ungroupable: &[],
     }
     /// Wang, Wei & Zhu (2013): the 16-term bilateral-sector decomposition of gross exports (§4).
     Wwz {
@@ -167,6 +212,8 @@ families! {
         ratios: &[],
         gross_exports: Some("wwz.E"),
         run: |ctx, o| wwz::compute(ctx, o.level),
+        regroup: |_| Vec::new(),
+        ungroupable: &[],
     }
     /// Antràs, Chor, Fally & Hillberry (2012) output upstreamness and Miller & Temurshoev
     /// (2017) input downstreamness, output-weighted by country or sector.
@@ -180,6 +227,9 @@ families! {
         ratios: upstreamness::MEASURES,
         gross_exports: None,
         run: |ctx, o| upstreamness::compute(ctx, o.level),
+        regroup: |_| Vec::new(),
+        // Output-weighted means: the group version needs each sector's gross output.
+        ungroupable: upstreamness::MEASURES,
     }
 }
 

@@ -172,11 +172,29 @@ fn decompositions(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, Sta
     Ok(out)
 }
 
-/// `tables/missing.csv`, `tables/descriptives.csv` and `panel.parquet` of the baseline panel.
+/// `tables/missing.csv`, `tables/descriptives.csv` and `panel.parquet` of the baseline's
+/// `[panel]`, and `tables/missing_<name>.csv`, `tables/descriptives_<name>.csv` and
+/// `panel_<name>.parquet` of each `[panels.<name>]`.
 fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, StageError> {
-    let Some((_, panel)) = layout.panels.iter().find(|(v, _)| v.is_none()) else {
-        return Ok(Vec::new());
-    };
+    let mut out = Vec::new();
+    for role in layout.panels.iter().filter(|p| p.variant.is_none()) {
+        let suffix = role
+            .panel
+            .as_ref()
+            .map(|n| format!("_{n}"))
+            .unwrap_or_default();
+        out.extend(one_panel_tables(&role.stage, &suffix, cache)?);
+    }
+    Ok(out)
+}
+
+/// The missing-data and descriptives tables and the frame of one panel, file names with
+/// `suffix`.
+fn one_panel_tables(
+    panel: &super::stages::panel::PanelStage,
+    suffix: &str,
+    cache: &Cache,
+) -> Result<Vec<OutputFile>, StageError> {
     let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &panel.key())?;
     let mut missing = CsvOut::new(
         Vec::new(),
@@ -209,9 +227,12 @@ fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, Stage
         ])?;
     }
     Ok(vec![
-        OutputFile::bytes("tables/missing.csv", missing.finish()?),
-        OutputFile::bytes("tables/descriptives.csv", desc.finish()?),
-        OutputFile::bytes("panel.parquet", parquet_bytes(&mut p.frame.clone())?),
+        OutputFile::bytes(format!("tables/missing{suffix}.csv"), missing.finish()?),
+        OutputFile::bytes(format!("tables/descriptives{suffix}.csv"), desc.finish()?),
+        OutputFile::bytes(
+            format!("panel{suffix}.parquet"),
+            parquet_bytes(&mut p.frame.clone())?,
+        ),
     ])
 }
 
@@ -219,8 +240,9 @@ fn panel_tables(layout: &Layout, cache: &Cache) -> Result<Vec<OutputFile>, Stage
 /// regressors and controls are all present — what `gvc diff` compares as "the sample".
 fn samples(spec: &Spec, layout: &Layout, cache: &Cache) -> Result<OutputFile, StageError> {
     let mut samples = serde_json::Map::new();
-    for (variant, panel) in &layout.panels {
-        let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &panel.key())?;
+    for role in &layout.panels {
+        let variant = &role.variant;
+        let p: PanelOutput = load::<super::stages::panel::PanelStage>(cache, &role.stage.key())?;
         let df = &p.frame;
         let country: Vec<Option<String>> = df
             .column(super::stages::panel::id_column(df))?
@@ -237,6 +259,9 @@ fn samples(spec: &Spec, layout: &Layout, cache: &Cache) -> Result<OutputFile, St
             },
         };
         for m in &variant_spec.models {
+            if variant_spec.model_panel(m).name != role.panel.as_deref() {
+                continue;
+            }
             let mut vars = vec![m.dependent.value.clone()];
             vars.extend(m.regressors.iter().map(|r| r.value.clone()));
             vars.extend(m.controls.iter().map(|r| r.value.clone()));

@@ -187,8 +187,8 @@ pub struct Layout {
     pub years: BTreeMap<i32, YearKeys>,
     /// The baseline's decompositions (ascending years).
     pub decompositions: Vec<Decompose>,
-    /// The panel of the baseline (`None`) and of each robustness variant.
-    pub panels: Vec<(Option<String>, PanelStage)>,
+    /// Every panel of the baseline (variant `None`) and of each robustness variant.
+    pub panels: Vec<PanelRole>,
     /// Every model column of every variant.
     pub columns: Vec<ColumnRole>,
     /// Every Hausman test of every variant.
@@ -204,6 +204,24 @@ pub struct YearKeys {
     pub io_tables: Key,
     pub leontief: Key,
     pub decompose: Option<Key>,
+}
+
+/// A panel of a variant: `[panel]` (`panel` `None`) or a `[panels.<name>]`.
+#[derive(Debug, Clone)]
+pub struct PanelRole {
+    pub variant: Option<String>,
+    pub panel: Option<String>,
+    pub stage: PanelStage,
+}
+
+impl Layout {
+    /// The baseline's `[panel]`.
+    pub fn baseline_panel(&self) -> Option<&PanelStage> {
+        self.panels
+            .iter()
+            .find(|p| p.variant.is_none() && p.panel.is_none())
+            .map(|p| &p.stage)
+    }
 }
 
 /// A model column of a variant.
@@ -349,7 +367,7 @@ pub fn build(spec: &Spec, hasher: &FileHasher) -> Result<(Plan, Layout), Diagnos
 }
 
 /// Adds the tables, inverses, decompositions and covariates of one spec and returns its
-/// panel's parameters (not yet planned), or `None` after reporting why there is none.
+/// `[panel]`'s parameters (not yet planned), or `None` after reporting why there is none.
 pub(super) fn plan_panel(
     spec: &Spec,
     variant: Option<&str>,
@@ -358,6 +376,23 @@ pub(super) fn plan_panel(
     hasher: &FileHasher,
     d: &mut Diagnostics,
 ) -> Option<PanelStage> {
+    plan_panels(spec, variant, plan, layout, hasher, d)?
+        .into_iter()
+        .next()
+        .map(|(_, p)| p)
+}
+
+/// Adds the tables, inverses, decompositions and covariates of one spec and returns the
+/// parameters of each of its panels (not yet planned): `[panel]` first (`None`), then each
+/// `[panels.<name>]`; or `None` after reporting why there are none.
+pub(super) fn plan_panels(
+    spec: &Spec,
+    variant: Option<&str>,
+    plan: &mut Plan,
+    layout: &mut Layout,
+    hasher: &FileHasher,
+    d: &mut Diagnostics,
+) -> Option<Vec<(Option<String>, PanelStage)>> {
     let decompositions = match plan_tables(spec, variant, plan, layout, hasher) {
         Ok(dec) => dec,
         Err(e) => {
@@ -395,13 +430,14 @@ pub(super) fn plan_panel(
     if !d.is_empty() {
         return None;
     }
-    match panel::plan(spec, countries, &decompositions, &covs) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            d.extend(e);
-            None
+    let mut out = Vec::new();
+    for (p, decs) in spec.all_panels().into_iter().zip(decompositions) {
+        match panel::plan(spec, p, countries.clone(), &decs, &covs) {
+            Ok(stage) => out.push((p.name.map(str::to_string), stage)),
+            Err(e) => d.extend(e),
         }
     }
+    d.is_empty().then_some(out)
 }
 
 /// Adds the instances of one spec (the baseline, or a robustness variant restricted to
@@ -415,22 +451,36 @@ fn plan_spec(
     hasher: &FileHasher,
     d: &mut Diagnostics,
 ) {
-    let Some(panel) = plan_panel(spec, variant, plan, layout, hasher, d) else {
+    let Some(panels) = plan_panels(spec, variant, plan, layout, hasher, d) else {
         return;
     };
-    plan.add(variant.unwrap_or("main"), panel.clone());
-    layout
-        .panels
-        .push((variant.map(str::to_string), panel.clone()));
+    for (name, panel) in &panels {
+        let instance = match (variant, name) {
+            (None, None) => "main".to_string(),
+            (Some(v), None) => v.to_string(),
+            (None, Some(n)) => n.clone(),
+            (Some(v), Some(n)) => format!("{v}:{n}"),
+        };
+        plan.add(instance, panel.clone());
+        layout.panels.push(PanelRole {
+            variant: variant.map(str::to_string),
+            panel: name.clone(),
+            stage: panel.clone(),
+        });
+    }
     let prefix = variant.map(|v| format!("{v}:")).unwrap_or_default();
     for m in &spec.models {
         if !models.is_empty() && !models.contains(&m.name.value) {
             continue;
         }
+        let on = spec.model_panel(m).name;
+        let Some((_, panel)) = panels.iter().find(|(n, _)| n.as_deref() == on) else {
+            continue;
+        };
         let mut fe_re: BTreeMap<usize, (Option<EstimateStage>, Option<EstimateStage>)> =
             BTreeMap::new();
         for column in estimate::model_columns(m) {
-            let stage = estimate::plan(m, &column, &panel);
+            let stage = estimate::plan(m, &column, panel);
             plan.add(
                 format!("{prefix}{}/{}", m.name.value, column.column_name()),
                 stage.clone(),
@@ -467,20 +517,22 @@ fn plan_spec(
     }
 }
 
-/// Adds each year's table, inverse and decomposition; returns the decompositions.
+/// Adds each year's table, inverse and decompositions; returns the decompositions each panel
+/// reads (in [`Spec::all_panels`] order; panels of one unit and families share them).
 fn plan_tables(
     spec: &Spec,
     variant: Option<&str>,
     plan: &mut Plan,
     layout: &mut Layout,
     hasher: &FileHasher,
-) -> Result<Vec<Decompose>, Diagnostics> {
+) -> Result<Vec<Vec<Decompose>>, Diagnostics> {
     let (src, format, options) = io_tables::table_source(spec)?;
     if let Some(problem) = io_tables::years_problem(src, format, &options, &study_years(spec)) {
         return Err(Diagnostics(vec![problem]));
     }
     let mut d = Diagnostics::default();
-    let mut out = Vec::new();
+    let panels = spec.all_panels();
+    let mut out: Vec<Vec<Decompose>> = vec![Vec::new(); panels.len()];
     for year in study_years(spec) {
         let table = match io_tables::plan(src, format, &options, year, hasher) {
             Ok(t) => t,
@@ -513,7 +565,16 @@ fn plan_tables(
                 layout.decompositions.push(dec.clone());
             }
         }
-        out.extend(dec);
+        out[0].extend(dec);
+        for (i, p) in panels.iter().enumerate().skip(1) {
+            if let Some(dec) = decompose::plan_for(spec, *p, year, &table, &inverse) {
+                plan.add(
+                    format!("{year}/{}", p.name.unwrap_or_default()),
+                    dec.clone(),
+                );
+                out[i].push(dec);
+            }
+        }
     }
     d.into_result()?;
     Ok(out)

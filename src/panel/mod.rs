@@ -7,6 +7,7 @@
 //! series in [`PanelInputs`] and the variable definitions and sample as plain values.
 
 pub mod assemble;
+pub mod sector_groups;
 pub mod series;
 pub mod summary;
 pub mod transforms;
@@ -104,7 +105,8 @@ pub enum PanelError {
         from: String,
         detail: String,
     },
-    /// A sector of `panel.sectors` that no decomposition row has.
+    /// A sector of `panel.sectors` (or of a group of `panel.groups`) that no decomposition row
+    /// has.
     #[error("`panel.sectors`: sector `{sector}` is in none of the tables' {known} sectors{} (fix: write the sector codes as the tables' row labels do)", nearest_suffix(nearest))]
     UnknownSector {
         sector: String,

@@ -280,16 +280,20 @@ impl<'de> serde::Deserialize<'de> for FeTerm {
     }
 }
 
-/// How a model's absorbed effects are estimated with the estimators gvc has today: the
-/// within transformation on the panel unit is `fe` (`xtreg, fe`), and with year effects too
-/// `fe2` (`xtreg y x i.year, fe`). Any other set of absorbed factors needs high-dimensional
-/// fixed effects (the `hdfe` estimator, so far reachable from `gvc estimate --absorb` only),
-/// which this returns as an error naming the terms and the sets that are available.
+/// The estimator that fits a model's absorbed effects: `ppml` (ppmlhdfe) and `hdfe`
+/// (reghdfe) when the model names them; for `fe`, the within transformation on the panel
+/// unit (`xtreg, fe`) when the unit is all it absorbs, with year dummies too (`xtreg y x
+/// i.year, fe`, reported as `fe2`) when it absorbs the unit and the year, and high-dimensional
+/// fixed effects (`hdfe`, reghdfe's rules) for any other set of factors.
 pub fn absorbed_estimator(
     unit: PanelUnit,
     absorb: &[FeTerm],
-) -> Result<crate::estimate::Estimator, String> {
+    requested: crate::estimate::Estimator,
+) -> crate::estimate::Estimator {
     use crate::estimate::Estimator;
+    if requested != Estimator::Fe {
+        return requested;
+    }
     let unit_term = FeTerm(unit.info().dims.to_vec()).normalised();
     let year = FeTerm(vec![Dim::Year]);
     let mut set: Vec<FeTerm> = absorb.iter().map(FeTerm::normalised).collect();
@@ -297,21 +301,12 @@ pub fn absorbed_estimator(
     set.dedup();
     let mut two_way = vec![unit_term.clone(), year];
     two_way.sort();
-    if set == [unit_term.clone()] {
-        Ok(Estimator::Fe)
+    if set == [unit_term] {
+        Estimator::Fe
     } else if set == two_way {
-        Ok(Estimator::Fe2)
+        Estimator::Fe2
     } else {
-        let written: Vec<String> = absorb.iter().map(|t| format!("\"{t}\"")).collect();
-        Err(format!(
-            "absorb = [{}] needs high-dimensional fixed effects, which study models cannot use \
-             yet (`gvc estimate --absorb` fits them on a panel file, such as the run's \
-             panel.parquet); on a `{unit}` panel the effects it can absorb are the panel unit (`absorb = [\"{u}\"]`, \
-             the within estimator) and the unit and the year (`absorb = [\"{u}\", \"year\"]`, \
-             two-way fixed effects)",
-            written.join(", "),
-            u = FeTerm(unit.info().dims.to_vec()),
-        ))
+        Estimator::Hdfe
     }
 }
 
@@ -376,23 +371,26 @@ mod tests {
             .contains("unknown panel dimension `sectr`"));
         let year = FeTerm::parse("year").unwrap();
         let cs = PanelUnit::CountrySector;
+        let fe = Estimator::Fe;
         assert_eq!(
-            absorbed_estimator(cs, &[t.clone(), year.clone()]),
-            Ok(Estimator::Fe2)
+            absorbed_estimator(cs, &[t.clone(), year.clone()], fe),
+            Estimator::Fe2
         );
         assert_eq!(
-            absorbed_estimator(cs, &[FeTerm::parse("sector^exporter").unwrap()]),
-            Ok(Estimator::Fe)
+            absorbed_estimator(cs, &[FeTerm::parse("sector^exporter").unwrap()], fe),
+            Estimator::Fe
         );
-        let err = absorbed_estimator(
-            PanelUnit::Bilateral,
-            &[
-                FeTerm::parse("exporter^year").unwrap(),
-                FeTerm::parse("importer^year").unwrap(),
-            ],
-        )
-        .unwrap_err();
-        assert!(err.contains("high-dimensional"), "{err}");
-        assert!(err.contains("\"exporter^importer\", \"year\""), "{err}");
+        let gravity = [
+            FeTerm::parse("exporter^year").unwrap(),
+            FeTerm::parse("importer^year").unwrap(),
+        ];
+        assert_eq!(
+            absorbed_estimator(PanelUnit::Bilateral, &gravity, fe),
+            Estimator::Hdfe
+        );
+        assert_eq!(
+            absorbed_estimator(PanelUnit::Bilateral, &[t, year], Estimator::Ppml),
+            Estimator::Ppml
+        );
     }
 }

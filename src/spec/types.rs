@@ -64,6 +64,9 @@ pub struct Spec {
     pub decomposition: Decomposition,
     /// `[panel]`: the unit of the panel's rows, and which sectors and partners it holds.
     pub panel: PanelSpec,
+    /// `[panels.<name>]`: further panels of the same study (a gravity panel beside a sector
+    /// panel, say); a model reads one with `panel = "<name>"`.
+    pub panels: BTreeMap<String, PanelSpec>,
     /// `[sectors]`: named sector sets (`@name` includes another set), as `[countries]`.
     pub sectors: BTreeMap<String, At<Vec<At<String>>>>,
     pub variables: BTreeMap<String, Variable>,
@@ -167,7 +170,135 @@ pub struct PanelSpec {
     /// Importers of a bilateral panel: a `[countries]` set name or a list of codes and
     /// `@set`s; `None` = the sample's countries.
     pub partners: Option<At<Vec<At<String>>>>,
+    /// `[sectors]` sets aggregated into one row each (`["manufacturing", "services"]`): the
+    /// group's additive measures summed, its ratios recomputed from the sums
+    /// ([`crate::panel::sector_groups`]); `None` = one row per sector.
+    pub groups: Option<At<Vec<At<String>>>>,
 }
+
+/// A panel of the spec: `[panel]` (`name` `None`) or `[panels.<name>]`.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelRef<'a> {
+    pub name: Option<&'a str>,
+    pub spec: &'a PanelSpec,
+}
+
+impl PanelRef<'_> {
+    /// The spec key of the panel's section: `panel` or `panels.<name>`.
+    pub fn key(&self) -> String {
+        match self.name {
+            None => "panel".to_string(),
+            Some(n) => format!("panels.{n}"),
+        }
+    }
+
+    /// The panel's unit.
+    pub fn unit(&self) -> crate::panel::PanelUnit {
+        self.spec.unit.value
+    }
+}
+
+impl Spec {
+    /// Every panel: `[panel]` first, then `[panels.*]` in name order.
+    pub fn all_panels(&self) -> Vec<PanelRef<'_>> {
+        let mut out = vec![PanelRef {
+            name: None,
+            spec: &self.panel,
+        }];
+        out.extend(self.panels.iter().map(|(n, p)| PanelRef {
+            name: Some(n.as_str()),
+            spec: p,
+        }));
+        out
+    }
+
+    /// The panel a model reads (`[panel]` when its `panel` names none that exists; that is
+    /// reported by the validator).
+    pub fn model_panel(&self, m: &Model) -> PanelRef<'_> {
+        m.panel
+            .as_ref()
+            .and_then(|p| self.panels.get_key_value(&p.value))
+            .map_or(
+                PanelRef {
+                    name: None,
+                    spec: &self.panel,
+                },
+                |(n, p)| PanelRef {
+                    name: Some(n.as_str()),
+                    spec: p,
+                },
+            )
+    }
+
+    /// The variables a panel holds, in name order. With `[panel]` alone, every variable.
+    /// With `[panels.*]`, a named panel holds the variables its models read (dependent
+    /// variable, regressors, controls, a cluster variable) and those they are built from
+    /// (`from` and transform operands, transitively); `[panel]` holds every other variable
+    /// too, except those only named panels read.
+    pub fn panel_variables(&self, panel: Option<&str>) -> Vec<&Variable> {
+        if self.panels.is_empty() {
+            return self.variables.values().collect();
+        }
+        let used = |p: Option<&str>| self.variables_read_by_panel(p);
+        let mine = used(panel);
+        if panel.is_some() {
+            return self
+                .variables
+                .values()
+                .filter(|v| mine.contains(v.name.as_str()))
+                .collect();
+        }
+        let others: std::collections::BTreeSet<&str> = self
+            .panels
+            .keys()
+            .flat_map(|n| used(Some(n.as_str())))
+            .collect();
+        self.variables
+            .values()
+            .filter(|v| mine.contains(v.name.as_str()) || !others.contains(v.name.as_str()))
+            .collect()
+    }
+
+    /// The names of the variables the models on a panel read, closed under `from` and
+    /// transform operands.
+    fn variables_read_by_panel(&self, panel: Option<&str>) -> std::collections::BTreeSet<&str> {
+        let mut todo: Vec<&str> = Vec::new();
+        for m in self
+            .models
+            .iter()
+            .filter(|m| self.model_panel(m).name == panel)
+        {
+            let terms = std::iter::once(&m.dependent)
+                .chain(&m.regressors)
+                .chain(&m.controls)
+                .chain(m.cluster.iter());
+            for t in terms {
+                todo.push(crate::spec::validate::base_variable(&t.value));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(name) = todo.pop() {
+            let Some((key, v)) = self.variables.get_key_value(name) else {
+                continue;
+            };
+            if !seen.insert(key.as_str()) {
+                continue;
+            }
+            let from = v.from.value.as_str();
+            todo.push(from.strip_prefix(IMPORTER_OPERAND).unwrap_or(from));
+            for t in &v.transforms.value {
+                for op in t.operands() {
+                    todo.push(op.strip_prefix(IMPORTER_OPERAND).unwrap_or(op));
+                }
+            }
+        }
+        seen
+    }
+}
+
+/// The `importer.` prefix of a covariate read by importer (see
+/// [`crate::spec::validate::panel::IMPORTER_PREFIX`]).
+const IMPORTER_OPERAND: &str = "importer.";
 
 /// One entry of `[variables]`.
 #[derive(Debug, Clone, Serialize)]
@@ -202,7 +333,10 @@ pub struct Model {
     /// Absorbed fixed effects by panel dimension (`["exporter^sector", "year"]`); `None`: the
     /// estimators' own effects.
     pub absorb: Option<At<Vec<At<crate::panel::FeTerm>>>>,
-    /// The spec's `[panel] unit` (what `absorb` and `cluster` dimensions refer to).
+    /// `panel = "<name>"`: the `[panels.<name>]` panel the model reads (`None`: `[panel]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub panel: Option<At<String>>,
+    /// The unit of the model's panel (what `absorb` and `cluster` dimensions refer to).
     #[serde(skip)]
     pub unit: crate::panel::PanelUnit,
     /// Hausman FE-vs-RE test under each FE/RE pair.
@@ -298,6 +432,7 @@ pub mod keys {
         "sample",
         "decomposition",
         "panel",
+        "panels",
         "sectors",
         "variables",
         "models",
@@ -313,7 +448,7 @@ pub mod keys {
     pub const DECOMPOSITION: &[&str] =
         &["source", "measures", "iv", "level", "wwz_level", "checks"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];
-    pub const PANEL: &[&str] = &["unit", "sectors", "partners"];
+    pub const PANEL: &[&str] = &["unit", "sectors", "partners", "groups"];
     pub const MODEL: &[&str] = &[
         "name",
         "dependent",
@@ -324,6 +459,7 @@ pub mod keys {
         "vce",
         "cluster",
         "absorb",
+        "panel",
         "hausman",
         "title",
     ];

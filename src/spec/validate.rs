@@ -403,7 +403,7 @@ fn check_transforms(spec: &Spec, d: &mut Diagnostics) {
 /// declared source (the column itself is checked against the data when the plan is made).
 fn operand_is_known(spec: &Spec, op: &str) -> bool {
     let op = match op.strip_prefix(panel::IMPORTER_PREFIX) {
-        Some(rest) if spec.panel.unit.value.has_importer() => rest,
+        Some(rest) if spec.all_panels().iter().any(|p| p.unit().has_importer()) => rest,
         _ => op,
     };
     if spec.variables.contains_key(op) || op.starts_with("decomposition.") {

@@ -447,12 +447,20 @@ fn bad_unit_specs_name_the_key_and_the_fix() {
             &["`models.m.absorb`: `importer` is no dimension of a `country_sector` panel"],
         ),
         (
-            "[panel]\nunit = \"bilateral\"\n[variables]\nd = \"decomposition.bm.DVA\"\nt = \"cov.tariff\"\n[[models]]\nname = \"g\"\ndependent = \"d\"\nregressors = [\"t\"]\nabsorb = [\"exporter^year\", \"importer^year\"]\n",
-            &["absorb = [\"exporter^year\", \"importer^year\"] needs high-dimensional fixed effects", "absorb = [\"exporter^importer\", \"year\"]"],
+            "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\nt = \"cov.tariff\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"t\"]\nabsorb = [\"exporter^sector\", \"year\"]\nestimators = [\"re\"]\n",
+            &["`models.m.absorb` absorbs fixed effects, which `re` does not estimate", "[\"ppml\"]"],
         ),
         (
-            "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\nt = \"cov.tariff\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"t\"]\nabsorb = [\"exporter^sector\", \"year\"]\nestimators = [\"re\"]\n",
-            &["`models.m.absorb` absorbs fixed effects, which only the `fe` estimator does"],
+            "[panels.gravity]\nunit = \"bilateral\"\n[variables]\nd = \"decomposition.bm.DVA\"\nt = \"cov.tariff\"\n[[models]]\nname = \"g\"\npanel = \"gravty\"\ndependent = \"d\"\nregressors = [\"t\"]\n",
+            &["`models.g.panel`: the spec defines no `[panels.gravty]`", "gravity"],
+        ),
+        (
+            "[panels.gravity]\nunit = \"bilateral\"\n[variables]\ne = \"decomposition.kpww.E\"\nt = \"cov.tariff\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"t\"]\n",
+            &["`[panels.gravity]` is read by no model", "panel = \"gravity\""],
+        ),
+        (
+            "[panels.gravity]\nunit = \"bilateral\"\n[variables]\np = \"decomposition.kpww.position\"\nt = \"cov.tariff\"\n[[models]]\nname = \"g\"\npanel = \"gravity\"\ndependent = \"p\"\nregressors = [\"t\"]\n",
+            &["`variables.p.from`: `decomposition.kpww.position` is not available at `panels.gravity.unit = \"bilateral\"`"],
         ),
         (
             "[panel]\nunit = \"country_sector\"\n[variables]\ne = \"decomposition.kpww.E\"\n[[models]]\nname = \"m\"\ndependent = \"e\"\nregressors = [\"e\"]\ncluster = \"importer\"\n",
@@ -524,13 +532,56 @@ fn wiod_sectors_study_runs_on_real_data() {
     let sectors: std::collections::BTreeSet<String> = strs(&p, "sector").into_iter().collect();
     let want: std::collections::BTreeSet<String> = (3..=16).map(|i| format!("c{i}")).collect();
     assert_eq!(sectors, want);
-    let results = read_json(&out.join("results.json")).to_string();
-    assert!(results.contains("sector_participation"), "{results}");
+    let results = read_json(&out.join("results.json"));
+    let text = results.to_string();
+    assert!(text.contains("sector_participation"), "{text}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(
-        report.contains("GVC participation of manufacturing sectors"),
-        "{report}"
+    for want in [
+        "GVC participation of manufacturing sectors",
+        "Value-added gravity: PPML with pair and year fixed effects (WIOD)",
+        "Exporter × importer FE",
+        "Pseudo R²",
+    ] {
+        assert!(report.contains(want), "{want}\n{report}");
+    }
+    // The gravity panel of the same study: 17 exporters × 39 partners × 5 years, and its PPML
+    // equal to pyfixest's fepois on it (tests/fixtures/hdfe_golden/make_wiod_sectors.py).
+    let g = read_parquet(&out.join("panel_gravity.parquet"));
+    assert_eq!(g.height(), 17 * 39 * 5, "{g}");
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.join("tests/fixtures/hdfe_golden/wiod_sectors_gravity_ppml.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut worst = (0.0f64, String::new());
+    for col in golden["columns"].as_array().unwrap() {
+        let step = col["step"].as_u64().unwrap();
+        let est = results["estimates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == "gravity_ppml" && e["step"] == step)
+            .unwrap_or_else(|| panic!("gravity_ppml step {step} in {text}"));
+        assert_eq!(est["estimator"], "ppml");
+        assert_eq!(est["n_obs"], col["n_obs"], "step {step}");
+        for (name, b) in col["coefficients"].as_object().unwrap() {
+            let (gb, gse) = find_coefficient(est, name).unwrap_or_else(|| panic!("{name}"));
+            let se = col["std_errors"][name].as_f64().unwrap();
+            for (what, got, want) in [("b", gb, b.as_f64().unwrap()), ("se", gse, se)] {
+                let e = rel_diff(got, want);
+                if e > worst.0 {
+                    worst = (e, format!("step {step} {name} {what}: {got} vs {want}"));
+                }
+            }
+        }
+    }
+    println!(
+        "wiod_sectors_gravity_ppml.json: worst relative error {:.1e} ({})",
+        worst.0, worst.1
     );
+    assert!(worst.0 < 1e-8, "{}", worst.1);
 
     let spec = root.join("specs/wiod_gravity.toml").display().to_string();
     let start = std::time::Instant::now();
@@ -546,4 +597,246 @@ fn wiod_sectors_study_runs_on_real_data() {
     let vax = nums(&p, "vax");
     assert!(vax.iter().flatten().all(|v| *v >= 0.0));
     assert!(vax.iter().filter(|v| v.is_some()).count() > 3000);
+}
+
+/// A sector panel and a gravity panel in one study (`[panels.gravity]`, issue #18): each model
+/// reads its own panel, the gravity models are fitted by PPML and HDFE with the factors they
+/// absorb, equal to `gvc estimate` on the published `panel_gravity.parquet`; both panels'
+/// tables and models are in the report; changing a gravity model re-runs only its estimates.
+#[test]
+fn a_sector_panel_and_a_gravity_panel_in_one_study() {
+    let dir = fresh_dir("units-two-panels");
+    let models = |vce: &str| {
+        format!(
+            r#"
+[panel]
+unit = "country_sector"
+
+[panels.gravity]
+unit = "bilateral"
+
+[variables]
+gvcp = {{ from = "decomposition.kpww.participation", label = "GVC participation" }}
+tariff = {{ from = "cov.tariff", label = "Tariff" }}
+vax = {{ from = "decomposition.bm.VAX", label = "Value-added exports" }}
+tariff_i = {{ from = "importer.cov.tariff", label = "Tariff (importer)" }}
+
+[[models]]
+name = "sector"
+dependent = "gvcp"
+regressors = ["tariff"]
+absorb = ["exporter^sector", "year"]
+cluster = "exporter"
+
+[[models]]
+name = "gravity_ppml"
+panel = "gravity"
+dependent = "vax"
+regressors = ["tariff", "tariff_i"]
+estimators = ["ppml"]
+absorb = ["exporter^importer", "year"]
+cluster = "exporter"
+
+[[models]]
+name = "gravity_hdfe"
+panel = "gravity"
+dependent = "vax"
+regressors = ["tariff_i"]
+absorb = ["exporter^year", "importer"]
+vce = "{vce}"
+"#
+        )
+    };
+    let out = run(&dir, "two", &models("robust"));
+    let sector = read_parquet(&out.join("panel.parquet"));
+    let gravity = read_parquet(&out.join("panel_gravity.parquet"));
+    // Each panel holds the variables its models read: 4 exporters × 3 sectors and 4 × 3 pairs,
+    // 3 years each.
+    assert_eq!(sector.height(), 4 * 3 * 3, "{sector}");
+    assert_eq!(gravity.height(), 4 * 3 * 3, "{gravity}");
+    assert!(sector.column("vax").is_err() && sector.column("gvcp").is_ok());
+    assert!(gravity.column("gvcp").is_err() && gravity.column("tariff_i").is_ok());
+    assert!(out.join("tables/descriptives_gravity.csv").is_file());
+
+    let results = read_json(&out.join("results.json"));
+    let column = |model: &str| -> serde_json::Value {
+        results["estimates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["model"] == model)
+            .unwrap_or_else(|| panic!("{model} in {results}"))
+            .clone()
+    };
+    let panel_file = out.join("panel_gravity.parquet").display().to_string();
+    for (model, estimator, absorb, vce, x) in [
+        (
+            "gravity_ppml",
+            "ppml",
+            "exporter^importer,year",
+            &["--vce", "cluster", "--cluster", "exporter"][..],
+            "tariff,tariff_i",
+        ),
+        (
+            "gravity_hdfe",
+            "hdfe",
+            "exporter^year,importer",
+            &["--vce", "robust"][..],
+            "tariff_i",
+        ),
+    ] {
+        let stage = column(model);
+        assert_eq!(stage["estimator"], estimator, "{stage}");
+        let mut args = vec![
+            "estimate",
+            &panel_file,
+            "--panel",
+            "unit",
+            "--time",
+            "year",
+            "--dep",
+            "vax",
+            "--x",
+            x,
+            "--estimator",
+            estimator,
+            "--absorb",
+            absorb,
+            "--json",
+        ];
+        args.extend(vce);
+        let (code, quick, err) = gvc(&dir, &args);
+        assert_eq!(code, 0, "{err}");
+        let quick: serde_json::Value = serde_json::from_str(&quick).unwrap();
+        for name in x.split(',') {
+            let (b, se) = find_coefficient(&quick, name).unwrap_or_else(|| panic!("{quick}"));
+            let (sb, sse) = find_coefficient(&stage, name).unwrap_or_else(|| panic!("{stage}"));
+            assert!(rel_diff(sb, b) < 1e-12, "{model} {name}: {sb} vs {b}");
+            assert!(rel_diff(sse, se) < 1e-12, "{model} {name}: {sse} vs {se}");
+        }
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for want in [
+        "Pseudo R²",
+        "Exporter × importer FE",
+        "Exporter × year FE",
+        "Value-added exports (gravity panel)",
+        "the gravity panel: one row per exporter × importer and year",
+    ] {
+        assert!(report.contains(want), "{want}\n{report}");
+    }
+
+    // A new VCE for one gravity model: its estimate and the report run again, nothing else.
+    std::fs::write(
+        dir.join("two.toml"),
+        format!("{BASE}{}", models("conventional")),
+    )
+    .unwrap();
+    let (code, _, err) = gvc(&dir, &["run", "two.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("ran 2 of"), "{err}");
+    assert!(
+        err.contains("estimate ×1") && err.contains("report ×1"),
+        "{err}"
+    );
+}
+
+/// `[panel] groups` (issue #18): a group of all of a country's sectors reproduces the country's
+/// own measures, ratios included (they are recomputed from the summed components, not summed
+/// or averaged), and a group of two sectors sums their additive terms.
+#[test]
+fn sector_groups_sum_components_and_recompute_ratios() {
+    let dir = fresh_dir("units-groups");
+    let base = BASE.replace(
+        r#"measures = ["kpww", "bm", "wwz"]"#,
+        r#"measures = ["kpww", "bm", "wwyz"]"#,
+    );
+    let vars = r#"
+[variables]
+E = "decomposition.kpww.E"
+IV = "decomposition.kpww.IV"
+FV = "decomposition.kpww.FV"
+part = "decomposition.kpww.participation"
+pos = "decomposition.kpww.position"
+gvcr = "decomposition.bm.GVC_ratio"
+ptf = "decomposition.wwyz.GVCPt_f"
+wpos = "decomposition.wwyz.GVC_position"
+"#;
+    let write_run = |name: &str, rest: &str| -> PathBuf {
+        std::fs::write(dir.join(format!("{name}.toml")), format!("{base}{rest}")).unwrap();
+        let (code, _, err) = gvc(&dir, &["run", &format!("{name}.toml"), "--quiet"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        dir.join("output").join(name)
+    };
+    let country = read_parquet(&write_run("country", vars).join("panel.parquet"));
+    let sectors = read_parquet(
+        &write_run(
+            "sectors",
+            &format!("[panel]\nunit = \"country_sector\"\n{vars}"),
+        )
+        .join("panel.parquet"),
+    );
+    let grouped = read_parquet(
+        &write_run(
+            "grouped",
+            &format!(
+                "[panel]\nunit = \"country_sector\"\ngroups = [\"all\", \"first_two\"]\n[sectors]\nall = [\"c1\", \"c2\", \"c3\"]\nfirst_two = [\"c1\", \"c2\"]\n{vars}"
+            ),
+        )
+        .join("panel.parquet"),
+    );
+    // 4 exporters × 2 groups × 3 years.
+    assert_eq!(grouped.height(), 24, "{grouped}");
+    let row_of = |df: &DataFrame, sector: &str, col: &str| -> BTreeMap<(String, i32), f64> {
+        strs(df, "exporter")
+            .into_iter()
+            .zip(strs(df, "sector"))
+            .zip(years(df))
+            .zip(nums(df, col))
+            .filter(|(((_, s), _), _)| s == sector)
+            .filter_map(|(((e, _), y), v)| Some(((e, y), v?)))
+            .collect()
+    };
+    let mut worst: f64 = 0.0;
+    for col in ["E", "IV", "FV", "part", "pos", "gvcr", "ptf", "wpos"] {
+        let want = by_country(&country, col);
+        let got = row_of(&grouped, "all", col);
+        assert_eq!(got.len(), 12, "{col}");
+        for (k, g) in &got {
+            let r = rel_diff(*g, want[k]);
+            worst = worst.max(r);
+            assert!(
+                r < 1e-9,
+                "{col} {k:?}: group of all sectors {g} vs country {}",
+                want[k]
+            );
+        }
+    }
+    println!("group of all sectors vs country measures: worst relative difference {worst:.2e}");
+    let (e1, e2) = (row_of(&sectors, "c1", "E"), row_of(&sectors, "c2", "E"));
+    let (iv1, iv2) = (row_of(&sectors, "c1", "IV"), row_of(&sectors, "c2", "IV"));
+    let (fv1, fv2) = (row_of(&sectors, "c1", "FV"), row_of(&sectors, "c2", "FV"));
+    let (ge, gp) = (
+        row_of(&grouped, "first_two", "E"),
+        row_of(&grouped, "first_two", "part"),
+    );
+    for (k, e) in &ge {
+        assert!(rel_diff(*e, e1[k] + e2[k]) < 1e-12, "{k:?}");
+        let part = (iv1[k] + iv2[k] + fv1[k] + fv2[k]) / (e1[k] + e2[k]);
+        assert!(rel_diff(gp[k], part) < 1e-12, "{k:?}: {} vs {part}", gp[k]);
+    }
+    // A measure with no group version is refused at spec load, at its `from`.
+    std::fs::write(
+        dir.join("bad.toml"),
+        format!("{base}[panel]\nunit = \"country_sector\"\ngroups = [\"all\"]\n[sectors]\nall = [\"c1\"]\n[variables]\nr = \"decomposition.kpww.nrca\"\n"),
+    )
+    .unwrap();
+    let (code, _, err) = gvc(&dir, &["check", "bad.toml"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(
+            "`variables.r.from`: `kpww.nrca` has no value for a group of sectors (`panel.groups`)"
+        ),
+        "{err}"
+    );
 }

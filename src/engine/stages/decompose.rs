@@ -108,25 +108,46 @@ impl Stage for Decompose {
     }
 }
 
-/// The parameters of one year's decomposition, or `None` when the spec asks for no measures.
+/// The parameters of one year's decomposition for the spec's `[panel]`, or `None` when the
+/// spec asks for no measures.
 pub fn plan(
     spec: &Spec,
     year: i32,
     table: &IoTables,
     inverse: &LeontiefInverse,
 ) -> Option<Decompose> {
+    plan_for(spec, spec.all_panels()[0], year, table, inverse)
+}
+
+/// The parameters of one year's decomposition feeding panel `p`, or `None` when it needs no
+/// measures. `[panel]` gets every family of `decomposition.measures`; a `[panels.*]` panel the
+/// families its variables read.
+pub fn plan_for(
+    spec: &Spec,
+    p: crate::spec::PanelRef<'_>,
+    year: i32,
+    table: &IoTables,
+    inverse: &LeontiefInverse,
+) -> Option<Decompose> {
+    let read: Vec<&str> = spec
+        .panel_variables(p.name)
+        .iter()
+        .filter_map(|v| v.from.value.strip_prefix("decomposition."))
+        .filter_map(|m| m.split('.').next())
+        .collect();
     let families: Vec<Family> = spec
         .decomposition
         .measures
         .iter()
         .map(|m| m.value)
+        .filter(|f| p.name.is_none() || read.contains(&f.name()))
         .collect();
     if families.is_empty() {
         return None;
     }
     // A panel unit other than `country` sets the levels its rows come from
     // (crate::panel::UNITS); the spec validator refused a contradicting `level`/`wwz_level`.
-    let unit = spec.panel.unit.value.info();
+    let unit = p.unit().info();
     let (level, wwz_level) = if unit.unit.is_country() {
         (
             spec.decomposition.level.value,

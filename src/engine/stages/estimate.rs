@@ -12,9 +12,10 @@ use crate::engine::key::Key;
 use crate::engine::stage::{Dep, RunContext, Stage};
 use crate::engine::stages::StageKind;
 use crate::engine::StageError;
+use crate::estimate::estimators::Method;
 use crate::estimate::{
-    build_design, fit, DesignSpec, EstimationResult, Estimator, FitOptions, IdColumn, PanelData,
-    Vce,
+    build_absorb_design, build_design, fit, fit_hdfe, DesignSpec, EstimationResult, Estimator,
+    FitOptions, HdfeOptions, IdColumn, PanelData, Vce,
 };
 use crate::panel::FeTerm;
 
@@ -31,9 +32,9 @@ pub struct EstimateStage {
     pub estimator: Estimator,
     pub vce: Vce,
     /// The fixed effects the model absorbs by panel dimension (`exporter^sector`, `year`),
-    /// as written; empty = the estimator's own. Today they map onto `estimator`
-    /// ([`crate::panel::absorbed_estimator`]: the unit → `fe`, unit and year → `fe2`); a
-    /// high-dimensional FE estimator reads them from here.
+    /// as written; empty = the estimator's own. `fe` and `fe2` stand for the unit (and the
+    /// year) ([`crate::panel::absorbed_estimator`]); `hdfe` and `ppml` absorb exactly these
+    /// factors (the panel unit when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absorb: Vec<FeTerm>,
 }
@@ -57,11 +58,29 @@ impl Stage for EstimateStage {
             transform: self.estimator.info().transform,
             drop_singletons: false,
         };
-        let d = build_design(&data, &design)?;
         let opts = FitOptions {
             vce: self.vce,
             ..FitOptions::default()
         };
+        if matches!(self.estimator.info().method, Method::Hdfe | Method::Ppml) {
+            // reghdfe / ppmlhdfe: singletons dropped, the factors named by panel dimension
+            // (`country` on a country panel is its id column).
+            let absorb: Vec<String> = if self.absorb.is_empty() {
+                vec![data.panel_var().to_string()]
+            } else {
+                self.absorb.iter().map(FeTerm::to_string).collect()
+            };
+            let ad = build_absorb_design(&data, &design, &absorb)?;
+            let hdfe = HdfeOptions::default();
+            return Ok(Produced::plain(fit_hdfe(
+                &ad.design,
+                &ad.factors,
+                self.estimator,
+                &opts,
+                &hdfe,
+            )?));
+        }
+        let d = build_design(&data, &design)?;
         Ok(Produced::plain(fit(&d, self.estimator, &opts)?))
     }
 }
@@ -132,18 +151,19 @@ pub fn model_columns(m: &crate::spec::Model) -> Vec<ModelColumn> {
             .collect(),
         crate::spec::ControlsMode::All => vec![controls],
     };
-    // With `absorb`, the effects decide the estimator (validated at spec load).
-    let absorbed = m
-        .absorb
-        .as_ref()
-        .and_then(|_| crate::panel::absorbed_estimator(m.unit, &absorb_terms(m)).ok());
+    // With `absorb`, the effects decide the linear estimator (validated at spec load).
+    let terms = absorb_terms(m);
     let mut out = Vec::new();
     for (step, ctrl) in steps.into_iter().enumerate() {
         for e in &m.estimators {
+            let estimator = match &m.absorb {
+                Some(_) => crate::panel::absorbed_estimator(m.unit, &terms, e.value),
+                None => e.value,
+            };
             out.push(ModelColumn {
                 model: m.name.value.clone(),
                 step,
-                estimator: absorbed.unwrap_or(e.value),
+                estimator,
                 controls: ctrl.clone(),
             });
         }

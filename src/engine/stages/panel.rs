@@ -31,6 +31,10 @@ pub struct PanelStage {
     /// The variables in definition order.
     pub variables: Vec<VariableDef>,
     pub sample: Sample,
+    /// `groups`: sector sets aggregated into one row each, with their member sectors
+    /// ([`crate::panel::sector_groups`]); empty = one row per sector.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<(String, Vec<String>)>,
 }
 
 impl Stage for PanelStage {
@@ -63,18 +67,24 @@ impl Stage for PanelStage {
             if !unit.is_country() {
                 let rows = decompose::unit_rows(frame, unit)?;
                 exporters.extend(rows.iter().map(|r| r.0.clone()));
-                let rows =
-                    rows.into_iter()
-                        .map(|(exporter, importer, sector, year, measure, value)| {
-                            UnitObservation {
-                                exporter,
-                                importer,
-                                sector,
-                                year,
-                                measure,
-                                value,
-                            }
-                        });
+                let rows: Vec<UnitObservation> = rows
+                    .into_iter()
+                    .map(
+                        |(exporter, importer, sector, year, measure, value)| UnitObservation {
+                            exporter,
+                            importer,
+                            sector,
+                            year,
+                            measure,
+                            value,
+                        },
+                    )
+                    .collect();
+                let rows = if self.groups.is_empty() {
+                    rows
+                } else {
+                    crate::panel::sector_groups::group_sectors(rows, &self.groups)?
+                };
                 inputs.add_unit_indicators("decomposition", self.table_codes, unit, rows)?;
             }
         }
@@ -148,18 +158,24 @@ pub fn absent_countries(
         .collect()
 }
 
-/// The parameters of a spec's panel.
+/// The parameters of one of a spec's panels (`p`: `[panel]` or a `[panels.*]`).
 pub fn plan(
     spec: &Spec,
+    p: crate::spec::PanelRef<'_>,
     countries: Vec<String>,
     decompositions: &[Decompose],
     covariates: &[Covariates],
 ) -> Result<PanelStage, Diagnostics> {
-    let unit = spec.panel.unit.value;
+    let unit = p.unit();
     let mut d = Diagnostics::default();
-    let sectors = (unit.has_sector() && spec.panel.sectors.is_some())
-        .then(|| crate::spec::validate::panel::sector_list(spec, &mut d));
-    let partners = match crate::spec::validate::panel::partner_members(spec) {
+    let groups = crate::spec::validate::panel::sector_groups(spec, p, &mut d);
+    let sectors = if !groups.is_empty() && unit.has_sector() {
+        Some(groups.iter().map(|(name, _)| name.clone()).collect())
+    } else {
+        (unit.has_sector() && p.spec.sectors.is_some())
+            .then(|| crate::spec::validate::panel::sector_list(spec, p, &mut d))
+    };
+    let partners = match crate::spec::validate::panel::partner_members(spec, p) {
         Some(members) if unit.has_importer() => {
             let system = spec.countries.codes.value;
             let builtin = |name: &str| crate::sources::countries::builtin_set(name, system).ok();
@@ -178,8 +194,8 @@ pub fn plan(
         covariates: covariates.iter().map(Dep::on).collect(),
         table_codes: table_codes(spec),
         variables: spec
-            .variables
-            .values()
+            .panel_variables(p.name)
+            .into_iter()
             .map(|v| VariableDef {
                 name: v.name.clone(),
                 from: v.from.value.clone(),
@@ -197,6 +213,7 @@ pub fn plan(
             sectors,
             partners,
         },
+        groups,
     })
 }
 

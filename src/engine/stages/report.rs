@@ -83,6 +83,40 @@ fn indicator_rows(
     Ok(out)
 }
 
+/// The descriptives rows of a panel summary, variable names prefixed.
+fn descriptive_rows(
+    summary: &crate::engine::artifact::PanelSummary,
+    prefix: &str,
+) -> Vec<DescriptiveRow> {
+    summary
+        .descriptives
+        .iter()
+        .map(|d| DescriptiveRow {
+            variable: format!("{prefix}{}", d.variable),
+            n: d.n,
+            mean: d.mean,
+            sd: d.sd,
+            min: d.min,
+            p50: d.p50,
+            max: d.max,
+        })
+        .collect()
+}
+
+/// The missing-data rows of a panel summary, variable names prefixed.
+fn missing_rows(summary: &crate::engine::artifact::PanelSummary, prefix: &str) -> Vec<MissingRow> {
+    summary
+        .missing
+        .iter()
+        .map(|m| MissingRow {
+            variable: format!("{prefix}{}", m.variable),
+            n_missing: m.n_missing,
+            n_rows: m.n_rows,
+            cells: m.cells.clone(),
+        })
+        .collect()
+}
+
 /// Parameters of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportStage {
@@ -90,6 +124,10 @@ pub struct ReportStage {
     pub base: ReportInput,
     /// The baseline panel (descriptives and missing data).
     pub panel: Dep<PanelStage>,
+    /// The baseline's `[panels.<name>]` panels by name: their descriptives and missing data
+    /// join the tables, each variable as `<name>:<variable>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_panels: Vec<(String, Dep<PanelStage>)>,
     /// The baseline decompositions (the indicator tables and figures).
     pub decompositions: Vec<Dep<Decompose>>,
     /// Variables shown as GVC indicators (those defined from a decomposition measure, with
@@ -154,6 +192,9 @@ impl Stage for ReportStage {
 
     fn deps(&self) -> Vec<(String, Key)> {
         let mut out = vec![self.panel.named("panel")];
+        for (name, p) in &self.other_panels {
+            out.push(p.named(format!("panel {name}")));
+        }
         for (i, d) in self.decompositions.iter().enumerate() {
             out.push(d.named(format!("decomposition {i}")));
         }
@@ -184,31 +225,16 @@ impl Stage for ReportStage {
                 "Sample country {c} is in no input-output table of the study; its decomposition measures are missing."
             ));
         }
-        input.descriptives = panel
-            .summary
-            .descriptives
-            .iter()
-            .map(|d| DescriptiveRow {
-                variable: d.variable.clone(),
-                n: d.n,
-                mean: d.mean,
-                sd: d.sd,
-                min: d.min,
-                p50: d.p50,
-                max: d.max,
-            })
-            .collect();
-        input.missing = panel
-            .summary
-            .missing
-            .iter()
-            .map(|m| MissingRow {
-                variable: m.variable.clone(),
-                n_missing: m.n_missing,
-                n_rows: m.n_rows,
-                cells: m.cells.clone(),
-            })
-            .collect();
+        input.descriptives = descriptive_rows(&panel.summary, "");
+        input.missing = missing_rows(&panel.summary, "");
+        for (name, p) in &self.other_panels {
+            let other = ctx.get(p)?;
+            let prefix = format!("{name}:");
+            input
+                .descriptives
+                .extend(descriptive_rows(&other.summary, &prefix));
+            input.missing.extend(missing_rows(&other.summary, &prefix));
+        }
         input.indicators = indicator_rows(&panel.frame, &self.indicator_variables)?;
         let sample: BTreeSet<&String> = self.countries.iter().collect();
         let mut no_exports = BTreeSet::new();
@@ -324,7 +350,7 @@ pub fn plan(
     countries: Vec<String>,
     hasher: &FileHasher,
 ) -> Result<Option<ReportStage>, Diagnostics> {
-    let Some((_, panel)) = layout.panels.iter().find(|(v, _)| v.is_none()) else {
+    let Some(panel) = layout.baseline_panel() else {
         return Ok(None);
     };
     if layout.columns.is_empty() {
@@ -395,9 +421,18 @@ pub fn plan(
     // The GVC indicators are the variables defined from a decomposition measure, shown with
     // their transforms (a `ratio` makes a share of a level), in name order.
     let mut measures = Vec::new();
-    for v in spec.variables.values() {
+    for v in spec.panel_variables(None) {
         if v.from.value.starts_with("decomposition.") {
             measures.push(v.name.clone());
+        }
+    }
+    // Variables of a `[panels.<name>]` panel are shown as `<name>:<variable>`.
+    for name in spec.panels.keys() {
+        for v in spec.panel_variables(Some(name)) {
+            labels.insert(
+                format!("{name}:{}", v.name),
+                format!("{} ({name} panel)", v.label),
+            );
         }
     }
     labels
@@ -459,6 +494,20 @@ pub fn plan(
             .collect();
         sample_note.push_str(&format!("; one row per {} and year", dims.join(" × ")));
     }
+    for p in spec.all_panels().into_iter().skip(1) {
+        let dims: Vec<&str> = p
+            .unit()
+            .info()
+            .dims
+            .iter()
+            .map(|d| crate::choice::Choice::name(*d))
+            .collect();
+        sample_note.push_str(&format!(
+            "; the {} panel: one row per {} and year",
+            p.name.unwrap_or_default(),
+            dims.join(" × ")
+        ));
+    }
     if !spec.sample.exclude_years.value.is_empty() {
         let ex: Vec<String> = spec
             .sample
@@ -485,6 +534,12 @@ pub fn plan(
             multiverse: None,
         },
         panel: Dep::on(panel),
+        other_panels: layout
+            .panels
+            .iter()
+            .filter(|p| p.variant.is_none())
+            .filter_map(|p| Some((p.panel.clone()?, Dep::on(&p.stage))))
+            .collect(),
         decompositions: layout.decompositions.iter().map(Dep::on).collect(),
         indicator_variables: measures,
         builtin_templates: builtin_templates_digest(),

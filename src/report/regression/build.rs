@@ -209,6 +209,43 @@ fn indicator_rows(block: &ModelBlock, cols: &[usize], input: &ReportInput) -> Ve
             space_after: false,
         });
     }
+    // Factors absorbed by hdfe / ppml, one row each (`exporter^year` → "Exporter × year FE").
+    let mut terms: Vec<&str> = Vec::new();
+    for a in results.iter().filter_map(|r| r.absorbed.as_ref()) {
+        for t in &a.absorb {
+            if !terms.contains(&t.as_str()) {
+                terms.push(t);
+            }
+        }
+    }
+    for term in terms {
+        let parts: Vec<String> = term
+            .split('^')
+            .enumerate()
+            .map(|(i, p)| {
+                let l = id_label(p, &input.labels);
+                if i == 0 {
+                    l
+                } else {
+                    decapitalize(&l)
+                }
+            })
+            .collect();
+        out.push(Row {
+            label: Text::plain(format!("{} FE", parts.join(" × "))),
+            cells: results
+                .iter()
+                .map(|r| {
+                    yes_no(
+                        r.absorbed
+                            .as_ref()
+                            .is_some_and(|a| a.absorb.iter().any(|t| t == term)),
+                    )
+                })
+                .collect(),
+            space_after: false,
+        });
+    }
     out
 }
 
@@ -249,6 +286,9 @@ fn statistics_rows(block: &ModelBlock, cols: &[usize], input: &ReportInput) -> V
         }
     }
     for kind in kinds {
+        if r2.iter().all(|(kd, v)| kd != &kind || v.is_none()) {
+            continue; // no column has this R² (PPML reports a pseudo-R² below)
+        }
         stats.push(Row {
             label: r2_label(kind),
             cells: r2
@@ -261,7 +301,64 @@ fn statistics_rows(block: &ModelBlock, cols: &[usize], input: &ReportInput) -> V
             space_after: false,
         });
     }
+    let pseudo = |r: &&EstimationResult| {
+        r.absorbed
+            .as_ref()
+            .and_then(|a| a.ppml.as_ref())
+            .map(|p| p.pseudo_r2)
+    };
+    if results.iter().any(|r| pseudo(r).is_some()) {
+        stats.push(Row {
+            label: Text::styled("Pseudo R²", "Pseudo $R^2$"),
+            cells: results
+                .iter()
+                .map(|r| match pseudo(r) {
+                    Some(v) => number(v, settings.digits, 0, false),
+                    None => Cell::Empty,
+                })
+                .collect(),
+            space_after: false,
+        });
+    }
     stats
+}
+
+/// The observations absorbed-effects fits left out before estimating, as reghdfe and
+/// ppmlhdfe report them: singletons of an absorbed factor, and (PPML) observations separated
+/// by the fixed effects (a level whose outcome is all zero). No note when none was dropped.
+fn absorbed_notes(block: &ModelBlock, panels: &[Panel]) -> Vec<Text> {
+    let count = |f: &dyn Fn(&crate::estimate::HdfeInfo) -> usize| -> Vec<(usize, usize)> {
+        block
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(c, col)| col.result.absorbed.as_ref().map(|a| (c, f(a))))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    let listed = |counts: &[(usize, usize)]| -> String {
+        counts
+            .iter()
+            .map(|(c, n)| format!("{} {}", column_refs(panels, &[*c]), thousands(*n as u64)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = Vec::new();
+    let singletons = count(&|a| a.singletons_dropped);
+    if !singletons.is_empty() {
+        out.push(Text::plain(format!(
+            "Singleton observations of the absorbed fixed effects dropped before estimation (as reghdfe does): {}.",
+            listed(&singletons)
+        )));
+    }
+    let separated = count(&|a| a.separation_dropped);
+    if !separated.is_empty() {
+        out.push(Text::plain(format!(
+            "Observations separated by the fixed effects (an effect whose outcomes are all zero) dropped before estimation (as ppmlhdfe does): {}.",
+            listed(&separated)
+        )));
+    }
+    out
 }
 
 /// Checks the Hausman pairs of a block name two different columns, each in one pair.
@@ -588,6 +685,7 @@ pub(crate) fn regression_table(
         notes.push(l);
     }
     notes.extend(hausman_notes(block, &panels));
+    notes.extend(absorbed_notes(block, &panels));
     if any_omitted {
         notes.push(Text::plain(
             "(omitted): regressor dropped because it is collinear with the constant, the fixed effects or earlier regressors.",

@@ -69,19 +69,19 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         checks: dec_s.choice_or("checks", crate::iot::InverseCheck::Probe, diags),
     };
 
-    let panel_s = section("panel", diags);
-    panel_s.check_keys(keys::PANEL, diags);
-    let panel = PanelSpec {
-        unit: panel_s.choice_or("unit", crate::panel::PanelUnit::Country, diags),
-        sectors: panel_s.strings("sectors", diags),
-        partners: panel_s.strings("partners", diags),
-    };
+    let panel = extract_panel(&section("panel", diags), diags);
+    let mut panels = BTreeMap::new();
+    for (name, node) in top.entries("panels", diags) {
+        if let Some(s) = Section::of(&format!("panels.{name}"), node, diags) {
+            panels.insert(name.clone(), extract_panel(&s, diags));
+        }
+    }
     let sectors = extract_sets(section("sectors", diags), &[], diags);
 
     let variables = extract_variables(top.entries("variables", diags), diags);
     let models: Vec<Model> = extract_array(top.node("models"), "models", diags)
         .into_iter()
-        .filter_map(|(i, node)| extract_model(i, node, panel.unit.value, diags))
+        .filter_map(|(i, node)| extract_model(i, node, &panel, &panels, diags))
         .collect();
     let robustness = extract_array(top.node("robustness"), "robustness", diags)
         .into_iter()
@@ -113,6 +113,7 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         sample,
         decomposition,
         panel,
+        panels,
         sectors,
         variables,
         models,
@@ -120,6 +121,17 @@ pub fn extract(root: Node, file: &Path, chain: Vec<PathBuf>, diags: &mut Diagnos
         report,
         multiverse,
         executor,
+    }
+}
+
+/// `[panel]` or one `[panels.<name>]`.
+fn extract_panel(s: &Section<'_>, diags: &mut Diagnostics) -> PanelSpec {
+    s.check_keys(keys::PANEL, diags);
+    PanelSpec {
+        unit: s.choice_or("unit", crate::panel::PanelUnit::Country, diags),
+        sectors: s.strings("sectors", diags),
+        partners: s.strings("partners", diags),
+        groups: s.strings("groups", diags),
     }
 }
 

@@ -37,7 +37,8 @@ pub(super) fn extract_array<'a>(
 pub(super) fn extract_model(
     i: usize,
     node: &Node,
-    unit: crate::panel::PanelUnit,
+    panel: &PanelSpec,
+    panels: &std::collections::BTreeMap<String, PanelSpec>,
     diags: &mut Diagnostics,
 ) -> Option<Model> {
     let s = Section::of(&format!("models[{i}]"), node, diags)?;
@@ -69,6 +70,14 @@ pub(super) fn extract_model(
         .map(|a| a.value)
         .unwrap_or_else(|| vec![At::new(crate::estimate::Estimator::Fe, s.loc.clone())]);
     let vce = s.choice_or("vce", crate::estimate::Vce::Cluster, diags);
+    // An unknown panel name is reported by the validator; the model then reads `[panel]`.
+    let on_panel = s.string("panel", diags);
+    let unit = on_panel
+        .as_ref()
+        .and_then(|p| panels.get(&p.value))
+        .unwrap_or(panel)
+        .unit
+        .value;
     Some(Model {
         name,
         dependent,
@@ -98,6 +107,7 @@ pub(super) fn extract_model(
                 .collect();
             At::new(parsed, terms.loc)
         }),
+        panel: on_panel,
         unit,
         hausman: s.bool_or("hausman", false, diags),
         title: s.string("title", diags).map(|a| a.value),

@@ -27,7 +27,7 @@ pub(super) fn check_models(spec: &Spec, d: &mut Diagnostics) {
             check_term(spec, m, c, "control", d);
         }
         if let Some(c) = &m.cluster {
-            if !super::panel::is_dimension(spec.panel.unit.value, &c.value) {
+            if !super::panel::is_dimension(m.unit, &c.value) {
                 check_term(spec, m, c, "cluster variable", d);
             }
         }

@@ -13,35 +13,95 @@ use crate::panel::PanelUnit;
 pub const IMPORTER_PREFIX: &str = "importer.";
 
 pub(super) fn check_panel(spec: &Spec, d: &mut Diagnostics) {
-    let unit = spec.panel.unit.value;
     check_sector_sets(spec, d);
-    if let Some(sectors) = &spec.panel.sectors {
+    for p in spec.all_panels() {
+        check_one_panel(spec, p, d);
+    }
+    for m in &spec.models {
+        if let Some(name) = &m.panel {
+            if !spec.panels.contains_key(&name.value) {
+                let names: Vec<&str> = spec.panels.keys().map(String::as_str).collect();
+                d.push(
+                    Diagnostic::at(
+                        &name.loc,
+                        format!(
+                            "`models.{}.panel`: the spec defines no `[panels.{}]`",
+                            m.name.value, name.value
+                        ),
+                    )
+                    .with_help(if names.is_empty() {
+                        format!("add a `[panels.{}]` section with its `unit`, or remove `panel` (the model then reads `[panel]`)", name.value)
+                    } else {
+                        super::super::diag::did_you_mean(&name.value, &names)
+                    }),
+                );
+            }
+        }
+        check_model_dims(m.unit, m, d);
+        if let (Some(name), Some(_)) = (&m.panel, &spec.multiverse) {
+            d.push(
+                Diagnostic::at(
+                    &name.loc,
+                    format!(
+                        "`models.{}.panel`: `[multiverse]` fits its universes on `[panel]`, and this model reads `[panels.{}]`",
+                        m.name.value, name.value
+                    ),
+                )
+                .with_help("run the multiverse in a spec whose models read `[panel]` (`extends` this one and set `[panel]` to this panel's unit)"),
+            );
+        }
+    }
+    for name in spec.panels.keys() {
+        let read = spec
+            .models
+            .iter()
+            .any(|m| m.panel.as_ref().is_some_and(|p| &p.value == name));
+        if !read {
+            let Some(loc) = spec.panels.get(name).map(|p| p.unit.loc.clone()) else {
+                continue;
+            };
+            d.push(
+                Diagnostic::at(&loc, format!("`[panels.{name}]` is read by no model")).with_help(
+                    format!(
+                        "add `panel = \"{name}\"` to the models that use it, or remove the section"
+                    ),
+                ),
+            );
+        }
+    }
+}
+
+/// One panel's sector and partner lists, decomposition levels and transforms.
+fn check_one_panel(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
+    let unit = p.unit();
+    let key = p.key();
+    if let Some(sectors) = &p.spec.sectors {
         if !unit.has_sector() {
             d.push(
                 Diagnostic::at(
                     &sectors.loc,
-                    format!("`panel.sectors` is set but `panel.unit = \"{unit}\"` has no sector"),
+                    format!("`{key}.sectors` is set but `{key}.unit = \"{unit}\"` has no sector"),
                 )
                 .with_help("use `unit = \"country_sector\"` or `\"bilateral_sector\"`, or remove `sectors`"),
             );
         } else {
-            let codes = sector_list(spec, d);
+            let codes = sector_list(spec, p, d);
             if codes.is_empty() {
                 d.push(
-                    Diagnostic::at(&sectors.loc, "`panel.sectors` lists no sector").with_help(
+                    Diagnostic::at(&sectors.loc, format!("`{key}.sectors` lists no sector")).with_help(
                         "list sector codes of the tables, e.g. `sectors = [\"c3\", \"c4\"]`, or name a `[sectors]` set",
                     ),
                 );
             }
         }
     }
-    if let Some(partners) = &spec.panel.partners {
+    if let Some(partners) = &p.spec.partners {
         if !unit.has_importer() {
             d.push(
                 Diagnostic::at(
                     &partners.loc,
                     format!(
-                        "`panel.partners` is set but `panel.unit = \"{unit}\"` has no importer"
+                        "`{key}.partners` is set but `{key}.unit = \"{unit}\"` has no importer"
                     ),
                 )
                 .with_help(
@@ -50,19 +110,17 @@ pub(super) fn check_panel(spec: &Spec, d: &mut Diagnostics) {
             );
         }
     }
-    check_levels(spec, d);
-    for m in &spec.models {
-        check_model_dims(unit, m, d);
-    }
+    check_groups(spec, p, d);
+    check_levels(spec, p, d);
     if !unit.is_country() {
-        for v in spec.variables.values() {
+        for v in spec.panel_variables(p.name) {
             for t in &v.transforms.value {
                 if let crate::panel::Transform::LpSpillover(_) = t {
                     d.push(
                         Diagnostic::at(
                             &v.transforms.loc,
                             format!(
-                                "variable `{}`: `lp_spillover` is computed country by country and needs `panel.unit = \"country\"` (this panel's unit is `{unit}`)",
+                                "variable `{}`: `lp_spillover` is computed country by country and needs `unit = \"country\"` (`{key}.unit` is `{unit}`)",
                                 v.name
                             ),
                         )
@@ -72,6 +130,98 @@ pub(super) fn check_panel(spec: &Spec, d: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// `groups` names `[sectors]` sets, on a unit with sectors, instead of `sectors`; a variable of
+/// the panel may not read a measure with no group version.
+fn check_groups(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
+    let Some(groups) = &p.spec.groups else {
+        return;
+    };
+    let (unit, key) = (p.unit(), p.key());
+    if !unit.has_sector() {
+        d.push(
+            Diagnostic::at(
+                &groups.loc,
+                format!("`{key}.groups` is set but `{key}.unit = \"{unit}\"` has no sector"),
+            )
+            .with_help(
+                "use `unit = \"country_sector\"` or `\"bilateral_sector\"`, or remove `groups`",
+            ),
+        );
+        return;
+    }
+    if let Some(sectors) = &p.spec.sectors {
+        d.push(
+            Diagnostic::at(
+                &sectors.loc,
+                format!("`{key}.sectors` and `{key}.groups` are both set"),
+            )
+            .with_help("`groups` makes one row per group of sectors and `sectors` one row per sector: keep one"),
+        );
+    }
+    if groups.value.is_empty() {
+        d.push(
+            Diagnostic::at(&groups.loc, format!("`{key}.groups` lists no group"))
+                .with_help("name `[sectors]` sets, e.g. `groups = [\"manufacturing\"]`"),
+        );
+    }
+    let names: Vec<&str> = spec.sectors.keys().map(String::as_str).collect();
+    for g in &groups.value {
+        let name = g.value.trim_start_matches('@');
+        if !spec.sectors.contains_key(name) {
+            d.push(
+                Diagnostic::at(
+                    &g.loc,
+                    format!("`{key}.groups`: no `[sectors]` set `{name}`"),
+                )
+                .with_help(if names.is_empty() {
+                    format!("define it: `[sectors] {name} = [\"c3\", \"c4\"]`")
+                } else {
+                    super::super::diag::did_you_mean(name, &names)
+                }),
+            );
+        }
+    }
+    for v in spec.panel_variables(p.name) {
+        let Some(measure) = v.from.value.strip_prefix("decomposition.") else {
+            continue;
+        };
+        let family = measure.split('.').next().and_then(Family::parse);
+        if family.is_some_and(|f| f.info().ungroupable.contains(&measure)) {
+            d.push(
+                Diagnostic::at(
+                    &v.from.loc,
+                    format!(
+                        "`variables.{}.from`: `{measure}` has no value for a group of sectors (`{key}.groups`)",
+                        v.name
+                    ),
+                )
+                .with_help("read it on a panel with one row per sector (`sectors` instead of `groups`), or read an additive measure or a ratio (docs/measures.md, Aggregating sectors)"),
+            );
+        }
+    }
+}
+
+/// The groups of a panel's `groups`: each `[sectors]` set name with its expanded members.
+pub fn sector_groups(
+    spec: &Spec,
+    p: PanelRef<'_>,
+    d: &mut Diagnostics,
+) -> Vec<(String, Vec<String>)> {
+    let Some(groups) = &p.spec.groups else {
+        return Vec::new();
+    };
+    groups
+        .value
+        .iter()
+        .map(|g| {
+            let name = g.value.trim_start_matches('@').to_string();
+            let members = vec![At::new(format!("@{name}"), g.loc.clone())];
+            let codes = expand_set_members(&members, &spec.sectors, &|_| None, "sector", d);
+            (name, codes)
+        })
+        .collect()
 }
 
 /// Sector codes may not contain the unit-key separator, and sets must expand.
@@ -97,9 +247,9 @@ fn check_sector_sets(spec: &Spec, d: &mut Diagnostics) {
     }
 }
 
-/// The members of `panel.sectors`: a bare `[sectors]` set name means `@name`.
-pub fn sector_members(spec: &Spec) -> Option<Vec<At<String>>> {
-    let sectors = spec.panel.sectors.as_ref()?;
+/// The members of a panel's `sectors`: a bare `[sectors]` set name means `@name`.
+pub fn sector_members(spec: &Spec, p: PanelRef<'_>) -> Option<Vec<At<String>>> {
+    let sectors = p.spec.sectors.as_ref()?;
     Some(
         sectors
             .value
@@ -115,16 +265,16 @@ pub fn sector_members(spec: &Spec) -> Option<Vec<At<String>>> {
     )
 }
 
-/// `panel.sectors` expanded (empty when not written); unknown sets go to `d`.
-pub fn sector_list(spec: &Spec, d: &mut Diagnostics) -> Vec<String> {
-    sector_members(spec)
+/// A panel's `sectors` expanded (empty when not written); unknown sets go to `d`.
+pub fn sector_list(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) -> Vec<String> {
+    sector_members(spec, p)
         .map(|m| expand_set_members(&m, &spec.sectors, &|_| None, "sector", d))
         .unwrap_or_default()
 }
 
-/// The members of `panel.partners`: a bare `[countries]` set name means `@name`.
-pub fn partner_members(spec: &Spec) -> Option<Vec<At<String>>> {
-    let partners = spec.panel.partners.as_ref()?;
+/// The members of a panel's `partners`: a bare `[countries]` set name means `@name`.
+pub fn partner_members(spec: &Spec, p: PanelRef<'_>) -> Option<Vec<At<String>>> {
+    let partners = p.spec.partners.as_ref()?;
     Some(
         partners
             .value
@@ -151,8 +301,9 @@ fn written(spec: &Spec, section: &str, key: &str) -> bool {
 
 /// A unit other than `country` fixes the level of the decomposition rows the panel reads: a
 /// different `decomposition.level` or `wwz_level` written in the spec is a contradiction.
-fn check_levels(spec: &Spec, d: &mut Diagnostics) {
-    let unit = spec.panel.unit.value;
+fn check_levels(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
+    let unit = p.unit();
+    let key = p.key();
     if unit.is_country() {
         return;
     }
@@ -163,7 +314,7 @@ fn check_levels(spec: &Spec, d: &mut Diagnostics) {
             Diagnostic::at(
                 &dec.level.loc,
                 format!(
-                    "`decomposition.level = \"{}\"` contradicts `panel.unit = \"{unit}\"`, whose measures come from {} rows",
+                    "`decomposition.level = \"{}\"` contradicts `{key}.unit = \"{unit}\"`, whose measures come from {} rows",
                     dec.level.value,
                     info.level.map_or("WWZ flow".to_string(), |l| format!("`{l}`"))
                 ),
@@ -177,7 +328,7 @@ fn check_levels(spec: &Spec, d: &mut Diagnostics) {
             Diagnostic::at(
                 &dec.wwz_level.loc,
                 format!(
-                    "`decomposition.wwz_level = \"{}\"` contradicts `panel.unit = \"{unit}\"`, which reads WWZ at `{}`",
+                    "`decomposition.wwz_level = \"{}\"` contradicts `{key}.unit = \"{unit}\"`, which reads WWZ at `{}`",
                     dec.wwz_level.value, info.wwz
                 ),
             )
@@ -189,7 +340,25 @@ fn check_levels(spec: &Spec, d: &mut Diagnostics) {
     }
 }
 
-/// A variable's decomposition measure must have rows at the panel's unit.
+/// The panels that hold a variable (`[panel]` alone when no panel reads it).
+fn panels_holding<'a>(spec: &'a Spec, v: &Variable) -> Vec<PanelRef<'a>> {
+    let out: Vec<PanelRef<'a>> = spec
+        .all_panels()
+        .into_iter()
+        .filter(|p| {
+            spec.panel_variables(p.name)
+                .iter()
+                .any(|x| x.name == v.name)
+        })
+        .collect();
+    if out.is_empty() {
+        spec.all_panels().into_iter().take(1).collect()
+    } else {
+        out
+    }
+}
+
+/// A variable's decomposition measure must have rows at the unit of every panel holding it.
 pub(super) fn check_measure_at_unit(
     spec: &Spec,
     v: &Variable,
@@ -197,54 +366,60 @@ pub(super) fn check_measure_at_unit(
     measure: &str,
     d: &mut Diagnostics,
 ) {
-    let unit = spec.panel.unit.value;
-    if unit.measures(family).contains(&measure) {
-        return;
-    }
-    let units = PanelUnit::ALL
-        .iter()
-        .filter(|u| u.measures(family).contains(&measure))
-        .map(|u| format!("`{u}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let alternatives: Vec<&str> = crate::decompose::Family::ALL
-        .iter()
-        .filter(|f| !unit.measures(**f).is_empty())
-        .map(|f| f.name())
-        .collect();
-    d.push(
-        Diagnostic::at(
-            &v.from.loc,
-            format!(
-                "`variables.{}.from`: `{}` is not available at `panel.unit = \"{unit}\"`; `{measure}` has rows at the units {units}",
-                v.name, v.from.value
-            ),
-        )
-        .with_help(if alternatives.is_empty() {
-            format!("change `panel.unit`; no measure family has rows at `{unit}`")
-        } else {
-            format!(
-                "change `panel.unit`, or read a measure of a family with rows at `{unit}`: {}",
-                alternatives.join(", ")
-            )
-        }),
-    );
-}
-
-/// `from = "importer.<source>.<column>"` needs a unit with an importer.
-pub(super) fn check_importer_prefix(spec: &Spec, v: &Variable, d: &mut Diagnostics) {
-    let unit = spec.panel.unit.value;
-    if !unit.has_importer() {
+    for p in panels_holding(spec, v) {
+        let unit = p.unit();
+        let key = p.key();
+        if unit.measures(family).contains(&measure) {
+            continue;
+        }
+        let units = PanelUnit::ALL
+            .iter()
+            .filter(|u| u.measures(family).contains(&measure))
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let alternatives: Vec<&str> = crate::decompose::Family::ALL
+            .iter()
+            .filter(|f| !unit.measures(**f).is_empty())
+            .map(|f| f.name())
+            .collect();
         d.push(
             Diagnostic::at(
                 &v.from.loc,
                 format!(
-                    "`variables.{}.from`: `{}` reads a covariate by importer, but `panel.unit = \"{unit}\"` has no importer",
+                    "`variables.{}.from`: `{}` is not available at `{key}.unit = \"{unit}\"`; `{measure}` has rows at the units {units}",
                     v.name, v.from.value
                 ),
             )
-            .with_help("use `panel.unit = \"bilateral\"` or `\"bilateral_sector\"`, or drop the `importer.` prefix"),
+            .with_help(if alternatives.is_empty() {
+                format!("change `{key}.unit`; no measure family has rows at `{unit}`")
+            } else {
+                format!(
+                    "change `{key}.unit`, or read a measure of a family with rows at `{unit}`: {}",
+                    alternatives.join(", ")
+                )
+            }),
         );
+    }
+}
+
+/// `from = "importer.<source>.<column>"` needs a unit with an importer.
+pub(super) fn check_importer_prefix(spec: &Spec, v: &Variable, d: &mut Diagnostics) {
+    for p in panels_holding(spec, v) {
+        let unit = p.unit();
+        let key = p.key();
+        if !unit.has_importer() {
+            d.push(
+                Diagnostic::at(
+                    &v.from.loc,
+                    format!(
+                        "`variables.{}.from`: `{}` reads a covariate by importer, but `{key}.unit = \"{unit}\"` has no importer",
+                        v.name, v.from.value
+                    ),
+                )
+                .with_help(format!("use `{key}.unit = \"bilateral\"` or `\"bilateral_sector\"`, or drop the `importer.` prefix")),
+            );
+        }
     }
 }
 
@@ -275,29 +450,21 @@ fn check_model_dims(unit: PanelUnit, m: &Model, d: &mut Diagnostics) {
             .iter()
             .all(|t| t.value.0.iter().all(|x| allowed.contains(x)))
         {
-            let terms: Vec<crate::panel::FeTerm> =
-                absorb.value.iter().map(|t| t.value.clone()).collect();
-            if let Err(why) = crate::panel::absorbed_estimator(unit, &terms) {
-                d.push(
-                    Diagnostic::at(&absorb.loc, format!("`models.{}.absorb`: {why}", m.name.value))
-                        .with_help("absorb the panel unit and the year, and cluster by a coarser dimension (`cluster = \"exporter\"`)"),
-                );
-            }
-            let fe_only = m
-                .estimators
-                .iter()
-                .all(|e| e.value == crate::estimate::Estimator::Fe);
-            if !fe_only {
-                d.push(
-                    Diagnostic::at(
-                        &absorb.loc,
-                        format!(
-                            "`models.{}.absorb` absorbs fixed effects, which only the `fe` estimator does",
-                            m.name.value
-                        ),
-                    )
-                    .with_help("remove `estimators` (or write `estimators = [\"fe\"]`) in a model with `absorb`"),
-                );
+            use crate::estimate::Estimator;
+            for e in &m.estimators {
+                if !matches!(e.value, Estimator::Fe | Estimator::Hdfe | Estimator::Ppml) {
+                    d.push(
+                        Diagnostic::at(
+                            &e.loc,
+                            format!(
+                                "`models.{}.absorb` absorbs fixed effects, which `{}` does not estimate",
+                                m.name.value,
+                                e.value.name()
+                            ),
+                        )
+                        .with_help("with `absorb`, use `estimators = [\"fe\"]` (linear; reghdfe when the effects are more than the unit and the year) or `[\"ppml\"]` (Poisson PML, ppmlhdfe)"),
+                    );
+                }
             }
         }
     }
