@@ -2,9 +2,11 @@
 //! hdfe|ppml --json` against pyfixest 0.60 on real data (tests/fixtures/hdfe_golden: the
 //! NLSY wage panel and the jobtraining firms shipped by linearmodels; `make.py` there generated every number and
 //! cross-checked pyfixest against an exact dummy-variable solution). Every coefficient and
-//! standard error of the conventional (`iid`), robust (`hetero`) and clustered (`CRV1`) VCEs is
-//! compared at 1e-8 relative, and N after singleton and separation drops exactly. The worst
-//! relative error per file is printed.
+//! standard error (and t, where the golden records it) of the conventional (`iid`), robust
+//! (`hetero`) and clustered (`CRV1`) VCEs is compared at 1e-8 relative, as are the PPML deviance
+//! and the R²s where recorded, and N after singleton and separation drops exactly. The worst
+//! relative error per file is printed. The WIOD gravity goldens use [`check_golden`] from
+//! golden_gravity.rs, which derives their data from the shared folder at test time.
 //!
 //! One documented convention differs: when the first two absorbed factors form c > 1
 //! connected components (e.g. exporter^year and importer^year, which meet only within a
@@ -25,7 +27,7 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hdfe_golden")
 }
 
-fn load(name: &str) -> Value {
+pub(crate) fn load(name: &str) -> Value {
     let path = fixtures().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -52,29 +54,70 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
 }
 
+/// The data of a golden file: the CSV and its `--panel` / `--time` variables.
+pub(crate) struct GoldenData {
+    pub path: PathBuf,
+    pub panel: String,
+    pub time: String,
+}
+
 /// Run one golden file through the CLI for each VCE; returns the worst relative error.
 fn check_file(name: &str) -> f64 {
     let g = load(name);
     let dataset = g["dataset"].as_str().expect("dataset");
     let (panel, time) = panel_time(dataset);
-    let data = fixtures().join(dataset);
+    let data = GoldenData {
+        path: fixtures().join(dataset),
+        panel: panel.to_string(),
+        time: time.to_string(),
+    };
+    check_golden(name, &g, &data)
+}
+
+/// The relative errors of one golden file: the worst, what it was, and every value over
+/// [`REL_TOL`].
+#[derive(Default)]
+struct Errors {
+    worst: f64,
+    worst_what: String,
+    failures: Vec<String>,
+}
+
+impl Errors {
+    fn add(&mut self, what: String, ours: f64, gold: f64) {
+        let r = rel(ours, gold);
+        if r > self.worst || r.is_nan() {
+            self.worst = r;
+            self.worst_what = what.clone();
+        }
+        if r.is_nan() || r > REL_TOL {
+            self.failures
+                .push(format!("{what}: ours {ours:e} vs {gold:e} (rel {r:.2e})"));
+        }
+    }
+}
+
+/// Run golden `g` (named `name`) on `data` through the CLI for each VCE: every coefficient
+/// and standard error, N, G, the drops the golden records (singletons, separation), the PPML
+/// deviance and the R²s. Prints the worst relative error, N and the iterations; returns the
+/// worst error.
+pub(crate) fn check_golden(name: &str, g: &Value, data: &GoldenData) -> f64 {
     let absorb = strings(&g["absorb"]).join(",");
     let x = strings(&g["regressors"]).join(",");
     let names = strings(&g["coef_names"]);
     let cluster = g["cluster"].as_str().expect("cluster");
     let dir = fresh_dir(&format!("golden_hdfe_{name}"));
-    let mut worst = 0.0f64;
-    let mut worst_what = String::new();
-    let mut failures = Vec::new();
+    let mut errors = Errors::default();
+    let mut iterations = String::new();
     for vce in ["conventional", "robust", "cluster"] {
         let gold = &g["vce"][vce];
         let mut args = vec![
             "estimate",
-            data.to_str().expect("utf-8 path"),
+            data.path.to_str().expect("utf-8 path"),
             "--panel",
-            panel,
+            &data.panel,
             "--time",
-            time,
+            &data.time,
             "--dep",
             g["dependent"].as_str().expect("dependent"),
             "--x",
@@ -98,6 +141,15 @@ fn check_file(name: &str) -> f64 {
             gold["N"].as_u64(),
             "{name} {vce}: N after singletons/separation"
         );
+        let absorbed = &ours["absorbed"];
+        for (key, gold_key) in [
+            ("singletons_dropped", "n_singletons"),
+            ("separation_dropped", "n_separation"),
+        ] {
+            if let Some(n) = g[gold_key].as_u64() {
+                assert_eq!(absorbed[key].as_u64(), Some(n), "{name} {vce}: {key}");
+            }
+        }
         if vce == "cluster" {
             assert_eq!(
                 ours["n_clusters"].as_u64(),
@@ -107,7 +159,7 @@ fn check_file(name: &str) -> f64 {
         }
         // K of the small-sample factor: slopes plus absorbed coefficients (nested factors
         // counted once for clusters).
-        let dof = &ours["absorbed"]["dof"];
+        let dof = &absorbed["dof"];
         let k = names.len() as f64;
         let k_ours = k + dof[if vce == "cluster" {
             "df_a_cluster"
@@ -134,27 +186,47 @@ fn check_file(name: &str) -> f64 {
             for (what, ours_v, gold_v, scale) in [
                 ("coef", &row["estimate"], &gold["coef"][j], 1.0),
                 ("se", &row["std_error"], &gold["se"][j], se_scale),
+                ("t", &row["statistic"], &gold["t"][j], 1.0 / se_scale),
             ] {
-                let (o, e) = (
-                    ours_v.as_f64().unwrap_or(f64::NAN),
-                    gold_v.as_f64().expect("golden number") * scale,
-                );
-                let r = rel(o, e);
-                if r > worst || r.is_nan() {
-                    worst = r;
-                    worst_what = format!("{vce} {what} {cname}");
-                }
-                if r.is_nan() || r > REL_TOL {
-                    failures.push(format!(
-                        "{vce} {what} {cname}: ours {o:e} vs {e:e} (rel {r:.2e})"
-                    ));
+                // t is recorded by the newer goldens only.
+                if let Some(gold_v) = gold_v.as_f64() {
+                    errors.add(
+                        format!("{vce} {what} {cname}"),
+                        ours_v.as_f64().unwrap_or(f64::NAN),
+                        gold_v * scale,
+                    );
                 }
             }
         }
+        // Fit statistics the golden records (the same in every VCE's run).
+        for (key, ours_v) in [
+            ("deviance", &absorbed["ppml"]["deviance"]),
+            ("r2", &ours["fit"]["r2"]),
+            ("r2_within", &ours["fit"]["r2_within"]),
+        ] {
+            if let Some(gold_v) = g[key].as_f64() {
+                errors.add(
+                    format!("{vce} {key}"),
+                    ours_v.as_f64().unwrap_or(f64::NAN),
+                    gold_v,
+                );
+            }
+        }
+        iterations = match absorbed["ppml"]["iterations"].as_u64() {
+            Some(irls) => format!("IRLS iterations {irls}, "),
+            None => String::new(),
+        } + &format!("demeaning iterations {}", absorbed["demean_iterations"]);
     }
-    println!("golden_hdfe {name}: worst relative error {worst:.2e} ({worst_what})");
-    assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
-    worst
+    println!(
+        "golden_hdfe {name}: worst relative error {:.2e} ({}); N {}, {iterations}",
+        errors.worst, errors.worst_what, g["N"]
+    );
+    assert!(
+        errors.failures.is_empty(),
+        "{name}:\n{}",
+        errors.failures.join("\n")
+    );
+    errors.worst
 }
 
 #[test]

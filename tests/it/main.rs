@@ -25,6 +25,7 @@ mod golden_boot;
 mod golden_decompr;
 mod golden_estimate;
 mod golden_exvatools;
+mod golden_gravity;
 mod golden_hdfe;
 mod golden_iv;
 mod golden_subsets;
