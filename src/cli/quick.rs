@@ -44,8 +44,9 @@ pub struct EstimateArgs {
     /// pyfixest drop them, the default).
     #[arg(long)]
     pub keep_singletons: bool,
-    /// conventional | robust | cluster; also Stata's `ols` (pooled, fd), fixest's `iid` and
-    /// `hc1` where they mean what gvc computes (docs/estimators.md#covariance-types)
+    /// conventional | robust | cluster | dk[:lags] (Driscoll–Kraay, xtscc); also Stata's `ols`
+    /// (pooled, fd), fixest's `iid` and `hc1` where they mean what gvc computes
+    /// (docs/estimators.md#covariance-types)
     #[arg(long, default_value = "conventional")]
     pub vce: String,
     /// Cluster variable (default: the panel).
@@ -144,8 +145,15 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
             "--hausman compares xtreg's fe and re; it does not apply to {name}: drop --hausman"
         )));
     }
-    let vce = Vce::parse_for(&a.vce, estimator)
+    let (vce_name, dk_lags) = split_vce_lags(&a.vce)?;
+    let vce = Vce::parse_for(vce_name, estimator)
         .map_err(|e| spec_error(format!("--vce: {e} (docs/estimators.md#covariance-types)")))?;
+    if dk_lags.is_some() && vce != Vce::DriscollKraay {
+        return Err(spec_error(format!(
+            "--vce {}: a lag length (`:<lags>`) belongs to Driscoll–Kraay only; write --vce dk:<lags> or --vce {vce_name}",
+            a.vce
+        )));
+    }
     if a.panel.trim() == a.time.trim() {
         return Err(spec_error(format!(
             "--panel and --time both name `{}`: a panel needs one column for the unit and \
@@ -184,6 +192,7 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
         .map_err(|e| spec_error(e.to_string()))?;
     let mut req = QuickRequest::new(&a.dep, &a.x, estimator);
     req.vce = vce;
+    req.dk_lags = dk_lags;
     req.cluster = a.cluster.clone();
     req.hausman = hausman_variant.is_some();
     req.hausman_variant = hausman_variant.unwrap_or_default();
@@ -234,6 +243,19 @@ pub fn estimate(a: &EstimateArgs) -> Result<(), Failure> {
 }
 
 /// The `--boot*` flags as a request; usage errors before the data are read.
+/// `--vce name[:lags]`: the name, and the lag length after a colon (Driscoll–Kraay).
+fn split_vce_lags(vce: &str) -> Result<(&str, Option<u32>), Failure> {
+    let Some((name, lags)) = vce.split_once(':') else {
+        return Ok((vce, None));
+    };
+    match lags.trim().parse::<u32>() {
+        Ok(l) => Ok((name, Some(l))),
+        Err(_) => Err(spec_error(format!(
+            "--vce {vce}: `{lags}` is not a lag length; write a whole number of periods, e.g. --vce dk:2 (or --vce dk for xtscc's default ⌊4(T/100)^(2/9)⌋)"
+        ))),
+    }
+}
+
 fn boot_request(
     a: &EstimateArgs,
     estimator: Estimator,

@@ -397,7 +397,7 @@ pub struct VceName {
 /// Every `vce` name gvc accepts, with the estimators for which it means exactly what Stata
 /// (`vce()`) or fixest (`vcov =`) mean by it. An alias is refused where gvc would compute
 /// something else than its origin does.
-pub const VCE_NAMES: [VceName; 6] = [
+pub const VCE_NAMES: [VceName; 7] = [
     VceName {
         name: "conventional",
         vce: Vce::Conventional,
@@ -435,6 +435,21 @@ pub const VCE_NAMES: [VceName; 6] = [
             Estimator::Ppml,
         ],
         otherwise: "xtreg, be has only the conventional VCE; write --vce conventional",
+    },
+    VceName {
+        name: "dk",
+        vce: Vce::DriscollKraay,
+        origin: "Stata xtscc (Hoechle 2007): Driscoll–Kraay, Bartlett weights on the period sums \
+                 of the scores, T/(T−1)·(N−1)/(N−K), t(T−1); `dk:<lags>` sets the lag length \
+                 (default ⌊4(T/100)^(2/9)⌋)",
+        estimators: &[
+            Estimator::Pooled,
+            Estimator::Fe,
+            Estimator::Fe2,
+            Estimator::Fd,
+        ],
+        otherwise: "Driscoll–Kraay (xtscc) is computed for pooled, fe, fe2 and fd; xtscc has no \
+                    random-effects or between version and gvc none for absorbed factors",
     },
     VceName {
         name: "ols",

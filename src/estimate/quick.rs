@@ -25,6 +25,8 @@ pub struct QuickRequest {
     pub estimator: Estimator,
     /// `--vce`.
     pub vce: Vce,
+    /// `--vce dk:<lags>`: the Driscoll–Kraay lag length (`None`: xtscc's default rule).
+    pub dk_lags: Option<u32>,
     /// `--cluster`.
     pub cluster: Option<String>,
     /// `--hausman`.
@@ -73,6 +75,7 @@ impl QuickRequest {
             regressors: split_list(x),
             estimator,
             vce: Vce::Conventional,
+            dk_lags: None,
             cluster: None,
             hausman: false,
             drop_singletons: false,
@@ -163,6 +166,7 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
     };
     let opts = FitOptions {
         vce: req.vce,
+        dk_lags: req.dk_lags,
         re_method: req.re_method,
         ..FitOptions::default()
     };
@@ -257,6 +261,7 @@ fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateE
     };
     let opts = FitOptions {
         vce: req.vce,
+        dk_lags: req.dk_lags,
         ..FitOptions::default()
     };
     let iv = fit_iv(&design, roles, req.estimator, &opts)?;

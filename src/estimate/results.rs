@@ -57,6 +57,10 @@ pub enum Vce {
     Robust,
     /// `vce(cluster var)` (the design's cluster variable, else the panel variable).
     Cluster,
+    /// Driscoll–Kraay (Stata `xtscc`, Hoechle 2007): the lag length is a separate option
+    /// (`--vce dk:<lags>`, `dk_lags`), default ⌊4(T/100)^(2/9)⌋.
+    #[serde(rename = "dk")]
+    DriscollKraay,
 }
 
 impl Vce {
@@ -66,6 +70,7 @@ impl Vce {
             Vce::Conventional => "conventional",
             Vce::Robust => "robust",
             Vce::Cluster => "cluster",
+            Vce::DriscollKraay => "dk",
         }
     }
 
@@ -74,9 +79,14 @@ impl Vce {
     /// with [`Vce::parse_for`].
     pub fn parse(s: &str) -> Option<Self> {
         let key = s.trim().to_ascii_lowercase();
-        [Vce::Conventional, Vce::Robust, Vce::Cluster]
-            .into_iter()
-            .find(|v| v.as_str() == key)
+        [
+            Vce::Conventional,
+            Vce::Robust,
+            Vce::Cluster,
+            Vce::DriscollKraay,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == key)
     }
 }
 
@@ -568,7 +578,12 @@ impl crate::choice::Choice for Estimator {
 
 impl crate::choice::Choice for Vce {
     const WHAT: &'static str = "vce";
-    const ALL: &'static [Self] = &[Vce::Conventional, Vce::Robust, Vce::Cluster];
+    const ALL: &'static [Self] = &[
+        Vce::Conventional,
+        Vce::Robust,
+        Vce::Cluster,
+        Vce::DriscollKraay,
+    ];
     fn name(self) -> &'static str {
         self.as_str()
     }

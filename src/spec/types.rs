@@ -326,8 +326,11 @@ pub struct Model {
     pub controls_mode: At<ControlsMode>,
     /// `pooled`, `fe`, `fe2`, `re`, `be`, `fd`.
     pub estimators: Vec<At<Estimator>>,
-    /// `conventional`, `robust` or `cluster` (default `cluster`).
+    /// `conventional`, `robust`, `cluster` (default) or `dk` (Driscoll–Kraay).
     pub vce: At<Vce>,
+    /// Lags of the Driscoll–Kraay covariance (`vce = "dk"`); `None`: ⌊4(T/100)^(2/9)⌋.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dk_lags: Option<At<u32>>,
     /// Cluster variable or panel dimension (`exporter`); default the panel unit.
     pub cluster: Option<At<String>>,
     /// Absorbed fixed effects by panel dimension (`["exporter^sector", "year"]`); `None`: the
@@ -457,6 +460,7 @@ pub mod keys {
         "controls_mode",
         "estimators",
         "vce",
+        "dk_lags",
         "cluster",
         "absorb",
         "panel",

@@ -23,6 +23,7 @@ mod fault;
 mod fuzz;
 mod golden_boot;
 mod golden_decompr;
+mod golden_dk;
 mod golden_estimate;
 mod golden_exvatools;
 mod golden_gravity;

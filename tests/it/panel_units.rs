@@ -840,3 +840,65 @@ wpos = "decomposition.wwyz.GVC_position"
         "{err}"
     );
 }
+
+/// `vce = "dk"` with `dk_lags` in a study model (issue #18): the estimate stage gives what
+/// `gvc estimate --vce dk:<lags>` gives on the published panel; `dk_lags` without `dk` is an
+/// error at its key.
+#[test]
+fn driscoll_kraay_in_a_study_model() {
+    let dir = fresh_dir("units-dk");
+    let out = run(
+        &dir,
+        "dk",
+        r#"
+[variables]
+gvcp = "decomposition.kpww.participation"
+tariff = "cov.tariff"
+
+[[models]]
+name = "m"
+dependent = "gvcp"
+regressors = ["tariff"]
+vce = "dk"
+dk_lags = 1
+"#,
+    );
+    let results = read_json(&out.join("results.json"));
+    let (b, se) = find_coefficient(&results, "tariff").unwrap();
+    assert!(results.to_string().contains("driscoll_kraay"), "{results}");
+    let panel = out.join("panel.parquet").display().to_string();
+    let (code, quick, err) = gvc(
+        &dir,
+        &[
+            "estimate",
+            &panel,
+            "--panel",
+            "country",
+            "--time",
+            "year",
+            "--dep",
+            "gvcp",
+            "--x",
+            "tariff",
+            "--estimator",
+            "fe",
+            "--vce",
+            "dk:1",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let quick: serde_json::Value = serde_json::from_str(&quick).unwrap();
+    let (qb, qse) = find_coefficient(&quick, "tariff").unwrap();
+    assert!(
+        rel_diff(b, qb) < 1e-12 && rel_diff(se, qse) < 1e-12,
+        "{se} vs {qse}"
+    );
+    let err = check_fails(
+        "[variables]\ng = \"decomposition.kpww.participation\"\nt = \"cov.tariff\"\n[[models]]\nname = \"m\"\ndependent = \"g\"\nregressors = [\"t\"]\ndk_lags = 2\n",
+    );
+    assert!(
+        err.contains("`models.m.dk_lags` is set but `vce` is not `dk`"),
+        "{err}"
+    );
+}

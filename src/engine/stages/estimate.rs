@@ -37,6 +37,9 @@ pub struct EstimateStage {
     /// factors (the panel unit when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absorb: Vec<FeTerm>,
+    /// Lags of the Driscoll–Kraay covariance (`vce = "dk"`, `dk_lags`); `None`: xtscc's rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dk_lags: Option<u32>,
 }
 
 impl Stage for EstimateStage {
@@ -60,6 +63,7 @@ impl Stage for EstimateStage {
         };
         let opts = FitOptions {
             vce: self.vce,
+            dk_lags: self.dk_lags,
             ..FitOptions::default()
         };
         if matches!(self.estimator.info().method, Method::Hdfe | Method::Ppml) {
@@ -196,6 +200,7 @@ pub fn plan_on(
         estimator: column.estimator,
         vce: m.vce.value,
         absorb: absorb_terms(m),
+        dk_lags: m.dk_lags.as_ref().map(|l| l.value),
     }
 }
 

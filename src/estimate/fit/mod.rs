@@ -43,6 +43,9 @@ pub struct FitOptions {
     pub constant: bool,
     /// Confidence level of the intervals (Stata `level(95)` = 0.95).
     pub level: f64,
+    /// Lags of the Driscoll–Kraay covariance when `vce` is [`Vce::DriscollKraay`] (`None`:
+    /// ⌊4(T/100)^(2/9)⌋, xtscc's default).
+    pub dk_lags: Option<u32>,
 }
 
 impl Default for FitOptions {
@@ -53,6 +56,7 @@ impl Default for FitOptions {
             re_method: ReMethod::SwamyArora,
             constant: true,
             level: 0.95,
+            dk_lags: None,
         }
     }
 }
@@ -70,11 +74,12 @@ impl FitOptions {
 /// The covariance kind that Stata's `vce()` option means for an estimator (its row of the
 /// estimator table): robust = HC1 after `regress`, cluster on the panel after `xtreg, fe|re`;
 /// cluster = the design's cluster variable, else the panel variable; `xtreg, be` has only the
-/// conventional VCE.
+/// conventional VCE; dk = Driscoll–Kraay with `dk_lags` (xtscc) where the row allows it.
 pub fn covariance_for(
     estimator: Estimator,
     vce: Vce,
     has_cluster_var: bool,
+    dk_lags: Option<u32>,
 ) -> Result<CovarianceKind, EstimateError> {
     let info = estimator.info();
     let unsupported = || EstimateError::UnsupportedCovariance {
@@ -95,6 +100,14 @@ pub fn covariance_for(
         Vce::Cluster if !info.clusters => Err(unsupported()),
         Vce::Cluster if has_cluster_var => Ok(CovarianceKind::Cluster),
         Vce::Cluster => Ok(CovarianceKind::ClusterPanel),
+        Vce::DriscollKraay if info.driscoll_kraay => {
+            Ok(CovarianceKind::DriscollKraay { lags: dk_lags })
+        }
+        Vce::DriscollKraay => Err(EstimateError::UnsupportedCovariance {
+            covariance: vce.as_str().to_string(),
+            estimator: info.name.to_string(),
+            hint: "Driscoll–Kraay (xtscc) is computed for pooled, fe, fe2 and fd".to_string(),
+        }),
     }
 }
 
@@ -110,7 +123,7 @@ pub fn fit(
     let design: &Design = &column_major(design);
     validate_design(design)?;
     let mut kinds = vec![CovarianceKind::Conventional];
-    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some())?;
+    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some(), opts.dk_lags)?;
     for k in std::iter::once(primary).chain(opts.extra_covariances.iter().copied()) {
         if !kinds.contains(&k) {
             kinds.push(k);

@@ -397,7 +397,7 @@ pub(crate) fn covariance_kinds(
     estimator: Estimator,
     opts: &FitOptions,
 ) -> Result<(Vec<CovarianceKind>, CovarianceKind), EstimateError> {
-    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some())?;
+    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some(), opts.dk_lags)?;
     let mut kinds = vec![CovarianceKind::Conventional];
     for k in std::iter::once(primary).chain(opts.extra_covariances.iter().copied()) {
         if !kinds.contains(&k) {

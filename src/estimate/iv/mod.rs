@@ -473,7 +473,7 @@ pub fn fit_iv(
         time: &design.time,
         cluster: design.cluster.as_ref(),
     };
-    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some())?;
+    let primary = covariance_for(estimator, opts.vce, design.cluster.is_some(), opts.dk_lags)?;
     let mut kinds = vec![CovarianceKind::Conventional];
     for k in std::iter::once(primary).chain(opts.extra_covariances.iter().copied()) {
         if !kinds.contains(&k) {

@@ -169,7 +169,8 @@ impl SubsetFitter {
         check_transform(design, estimator)?;
         let design = column_major(design).into_owned();
         validate_design(&design)?;
-        let primary_kind = covariance_for(estimator, opts.vce, design.cluster.is_some())?;
+        let primary_kind =
+            covariance_for(estimator, opts.vce, design.cluster.is_some(), opts.dk_lags)?;
         let mut kinds = vec![CovarianceKind::Conventional];
         for k in std::iter::once(primary_kind).chain(opts.extra_covariances.iter().copied()) {
             if !kinds.contains(&k) {

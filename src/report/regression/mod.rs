@@ -333,6 +333,7 @@ fn se_description(res: &EstimationResult, cov: &CovarianceResult, input: &Report
                 .to_string()
         }
         CovarianceKind::DriscollKraay { .. } => match cov.lags {
+            Some(1) => "Driscoll–Kraay standard errors (1 lag)".to_string(),
             Some(l) => format!("Driscoll–Kraay standard errors ({l} lags)"),
             None => "Driscoll–Kraay standard errors".to_string(),
         },

@@ -70,6 +70,37 @@ pub(super) fn extract_model(
         .map(|a| a.value)
         .unwrap_or_else(|| vec![At::new(crate::estimate::Estimator::Fe, s.loc.clone())]);
     let vce = s.choice_or("vce", crate::estimate::Vce::Cluster, diags);
+    let dk_lags = s.node("dk_lags").and_then(|n| match n.value {
+        Value::Int(i) if (0..=i64::from(u32::MAX)).contains(&i) => {
+            if vce.value != crate::estimate::Vce::DriscollKraay {
+                diags.push(
+                    Diagnostic::at(
+                        &n.loc,
+                        format!("`{}.dk_lags` is set but `vce` is not `dk`", s.name),
+                    )
+                    .with_help("write `vce = \"dk\"` (Driscoll–Kraay) or remove `dk_lags`"),
+                );
+            }
+            Some(At::new(i as u32, n.loc.clone()))
+        }
+        ref other => {
+            diags.push(
+                Diagnostic::at(
+                    &n.loc,
+                    format!(
+                        "`{}.dk_lags` must be a whole number of periods ≥ 0, found {}",
+                        s.name,
+                        match other {
+                            Value::Int(i) => i.to_string(),
+                            v => v.type_name().to_string(),
+                        }
+                    ),
+                )
+                .with_help("e.g. `dk_lags = 2`; leave it out for ⌊4(T/100)^(2/9)⌋"),
+            );
+            None
+        }
+    });
     // An unknown panel name is reported by the validator; the model then reads `[panel]`.
     let on_panel = s.string("panel", diags);
     let unit = on_panel
@@ -86,6 +117,7 @@ pub(super) fn extract_model(
         controls_mode,
         estimators,
         vce,
+        dk_lags,
         cluster: s.string("cluster", diags),
         absorb: s.strings("absorb", diags).map(|terms| {
             let parsed = terms

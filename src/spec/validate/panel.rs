@@ -38,6 +38,9 @@ pub(super) fn check_panel(spec: &Spec, d: &mut Diagnostics) {
             }
         }
         check_model_dims(m.unit, m, d);
+        if spec.multiverse.is_some() {
+            check_multiverse_model(m, d);
+        }
         if let (Some(name), Some(_)) = (&m.panel, &spec.multiverse) {
             d.push(
                 Diagnostic::at(
@@ -129,6 +132,49 @@ fn check_one_panel(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
                 }
             }
         }
+    }
+}
+
+/// What `[multiverse]` cannot vary: models fitted with absorbed factors (hdfe, ppml) and a
+/// Driscoll–Kraay lag length (its universes use xtscc's default).
+fn check_multiverse_model(m: &Model, d: &mut Diagnostics) {
+    use crate::estimate::Estimator;
+    let terms: Vec<crate::panel::FeTerm> = m
+        .absorb
+        .as_ref()
+        .map(|a| a.value.iter().map(|t| t.value.clone()).collect())
+        .unwrap_or_default();
+    for e in &m.estimators {
+        let fitted = if m.absorb.is_some() {
+            crate::panel::absorbed_estimator(m.unit, &terms, e.value)
+        } else {
+            e.value
+        };
+        if matches!(fitted, Estimator::Hdfe | Estimator::Ppml) {
+            d.push(
+                Diagnostic::at(
+                    m.absorb.as_ref().map_or(&e.loc, |a| &a.loc),
+                    format!(
+                        "model `{}` is fitted by `{}` (absorbed factors), which `[multiverse]` does not fit",
+                        m.name.value,
+                        fitted.name()
+                    ),
+                )
+                .with_help("in a multiverse spec, absorb the panel unit and the year at most (`fe`, `fe2`), or run this model in a spec without `[multiverse]`"),
+            );
+        }
+    }
+    if let Some(l) = &m.dk_lags {
+        d.push(
+            Diagnostic::at(
+                &l.loc,
+                format!(
+                    "`models.{}.dk_lags`: `[multiverse]` fits Driscoll–Kraay with xtscc's default lag length",
+                    m.name.value
+                ),
+            )
+            .with_help("remove `dk_lags` in a multiverse spec"),
+        );
     }
 }
 

@@ -207,6 +207,7 @@ fn hdfe_equals_lsdv_with_three_factors() {
                 }
                 v
             }
+            Vce::DriscollKraay => unreachable!("not among the VCEs of this test"),
         };
         for r in 0..2 {
             for c in 0..2 {
