@@ -339,10 +339,13 @@ fn check_iv_flags(
              and the excluded instruments in --instruments",
         ));
     }
-    if !matches!(estimator, Estimator::Pooled | Estimator::Fe) {
+    if !matches!(
+        estimator,
+        Estimator::Pooled | Estimator::Fe | Estimator::Hdfe
+    ) {
         return Err(spec_error(format!(
-            "--estimator {}: 2SLS is implemented for pooled (ivregress 2sls) and fe (xtivreg, \
-             fe); write --estimator pooled or --estimator fe",
+            "--estimator {}: 2SLS is implemented for pooled (ivregress 2sls), fe (xtivreg, \
+             fe) and hdfe with --absorb (ivreghdfe); write --estimator pooled, fe or hdfe",
             estimator.as_str()
         )));
     }

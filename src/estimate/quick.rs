@@ -9,7 +9,7 @@ use super::estimators::Method;
 use super::fit::{fit, FitOptions};
 use super::hausman::{hausman, HausmanResult, HausmanVariant};
 use super::hdfe::{build_absorb_design, fit_hdfe, HdfeOptions};
-use super::iv::{fit_iv, render_iv_diagnostics, IvDiagnostics, IvRoles};
+use super::iv::{fit_iv, fit_iv_absorbed, render_iv_diagnostics, IvDiagnostics, IvRoles};
 use super::quick_json::{quick_json, QuickJson};
 use super::results::{EstimationResult, Estimator, ReMethod, Vce};
 use super::table::{render_hausman, render_table};
@@ -135,15 +135,7 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
         || matches!(req.estimator.info().method, Method::Hdfe | Method::Ppml);
     if !req.endogenous.is_empty() || !req.instruments.is_empty() {
         if absorbs {
-            return Err(EstimateError::InvalidOption {
-                option: "instruments".to_string(),
-                value: req.instruments.join(","),
-                reason: format!(
-                    "2SLS with absorbed factors (ivreghdfe) is not available yet, only with \
-                     --estimator pooled or fe; drop --absorb or --estimator {}",
-                    req.estimator.as_str()
-                ),
-            });
+            return run_iv_absorbed(data, req);
         }
         return run_iv(data, req);
     }
@@ -265,6 +257,64 @@ fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateE
         ..FitOptions::default()
     };
     let iv = fit_iv(&design, roles, req.estimator, &opts)?;
+    Ok(QuickOutput {
+        result: iv.result,
+        hausman: None,
+        iv: Some(iv.diagnostics),
+        boot: None,
+    })
+}
+
+/// 2SLS with absorbed factors (`ivreghdfe`): `--estimator hdfe` with `--absorb` (default: the
+/// panel variable).
+fn run_iv_absorbed(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    if !matches!(req.estimator.info().method, Method::Hdfe) {
+        return Err(EstimateError::InvalidOption {
+            option: "instruments".to_string(),
+            value: req.instruments.join(","),
+            reason: format!(
+                "2SLS with absorbed factors is the linear hdfe estimator (ivreghdfe), not {}; \
+                 write --estimator hdfe, or drop --endog/--instruments",
+                req.estimator.as_str()
+            ),
+        });
+    }
+    if req.boot.is_some() {
+        return Err(EstimateError::InvalidOption {
+            option: "boot".to_string(),
+            value: req.estimator.as_str().to_string(),
+            reason: "the wild cluster bootstrap is not available for 2SLS; drop --boot".to_string(),
+        });
+    }
+    let mut regressors = req.regressors.clone();
+    regressors.extend(req.endogenous.iter().cloned());
+    regressors.extend(req.instruments.iter().cloned());
+    let spec = DesignSpec {
+        dependent: req.dependent.clone(),
+        regressors,
+        cluster: req.cluster.clone(),
+        transform: DesignTransform::Levels,
+        drop_singletons: false,
+    };
+    let absorb = if req.absorb.is_empty() {
+        vec![data.panel_var().to_string()]
+    } else {
+        req.absorb.clone()
+    };
+    let ad = build_absorb_design(data, &spec, &absorb)?;
+    let roles = IvRoles {
+        exogenous: req.regressors.len(),
+        endogenous: req.endogenous.len(),
+    };
+    let opts = FitOptions {
+        vce: req.vce,
+        ..FitOptions::default()
+    };
+    let hopts = HdfeOptions {
+        drop_singletons: !req.keep_singletons,
+        ..HdfeOptions::default()
+    };
+    let iv = fit_iv_absorbed(&ad.design, &ad.factors, roles, req.estimator, &opts, &hopts)?;
     Ok(QuickOutput {
         result: iv.result,
         hausman: None,

@@ -166,7 +166,7 @@ pub(crate) fn panel_factor(design: &Design) -> Factor {
 }
 
 /// The rows of `design` where `keep` is true (panel and cluster codes renumbered densely).
-pub(super) fn subset_rows(design: &Design, keep: &[bool]) -> Design {
+pub(crate) fn subset_rows(design: &Design, keep: &[bool]) -> Design {
     if keep.iter().all(|k| *k) {
         return design.clone();
     }

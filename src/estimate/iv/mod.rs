@@ -25,12 +25,15 @@
 //! type and small-sample factor as the model); the Cragg–Donald Wald F (ivreg2:
 //! cd·(N − L − 1 − df_a)/l1, cd the smallest eigenvalue of (V'V)⁻¹X̄2'P_{Z̄}X̄2, V the
 //! first-stage residuals, bars = partialled for X1); the Kleibergen–Paap rk Wald F with a robust
-//! or clustered covariance (one endogenous regressor: it equals the robust first-stage F,
-//! ranktest's rkf formula); and with l1 > k2 the Sargan statistic (conventional VCE:
+//! or clustered covariance, any number of endogenous regressors ([`rank`]: ranktest's rk
+//! statistic over l1 and the first stage's small-sample factor, ivreg2's rkf; with one
+//! endogenous regressor the robust first-stage F); and with l1 > k2 the Sargan statistic (conventional VCE:
 //! (N − df_a)·e'P_Z e/e'e) or Hansen's J (robust/cluster: g'S⁻¹g at the two-step efficient GMM
 //! estimate with S = Σ_c (Z_c'e_c)(Z_c'e_c)' from the 2SLS residuals, c = observations or
 //! clusters), χ²(l1 − k2). df_a is the number of absorbed effects (n for FE, 0 pooled;
 //! `ivreghdfe`'s `dofminus`).
+//!
+//! With absorbed factors (`ivreghdfe`, `--estimator hdfe --absorb`) see [`fit_iv_absorbed`].
 
 use faer::Mat;
 use serde::{Deserialize, Serialize};
@@ -38,9 +41,9 @@ use serde::{Deserialize, Serialize};
 use super::covariance::{covariance, Core};
 use super::design::Design;
 use super::error::EstimateError;
-use super::fit::common::{check_level, insufficient, panel_r2, skeleton};
+use super::fit::common::{check_level, panel_r2, skeleton};
 use super::fit::{column_major, covariance_for, validate_design, FitOptions};
-use super::linalg::{spd_inverse, symmetric_eigen, OrderedQr, COLLINEARITY_TOL};
+use super::linalg::{spd_inverse, symmetric_eigen, OrderedQr};
 use super::ols::{bread_with_constant, LsFit};
 use super::results::{
     CovarianceKind, EstimationResult, Estimator, FitStats, OmissionReason, TestResult, Vce,
@@ -98,8 +101,8 @@ pub struct IvDiagnostics {
     /// Cragg–Donald Wald F (homoskedastic weak-identification statistic); null when the
     /// first stages fit the endogenous regressors exactly (the statistic is infinite).
     pub cragg_donald_f: Option<f64>,
-    /// Kleibergen–Paap rk Wald F (robust or clustered VCE with one endogenous regressor; null
-    /// otherwise).
+    /// Kleibergen–Paap rk Wald F (robust or clustered VCE, any number of endogenous
+    /// regressors; null with the conventional VCE, where Cragg–Donald applies).
     pub kleibergen_paap_f: Option<f64>,
     /// Sargan or Hansen J when over-identified.
     pub overid: Option<OverIdTest>,
@@ -224,162 +227,24 @@ pub fn fit_iv(
     let yt = transformed(&y, panels);
     let refs: Vec<f64> = raw.iter().map(|c| centered_sq(c)).collect();
 
-    // Regressors X1, X2: the later member of a collinear set is omitted (Stata's _rmcoll).
-    let xcols: Vec<&[f64]> = tr[..k1 + k2].iter().map(Vec::as_slice).collect();
-    let probe = OrderedQr::new(matrix(&xcols, n_obs), &refs[..k1 + k2]);
-    let kept_x = probe.kept.clone();
-    let omitted: Vec<(usize, OmissionReason)> = probe
-        .dropped
-        .iter()
-        .map(|&j| {
-            let reason = if refs[j].is_nan() || refs[j] <= 0.0 {
-                OmissionReason::CollinearWithConstant
-            } else if fe && sq(&tr[j]) <= COLLINEARITY_TOL * refs[j] {
-                OmissionReason::AbsorbedByPanelEffects
-            } else {
-                OmissionReason::CollinearWithEarlier
-            };
-            (j, reason)
-        })
-        .collect();
-    let exog: Vec<usize> = kept_x.iter().copied().filter(|&j| j < k1).collect();
-    let endog: Vec<usize> = kept_x.iter().copied().filter(|&j| j >= k1).collect();
-    if endog.is_empty() {
-        return Err(iv_error(
-            &names[k1..k1 + k2].join(","),
-            "every endogenous regressor is omitted as collinear (constant, absorbed by the \
-             fixed effects, or a combination of the exogenous regressors); there is nothing to \
-             instrument"
-                .to_string(),
-        ));
-    }
-    // Excluded instruments: dropped when collinear with X1 or with earlier instruments.
-    let zidx: Vec<usize> = (k1 + k2..names.len()).collect();
-    let zprobe_cols: Vec<&[f64]> = exog
-        .iter()
-        .chain(&zidx)
-        .map(|&j| tr[j].as_slice())
-        .collect();
-    let zprobe_refs: Vec<f64> = exog.iter().chain(&zidx).map(|&j| refs[j]).collect();
-    let zprobe = OrderedQr::new(matrix(&zprobe_cols, n_obs), &zprobe_refs);
-    let instr: Vec<usize> = zprobe
-        .kept
-        .iter()
-        .filter(|&&c| c >= exog.len())
-        .map(|&c| zidx[c - exog.len()])
-        .collect();
-    let omitted_instruments: Vec<String> = zprobe
-        .dropped
-        .iter()
-        .filter(|&&c| c >= exog.len())
-        .map(|&c| names[zidx[c - exog.len()]].clone())
-        .collect();
-    if instr.len() < endog.len() {
-        return Err(iv_error(
-            &names[k1 + k2..].join(","),
-            format!(
-                "the equation is underidentified: {} endogenous regressor(s) ({}) but {} usable \
-                 excluded instrument(s){}; list at least as many instruments as endogenous \
-                 regressors",
-                endog.len(),
-                endog
-                    .iter()
-                    .map(|&j| names[j].as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                instr.len(),
-                if omitted_instruments.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " ({} dropped as collinear with the exogenous regressors)",
-                        omitted_instruments.join(", ")
-                    )
-                }
-            ),
-        ));
-    }
+    let transform = Transform {
+        absorbed: fe.then_some(OmissionReason::AbsorbedByPanelEffects),
+        n_abs,
+        constant_in_df: !fe,
+    };
+    let st = two_stages(names, &tr, &yt, &refs, k1, k2, transform, estimator)?;
+    let (kept_x, exog, endog, instr) = (&st.kept_x, &st.exog, &st.endog, &st.instr);
     let (kx1, kx2, li) = (exog.len(), endog.len(), instr.len());
     let big_k = kx1 + kx2;
     let big_l = kx1 + li;
-    let df_r = n_obs as i64 - n_abs as i64 - big_k as i64 - i64::from(!fe);
-    let df_fs = n_obs as i64 - n_abs as i64 - big_l as i64 - i64::from(!fe);
-    if df_r <= 0 || df_fs <= 0 {
-        return Err(insufficient(
-            estimator,
-            n_obs,
-            "observations",
-            n_abs + big_l + usize::from(!fe),
-        ));
-    }
-
-    // First stage on Z = [X1, Z1].
-    let zlist: Vec<usize> = exog.iter().chain(&instr).copied().collect();
-    let zmat = matrix(
-        &zlist.iter().map(|&j| tr[j].as_slice()).collect::<Vec<_>>(),
-        n_obs,
-    );
-    let zrefs: Vec<f64> = zlist.iter().map(|&j| refs[j]).collect();
-    let qz = OrderedQr::new(zmat.clone(), &zrefs);
-    if qz.rank() < big_l {
-        return Err(EstimateError::Numerical {
-            step: "IV first stage".to_string(),
-            detail: "the instrument matrix is rank deficient after collinearity checks".to_string(),
-        });
-    }
-    let x1mat = (kx1 > 0).then(|| {
-        matrix(
-            &exog.iter().map(|&j| tr[j].as_slice()).collect::<Vec<_>>(),
-            n_obs,
-        )
-    });
-    let qx1 = x1mat.as_ref().map(|m| {
-        let r: Vec<f64> = exog.iter().map(|&j| refs[j]).collect();
-        OrderedQr::new(m.clone(), &r)
-    });
-    let x1_pair = qx1.as_ref().zip(x1mat.as_ref());
-    let mut xhat = Mat::<f64>::zeros(n_obs, big_k);
-    let mut pis: Vec<Vec<f64>> = Vec::with_capacity(kx2);
-    let mut vres: Vec<Vec<f64>> = Vec::with_capacity(kx2);
-    for (c, &j) in kept_x.iter().enumerate() {
-        if j < k1 {
-            xhat.col_as_slice_mut(c).copy_from_slice(&tr[j]);
-            continue;
-        }
-        let pi = qz.solve(&tr[j]);
-        let mut fitted = vec![0.0; n_obs];
-        for (m, &p) in pi.iter().enumerate() {
-            for (f, &zv) in fitted.iter_mut().zip(zmat.col_as_slice(m)) {
-                *f += p * zv;
-            }
-        }
-        vres.push(tr[j].iter().zip(&fitted).map(|(a, b)| a - b).collect());
-        xhat.col_as_slice_mut(c).copy_from_slice(&fitted);
-        pis.push(pi);
-    }
-    let hrefs: Vec<f64> = (0..big_k).map(|c| sq(xhat.col_as_slice(c))).collect();
-    let qh = OrderedQr::new(xhat.clone(), &hrefs);
-    if qh.rank() < big_k {
-        return Err(iv_error(
-            &names[k1 + k2..].join(","),
-            "the instruments do not identify the endogenous regressors (the first-stage \
-             fitted values are collinear with the exogenous regressors)"
-                .to_string(),
-        ));
-    }
-    let b = qh.solve(&yt);
-    let m_inv = qh.xtx_inverse();
-    let mut e = yt.clone();
-    for (c, &j) in kept_x.iter().enumerate() {
-        for (ei, &x) in e.iter_mut().zip(&tr[j]) {
-            *ei -= b[c] * x;
-        }
-    }
+    let (df_r, df_fs) = (st.df_r, st.df_fs);
+    let (zlist, zmat, qz, xhat) = (&st.zlist, &st.zmat, &st.qz, &st.xhat);
+    let (b, m_inv, e) = (st.b.clone(), &st.m_inv, st.e.clone());
     let ybar = mean(&y);
     let xbar: Vec<f64> = kept_x.iter().map(|&j| mean(&raw[j])).collect();
     let constant = ybar - xbar.iter().zip(&b).map(|(a, c)| a * c).sum::<f64>();
     let nf = n_obs as f64;
-    let bread = bread_with_constant(&m_inv, &xbar, nf);
+    let bread = bread_with_constant(m_inv, &xbar, nf);
     let mut z = Mat::<f64>::zeros(n_obs, big_k + 1);
     for (c, &shift) in xbar.iter().enumerate() {
         for (d, &v) in z.col_as_slice_mut(c).iter_mut().zip(xhat.col_as_slice(c)) {
@@ -392,7 +257,7 @@ pub fn fit_iv(
     let reg_names: Vec<String> = names[..k1 + k2].to_vec();
     let ls = LsFit {
         kept: kept_x.clone(),
-        omitted,
+        omitted: st.omitted.clone(),
         slopes: b.clone(),
         constant,
         resid: e.clone(),
@@ -503,19 +368,19 @@ pub fn fit_iv(
     fs_z.col_as_slice_mut(big_l).fill(1.0);
     let endog_names: Vec<String> = endog.iter().map(|&j| names[j].clone()).collect();
     let mut first_stage = Vec::with_capacity(kx2);
-    let mut xbar2: Vec<Vec<f64>> = Vec::with_capacity(kx2);
+    let mut fs_factor = None;
     for (m, &j) in endog.iter().enumerate() {
-        let pi = &pis[m];
+        let pi = &st.pis[m];
         let cons = mean(&raw[j]) - zbar.iter().zip(pi).map(|(a, c)| a * c).sum::<f64>();
         let mut bfs = pi.clone();
         bfs.push(cons);
-        let ssr_fs = sq(&vres[m]);
+        let ssr_fs = sq(&st.vres[m]);
         let fs_core = Core {
             estimator,
             b: bfs,
             bread: fs_bread.clone(),
             z: fs_z.clone(),
-            resid: vres[m].clone(),
+            resid: st.vres[m].clone(),
             s2: ssr_fs / df_fs as f64,
             df_r: df_fs,
             slope_idx: (kx1..big_l).collect(),
@@ -529,43 +394,27 @@ pub fn fit_iv(
             cluster: design.cluster.as_ref(),
         };
         let cov = covariance(&fs_core, primary, opts.level)?;
-        let f = cov.model_test.ok_or_else(|| EstimateError::Numerical {
-            step: format!("first stage of {}", names[j]),
-            detail: "the covariance of the instruments' coefficients is singular (too few \
-                     clusters for the number of instruments?)"
-                .to_string(),
-        })?;
-        let partialled = residual_on(x1_pair, &tr[j]);
-        let partial_r2 = 1.0 - ssr_fs / sq(&partialled);
-        xbar2.push(partialled);
+        fs_factor = cov.factor;
+        let f = cov
+            .model_test
+            .ok_or_else(|| singular_first_stage(&names[j]))?;
         first_stage.push(FirstStage {
             endogenous: names[j].clone(),
             f,
-            partial_r2,
+            partial_r2: st.partial_r2(m),
         });
     }
-
-    // Cragg–Donald: smallest eigenvalue of (V'V)^(-1/2) X̄2'P X̄2 (V'V)^(-1/2).
-    let vv = Mat::from_fn(kx2, kx2, |a, c| super::linalg::dot(&vres[a], &vres[c]));
-    let xx = Mat::from_fn(kx2, kx2, |a, c| super::linalg::dot(&xbar2[a], &xbar2[c]));
-    let cd = inverse_sqrt(&vv).and_then(|h| {
-        let a = &xx - &vv;
-        let w = &h * &a * &h;
-        let w = Mat::from_fn(kx2, kx2, |i, j| 0.5 * (w[(i, j)] + w[(j, i)]));
-        symmetric_eigen(&w).and_then(|(vals, _)| vals.first().copied())
-    });
-    let cragg_donald_f = cd.and_then(|cd| finite(cd * df_fs as f64 / li as f64));
-    let kleibergen_paap_f =
-        (primary != CovarianceKind::Conventional && kx2 == 1).then(|| first_stage[0].f.stat);
+    let cragg_donald_f = st.cragg_donald_f();
+    let kleibergen_paap_f = kp_for(&st, primary, design, fs_factor);
 
     // Over-identification.
     let overid = (li > kx2)
         .then(|| {
             overid_test(
-                &zmat,
-                &qz,
+                zmat,
+                qz,
                 &tr,
-                &kept_x,
+                kept_x,
                 &yt,
                 &e,
                 fe,
@@ -582,7 +431,7 @@ pub fn fit_iv(
         diagnostics: IvDiagnostics {
             endogenous: endog_names,
             instruments: instr.iter().map(|&j| names[j].clone()).collect(),
-            omitted_instruments,
+            omitted_instruments: st.omitted_instruments.clone(),
             first_stage,
             cragg_donald_f,
             kleibergen_paap_f,
@@ -603,6 +452,49 @@ fn inverse_sqrt(a: &Mat<f64>) -> Option<Mat<f64>> {
             .map(|m| vecs[(i, m)] * vecs[(j, m)] / vals[m].sqrt())
             .sum()
     }))
+}
+
+fn singular_first_stage(name: &str) -> EstimateError {
+    EstimateError::Numerical {
+        step: format!("first stage of {name}"),
+        detail: "the covariance of the instruments' coefficients is singular (too few \
+                 clusters for the number of instruments?)"
+            .to_string(),
+    }
+}
+
+/// The observations' score groups of a robust or clustered covariance kind: one per
+/// observation (HC), the cluster variable's or the panel's codes; None for other kinds.
+fn score_groups(primary: CovarianceKind, design: &Design) -> Option<(Vec<usize>, usize)> {
+    match primary {
+        CovarianceKind::RobustHc1 | CovarianceKind::Hc1AregStyle => {
+            let n = design.n_obs();
+            Some(((0..n).collect(), n))
+        }
+        CovarianceKind::Cluster | CovarianceKind::ClusterAregStyle if design.cluster.is_some() => {
+            let c = design.cluster.as_ref()?;
+            Some((c.codes.clone(), c.labels.len()))
+        }
+        CovarianceKind::Cluster
+        | CovarianceKind::ClusterAregStyle
+        | CovarianceKind::ClusterPanel => Some((design.panel.clone(), design.n_groups())),
+        _ => None,
+    }
+}
+
+/// Kleibergen–Paap rk Wald F for a robust or clustered primary covariance (None for the
+/// conventional one, where Cragg–Donald is the weak-identification statistic).
+fn kp_for(
+    st: &Stages,
+    primary: CovarianceKind,
+    design: &Design,
+    fs_factor: Option<f64>,
+) -> Option<f64> {
+    if primary == CovarianceKind::Conventional {
+        return None;
+    }
+    let (codes, groups) = score_groups(primary, design)?;
+    st.kleibergen_paap_f(&codes, groups, fs_factor.unwrap_or(1.0))
 }
 
 /// Sargan (conventional VCE) or Hansen J (robust / clustered) on the transformed data; for the
@@ -785,3 +677,11 @@ pub fn render_iv_diagnostics(d: &IvDiagnostics) -> String {
 
 #[cfg(test)]
 mod tests;
+
+mod absorbed;
+mod rank;
+mod stages;
+
+pub use absorbed::fit_iv_absorbed;
+pub use rank::kp_rk_wald;
+use stages::{two_stages, Stages, Transform};
