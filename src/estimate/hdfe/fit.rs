@@ -322,14 +322,11 @@ pub(crate) struct AbsorbedCore<'a> {
     pub u: &'a [f64],
     /// Conventional scale: s² (OLS) or (N − 1)/(N − k − df_a) (PPML).
     pub conventional_scale: f64,
-    pub n: usize,
-    pub df_a: usize,
-    pub df_a_cluster: usize,
-    /// Panel codes and name (vce(cluster) without a cluster variable clusters on the panel).
-    pub panel: &'a [usize],
-    pub panel_var: &'a str,
-    pub n_panels: usize,
-    pub cluster: Option<&'a ClusterIds>,
+    /// The estimation rows: N, the panel (vce(cluster) without a cluster variable clusters on
+    /// the panel) and the cluster variable.
+    pub design: &'a Design,
+    /// The absorbed degrees of freedom (df_a, and those nested in the clusters).
+    pub dof: &'a AbsorbedDof,
     pub level: f64,
 }
 
@@ -339,33 +336,38 @@ pub(crate) fn absorbed_covariance(
     kind: CovarianceKind,
 ) -> Result<CovarianceResult, EstimateError> {
     let k = c.b.len();
-    let df_r = c.n as i64 - k as i64 - c.df_a as i64;
+    let n = c.design.n_obs();
+    let df_r = n as i64 - k as i64 - c.dof.df_a as i64;
     let s = match kind {
         CovarianceKind::Conventional => {
             conventional_sandwich(c.bread, c.conventional_scale, df_r, false)
         }
         CovarianceKind::RobustHc1 => {
             let meat = cross_product(&scores(c.xd, c.u));
-            hc1_areg_sandwich(c.bread, &meat, c.n, k, c.df_a)
+            hc1_areg_sandwich(c.bread, &meat, n, k, c.dof.df_a)
         }
         CovarianceKind::Cluster | CovarianceKind::ClusterPanel => {
-            let (name, codes, g) = match (kind, c.cluster) {
+            let (name, codes, g) = match (kind, c.design.cluster.as_ref()) {
                 (CovarianceKind::Cluster, Some(cl)) => {
                     (cl.name.as_str(), cl.codes.as_slice(), cl.labels.len())
                 }
                 (CovarianceKind::Cluster, None) => {
                     return Err(EstimateError::MissingClusterVariable)
                 }
-                _ => (c.panel_var, c.panel, c.n_panels),
+                _ => (
+                    c.design.panel_var.as_str(),
+                    c.design.panel.as_slice(),
+                    c.design.n_groups(),
+                ),
             };
             let sc = scores(c.xd, c.u);
             cluster_sandwich(
                 c.estimator,
-                c.n,
+                n,
                 c.bread,
                 kind,
                 (name, g),
-                k + c.df_a_cluster,
+                k + c.dof.df_a_cluster,
                 |groups| cross_product(&group_sums(&sc, codes, groups)),
             )?
         }
@@ -386,7 +388,7 @@ pub(crate) fn absorbed_covariance(
         slope_idx: &slope_idx,
         normal: c.estimator.info().inference == crate::estimate::results::Distribution::Normal,
         classical_f: None,
-        n_obs: c.n,
+        n_obs: n,
     };
     inference(&coefs, kind, s, c.level)
 }
@@ -609,13 +611,8 @@ fn fit_ols_absorbed(
         xd: &ls.xd,
         u: &resid,
         conventional_scale: s2,
-        n,
-        df_a: dof.df_a,
-        df_a_cluster: dof.df_a_cluster,
-        panel: &design.panel,
-        panel_var: &design.panel_var,
-        n_panels: design.n_groups(),
-        cluster: design.cluster.as_ref(),
+        design: design,
+        dof: &dof,
         level: opts.level,
     };
     for kind in &kinds {

@@ -268,13 +268,8 @@ pub(super) fn fit_ppml(
         xd: &final_ls.xd,
         u: &u,
         conventional_scale: (n as f64 - 1.0) / df_r as f64,
-        n,
-        df_a: dof.df_a,
-        df_a_cluster: dof.df_a_cluster,
-        panel: &design.panel,
-        panel_var: &design.panel_var,
-        n_panels: design.n_groups(),
-        cluster: design.cluster.as_ref(),
+        design: &design,
+        dof: &dof,
         level: opts.level,
     };
     for kind in &kinds {

@@ -154,13 +154,8 @@ pub fn fit_iv_absorbed(
         xd: &st.xhat,
         u: &st.e,
         conventional_scale: s2,
-        n,
-        df_a: dof.df_a,
-        df_a_cluster: dof.df_a_cluster,
-        panel: &design.panel,
-        panel_var: &design.panel_var,
-        n_panels: design.n_groups(),
-        cluster: design.cluster.as_ref(),
+        design: design,
+        dof: &dof,
         level: opts.level,
     };
     for kind in &kinds {
