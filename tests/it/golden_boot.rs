@@ -188,3 +188,132 @@ fn boot_flag_errors() {
         assert!(err.contains(want), "{extra:?}: {err}");
     }
 }
+
+/// Half a unit in the last printed digit of a published number ("0.492" → 0.0005).
+fn printed_rounding(printed: &str) -> f64 {
+    let decimals = printed.split_once('.').map_or(0, |(_, frac)| frac.len());
+    0.5 * 10f64.powi(-(decimals as i32))
+}
+
+/// The published examples of the packages gvc's bootstrap follows (fwildclusterboot's
+/// README, WildBootTests.jl's OLS example — Roodman's boottest in Julia): the t statistic
+/// and estimate, which involve no simulation, to the printed digits; the p-value and the
+/// interval bounds, averaged over gvc runs with four seeds, to the printed digits plus 4.5
+/// (p: binomial) or 5 (bounds: their spread across gvc's seeds, scaled to the published
+/// number of draws) standard errors of the difference.
+#[test]
+fn published_examples_match_to_simulation_tolerance() {
+    const DRAWS: usize = 9999;
+    const SEEDS: [u64; 4] = [11, 12, 13, 14];
+    let dir_fixtures = fixtures().join("published");
+    let text = std::fs::read_to_string(dir_fixtures.join("published.json")).expect("read");
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    for case in doc["cases"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        let dir = fresh_dir("golden-boot-published");
+        let data = dir_fixtures.join(case["data"].as_str().expect("data"));
+        let x = case["x"]
+            .as_array()
+            .expect("x")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
+        let shift = case["shift"].as_f64().expect("shift");
+        let b_pub = case["published_draws"].as_f64().expect("published_draws");
+        let mut runs = Vec::new();
+        let mut estimate = f64::NAN;
+        for seed in SEEDS {
+            let (draws, seed) = (DRAWS.to_string(), seed.to_string());
+            let args = [
+                "estimate",
+                data.to_str().expect("utf-8"),
+                "--panel",
+                case["panel"].as_str().expect("panel"),
+                "--time",
+                case["time"].as_str().expect("time"),
+                "--dep",
+                case["dep"].as_str().expect("dep"),
+                "--x",
+                &x,
+                "--estimator",
+                "pooled",
+                "--vce",
+                "cluster",
+                "--cluster",
+                case["cluster"].as_str().expect("cluster"),
+                "--boot",
+                &draws,
+                "--boot-weights",
+                "rademacher",
+                "--boot-seed",
+                &seed,
+                "--boot-param",
+                case["param"].as_str().expect("param"),
+                "--json",
+            ];
+            let (code, out, err) = gvc(&dir, &args);
+            assert_eq!(code, 0, "{name}: {err}");
+            let json: Value = serde_json::from_str(&out).expect("json");
+            assert_eq!(json["n_obs"], case["n_obs"], "{name}: N");
+            let boot = &json["wild_bootstrap"];
+            assert_eq!(boot["n_clusters"], case["n_clusters"], "{name}: G");
+            assert_eq!(boot["full_enumeration"], false, "{name}");
+            estimate = json["coefficients"]
+                .as_array()
+                .expect("coefficients")
+                .iter()
+                .find(|c| c["name"] == case["param"])
+                .and_then(|c| c["estimate"].as_f64())
+                .expect("estimate")
+                + shift;
+            runs.push(boot.clone());
+        }
+        let mean_sd = |k: &str, add: f64| {
+            let v: Vec<f64> = runs
+                .iter()
+                .map(|r| r[k].as_f64().expect("number") + add)
+                .collect();
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+            (m, var.sqrt())
+        };
+        let mut worst = 0.0f64;
+        for published in case["published"].as_array().expect("published") {
+            let fields = published.as_object().expect("object");
+            for (key, printed) in fields {
+                let printed = printed.as_str().expect("printed as a string");
+                let want: f64 = printed.parse().expect("number");
+                let round = printed_rounding(printed);
+                let (got, tol) = match key.as_str() {
+                    "estimate" => (estimate, round),
+                    "t_stat" => (runs[0]["t_stat"].as_f64().expect("t"), round),
+                    "p_value" => {
+                        let (p, _) = mean_sd("p_value", 0.0);
+                        let pp = want.max(1.0 / b_pub);
+                        let runs_draws = (DRAWS * SEEDS.len()) as f64;
+                        let sd = (pp * (1.0 - pp) * (1.0 / b_pub + 1.0 / runs_draws)).sqrt();
+                        (p, round + 4.5 * sd)
+                    }
+                    "ci_low" | "ci_high" => {
+                        let (m, sd) = mean_sd(key, shift);
+                        assert!(sd > 0.0, "{name}: {key} identical across seeds");
+                        let scale = (DRAWS as f64 / b_pub + 1.0 / SEEDS.len() as f64).sqrt();
+                        (m, round + 5.0 * sd * scale)
+                    }
+                    other => panic!("{name}: unknown published field {other}"),
+                };
+                let diff = (got - want).abs();
+                worst = worst.max(diff / tol);
+                assert!(
+                    diff <= tol,
+                    "{name}: {key}: gvc {got:.6} vs published {printed} (|diff| {diff:.2e} > tolerance {tol:.2e})"
+                );
+                println!(
+                    "{name:<54} {key:<8} gvc {got:>10.6} published {printed:<11} |diff| {diff:.2e} ≤ {tol:.2e}"
+                );
+            }
+        }
+        println!("{name}: worst |diff| / tolerance {worst:.2}");
+    }
+}
