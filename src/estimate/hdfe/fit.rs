@@ -611,7 +611,7 @@ fn fit_ols_absorbed(
         xd: &ls.xd,
         u: &resid,
         conventional_scale: s2,
-        design: design,
+        design,
         dof: &dof,
         level: opts.level,
     };

@@ -154,7 +154,7 @@ pub fn fit_iv_absorbed(
         xd: &st.xhat,
         u: &st.e,
         conventional_scale: s2,
-        design: design,
+        design,
         dof: &dof,
         level: opts.level,
     };
