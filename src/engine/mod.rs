@@ -46,6 +46,8 @@ pub enum StageError {
     Leontief(#[from] crate::iot::LeontiefError),
     #[error(transparent)]
     Identity(#[from] crate::iot::IdentityError),
+    #[error("sector groups merged before the decomposition (`aggregate = \"before\"`): {0}")]
+    SectorMerge(#[from] crate::iot::SectorMergeError),
     #[error(transparent)]
     Decompose(#[from] crate::decompose::DecomposeError),
     #[error(transparent)]

@@ -15,7 +15,7 @@ use super::stages::covariates::{self, Covariates};
 use super::stages::decompose::{self, Decompose};
 use super::stages::estimate::{self, EstimateStage, ModelColumn};
 use super::stages::hausman::HausmanStage;
-use super::stages::io_tables;
+use super::stages::io_tables::{self, IoTables};
 use super::stages::leontief::LeontiefInverse;
 use super::stages::panel::{self, PanelStage};
 use super::stages::report;
@@ -518,7 +518,9 @@ fn plan_spec(
 }
 
 /// Adds each year's table, inverse and decompositions; returns the decompositions each panel
-/// reads (in [`Spec::all_panels`] order; panels of one unit and families share them).
+/// reads (in [`Spec::all_panels`] order; panels of one unit and families share them). A panel
+/// whose sector groups are merged before the decomposition (`aggregate = "before"`) reads its
+/// own merged table and inverse, instanced `{year}/{panel}`.
 fn plan_tables(
     spec: &Spec,
     variant: Option<&str>,
@@ -532,26 +534,56 @@ fn plan_tables(
     }
     let mut d = Diagnostics::default();
     let panels = spec.all_panels();
+    // The sector groups each panel merges in the table (empty: the table as read).
+    let merges: Vec<Vec<(String, Vec<String>)>> = panels
+        .iter()
+        .map(|p| {
+            if p.merges_before() {
+                crate::spec::validate::panel::sector_groups(spec, *p, &mut d)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let mut out: Vec<Vec<Decompose>> = vec![Vec::new(); panels.len()];
     for year in study_years(spec) {
-        let table = match io_tables::plan(src, format, &options, year, hasher) {
+        let read = match io_tables::plan(src, format, &options, year, hasher) {
             Ok(t) => t,
             Err(e) => {
                 d.push(e);
                 continue;
             }
         };
-        let io_key = plan.add(year.to_string(), table.clone());
-        let inverse = LeontiefInverse {
-            table: super::stage::Dep::on(&table),
+        let inverse_of = |table: &IoTables| LeontiefInverse {
+            table: super::stage::Dep::on(table),
             output_read: format != crate::sources::mrio::MrioFormat::Synthetic,
             checks: spec.decomposition.checks.value,
         };
-        let leo_key = plan.add(year.to_string(), inverse.clone());
-        let dec = decompose::plan(spec, year, &table, &inverse);
+        // Each panel's table, its inverse and their instance name.
+        let tables: Vec<(IoTables, LeontiefInverse, String)> = panels
+            .iter()
+            .zip(&merges)
+            .map(|(p, groups)| {
+                let table = IoTables {
+                    merge_sectors: groups.clone(),
+                    ..read.clone()
+                };
+                let inverse = inverse_of(&table);
+                let instance = if groups.is_empty() {
+                    year.to_string()
+                } else {
+                    format!("{year}/{}", p.name.unwrap_or("panel"))
+                };
+                (table, inverse, instance)
+            })
+            .collect();
+        let (table, inverse, instance) = &tables[0];
+        let io_key = plan.add(instance.clone(), table.clone());
+        let leo_key = plan.add(instance.clone(), inverse.clone());
+        let dec = decompose::plan(spec, year, table, inverse);
         let dec_key = dec
             .as_ref()
-            .map(|dec| plan.add(year.to_string(), dec.clone()));
+            .map(|dec| plan.add(instance.clone(), dec.clone()));
         if variant.is_none() {
             layout.years.insert(
                 year,
@@ -567,7 +599,10 @@ fn plan_tables(
         }
         out[0].extend(dec);
         for (i, p) in panels.iter().enumerate().skip(1) {
-            if let Some(dec) = decompose::plan_for(spec, *p, year, &table, &inverse) {
+            let (table, inverse, instance) = &tables[i];
+            if let Some(dec) = decompose::plan_for(spec, *p, year, table, inverse) {
+                plan.add(instance.clone(), table.clone());
+                plan.add(instance.clone(), inverse.clone());
                 plan.add(
                     format!("{year}/{}", p.name.unwrap_or_default()),
                     dec.clone(),

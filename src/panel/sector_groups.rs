@@ -14,6 +14,30 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{PanelError, UnitObservation};
 use crate::decompose::Family;
 
+/// When a panel's sector groups are formed (`[panel] aggregate`; docs/measures.md,
+/// "Aggregating sectors"): after the decomposition (its rows summed, ratios recomputed) or
+/// before it (the table's sectors merged, [`crate::iot::IoTable::merge_sectors`], and every
+/// measure computed on the merged table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupAggregation {
+    /// Sum the group's sector rows of the decomposition of the full table (the default).
+    After,
+    /// Merge the group's sectors in the table, then decompose the smaller table.
+    Before,
+}
+
+impl crate::choice::Choice for GroupAggregation {
+    const WHAT: &'static str = "sector aggregation";
+    const ALL: &'static [Self] = &[GroupAggregation::After, GroupAggregation::Before];
+    fn name(self) -> &'static str {
+        match self {
+            GroupAggregation::After => "after",
+            GroupAggregation::Before => "before",
+        }
+    }
+}
+crate::choice_serde!(GroupAggregation);
+
 /// A named group of sectors: its name (the group row's sector) and its member sector codes.
 pub type SectorGroup = (String, Vec<String>);
 

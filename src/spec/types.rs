@@ -174,6 +174,10 @@ pub struct PanelSpec {
     /// group's additive measures summed, its ratios recomputed from the sums
     /// ([`crate::panel::sector_groups`]); `None` = one row per sector.
     pub groups: Option<At<Vec<At<String>>>>,
+    /// When `groups` are formed: `after` the decomposition (default) or `before` it, by
+    /// merging the sectors of the table ([`crate::panel::sector_groups::GroupAggregation`]);
+    /// `None` = not written.
+    pub aggregate: Option<At<crate::panel::sector_groups::GroupAggregation>>,
 }
 
 /// A panel of the spec: `[panel]` (`name` `None`) or `[panels.<name>]`.
@@ -195,6 +199,17 @@ impl PanelRef<'_> {
     /// The panel's unit.
     pub fn unit(&self) -> crate::panel::PanelUnit {
         self.spec.unit.value
+    }
+
+    /// Whether the panel's sector groups are merged in the table before the decomposition
+    /// (`groups` with `aggregate = "before"`).
+    pub fn merges_before(&self) -> bool {
+        self.spec.groups.is_some()
+            && self
+                .spec
+                .aggregate
+                .as_ref()
+                .is_some_and(|a| a.value == crate::panel::sector_groups::GroupAggregation::Before)
     }
 }
 
@@ -451,7 +466,7 @@ pub mod keys {
     pub const DECOMPOSITION: &[&str] =
         &["source", "measures", "iv", "level", "wwz_level", "checks"];
     pub const VARIABLE: &[&str] = &["from", "transform", "label"];
-    pub const PANEL: &[&str] = &["unit", "sectors", "partners", "groups"];
+    pub const PANEL: &[&str] = &["unit", "sectors", "partners", "groups", "aggregate"];
     pub const MODEL: &[&str] = &[
         "name",
         "dependent",

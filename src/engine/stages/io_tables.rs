@@ -1,7 +1,8 @@
 //! `io_tables`: one year's input-output table read into the canonical [`IoTable`] by the
 //! source's reader. Parameters: the reader format and its options (the `[sources.<name>]`
 //! keys other than `format`, `path`, `files`, `download`, `codes`), the year, and the file(s)
-//! read with their content hashes.
+//! read with their content hashes; and the sector groups merged before the decomposition
+//! (`[panel] groups` with `aggregate = "before"`, [`IoTable::merge_sectors`]), if any.
 
 use std::path::PathBuf;
 
@@ -29,6 +30,11 @@ pub struct IoTables {
     /// Every file the reader reads, with its content hash (one for a file, each file of a
     /// `matrices` folder).
     pub files: Vec<InputFile>,
+    /// Sector groups `(name, member sectors)` merged into one sector each in every country
+    /// after reading ([`IoTable::merge_sectors`]); empty = the table as read. Skipped when
+    /// empty, so the key of an unmerged table is what it always was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_sectors: Vec<(String, Vec<String>)>,
 }
 
 impl Stage for IoTables {
@@ -43,7 +49,10 @@ impl Stage for IoTables {
     fn run(&self, ctx: &RunContext<'_>) -> Result<Produced<IoTable>, StageError> {
         ctx.open_all(&self.files)?;
         let options = reader_options(self.format, &self.options)?;
-        let table = mrio::read_table(&options, self.path.as_deref(), Some(self.year))?;
+        let mut table = mrio::read_table(&options, self.path.as_deref(), Some(self.year))?;
+        if !self.merge_sectors.is_empty() {
+            table = table.merge_sectors(&self.merge_sectors)?;
+        }
         Ok(Produced {
             facts: Facts {
                 summary: table_summary(&table),
@@ -258,6 +267,7 @@ pub fn plan(
         year,
         path,
         files,
+        merge_sectors: Vec::new(),
     })
 }
 

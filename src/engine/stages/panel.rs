@@ -31,8 +31,10 @@ pub struct PanelStage {
     /// The variables in definition order.
     pub variables: Vec<VariableDef>,
     pub sample: Sample,
-    /// `groups`: sector sets aggregated into one row each, with their member sectors
-    /// ([`crate::panel::sector_groups`]); empty = one row per sector.
+    /// `groups`: sector sets aggregated into one row each after the decomposition, with their
+    /// member sectors ([`crate::panel::sector_groups`]); empty = one row per sector, or the
+    /// groups were merged in the table before it (`aggregate = "before"`: the decompositions
+    /// read a merged table whose sectors are the groups).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<(String, Vec<String>)>,
 }
@@ -213,7 +215,12 @@ pub fn plan(
             sectors,
             partners,
         },
-        groups,
+        // Groups merged before the decomposition arrive as sectors of the merged table.
+        groups: if p.merges_before() {
+            Vec::new()
+        } else {
+            groups
+        },
     })
 }
 

@@ -30,6 +30,24 @@ use crate::spec::{ControlsMode, Diagnostic, Diagnostics, Spec};
 
 /// The report note naming the sample country-years without exports (an all-zero economy: no
 /// output and no trade; or a closed one), whose ratio measures are missing, or `None`.
+/// How a panel's sector groups were formed, for the sample note: empty without `groups`.
+fn groups_note(p: crate::spec::PanelRef<'_>) -> String {
+    let Some(groups) = &p.spec.groups else {
+        return String::new();
+    };
+    let names: Vec<&str> = groups
+        .value
+        .iter()
+        .map(|g| g.value.trim_start_matches('@'))
+        .collect();
+    let how = if p.merges_before() {
+        "merged in the input-output tables before the decomposition"
+    } else {
+        "summed after the decomposition, ratios recomputed from the sums"
+    };
+    format!(", sectors grouped as {} ({how})", names.join(", "))
+}
+
 fn no_exports_note(country_years: &BTreeSet<(String, i32)>) -> Option<String> {
     if country_years.is_empty() {
         return None;
@@ -494,6 +512,7 @@ pub fn plan(
             .collect();
         sample_note.push_str(&format!("; one row per {} and year", dims.join(" × ")));
     }
+    sample_note.push_str(&groups_note(spec.all_panels()[0]));
     for p in spec.all_panels().into_iter().skip(1) {
         let dims: Vec<&str> = p
             .unit()
@@ -503,9 +522,10 @@ pub fn plan(
             .map(|d| crate::choice::Choice::name(*d))
             .collect();
         sample_note.push_str(&format!(
-            "; the {} panel: one row per {} and year",
+            "; the {} panel: one row per {} and year{}",
             p.name.unwrap_or_default(),
-            dims.join(" × ")
+            dims.join(" × "),
+            groups_note(p)
         ));
     }
     if !spec.sample.exclude_years.value.is_empty() {

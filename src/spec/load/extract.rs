@@ -132,6 +132,14 @@ fn extract_panel(s: &Section<'_>, diags: &mut Diagnostics) -> PanelSpec {
         sectors: s.strings("sectors", diags),
         partners: s.strings("partners", diags),
         groups: s.strings("groups", diags),
+        aggregate: s.string("aggregate", diags).and_then(|raw| {
+            s.choice_in(
+                &raw,
+                "aggregate",
+                crate::panel::sector_groups::GroupAggregation::ALL,
+                diags,
+            )
+        }),
     }
 }
 

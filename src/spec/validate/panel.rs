@@ -181,10 +181,20 @@ fn check_multiverse_model(m: &Model, d: &mut Diagnostics) {
 /// `groups` names `[sectors]` sets, on a unit with sectors, instead of `sectors`; a variable of
 /// the panel may not read a measure with no group version.
 fn check_groups(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
+    let key = p.key();
     let Some(groups) = &p.spec.groups else {
+        if let Some(aggregate) = &p.spec.aggregate {
+            d.push(
+                Diagnostic::at(
+                    &aggregate.loc,
+                    format!("`{key}.aggregate` is set but `{key}.groups` is not"),
+                )
+                .with_help("`aggregate` says when the sector sets of `groups` are summed: add e.g. `groups = [\"manufacturing\"]`, or remove `aggregate`"),
+            );
+        }
         return;
     };
-    let (unit, key) = (p.unit(), p.key());
+    let unit = p.unit();
     if !unit.has_sector() {
         d.push(
             Diagnostic::at(
@@ -229,6 +239,11 @@ fn check_groups(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
             );
         }
     }
+    if p.merges_before() {
+        check_disjoint_groups(spec, p, groups, d);
+        // Every measure is computed on the merged table: none lacks a group version.
+        return;
+    }
     for v in spec.panel_variables(p.name) {
         let Some(measure) = v.from.value.strip_prefix("decomposition.") else {
             continue;
@@ -243,8 +258,43 @@ fn check_groups(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
                         v.name
                     ),
                 )
-                .with_help("read it on a panel with one row per sector (`sectors` instead of `groups`), or read an additive measure or a ratio (docs/measures.md, Aggregating sectors)"),
+                .with_help("read it on a panel with one row per sector (`sectors` instead of `groups`), merge the groups before the decomposition (`aggregate = \"before\"`), or read an additive measure or a ratio (docs/measures.md, Aggregating sectors)"),
             );
+        }
+    }
+}
+
+/// Merging sectors before the decomposition needs groups that share no sector: the second
+/// group naming a sector is reported at its place in `groups`.
+fn check_disjoint_groups(
+    spec: &Spec,
+    p: PanelRef<'_>,
+    groups: &At<Vec<At<String>>>,
+    d: &mut Diagnostics,
+) {
+    // Unknown or empty sets were reported above; expand quietly.
+    let expanded = sector_groups(spec, p, &mut Diagnostics::default());
+    let mut first: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for ((name, members), written) in expanded.iter().zip(&groups.value) {
+        for m in members {
+            match first.get(m.as_str()) {
+                Some(prev) if prev != name => {
+                    d.push(
+                        Diagnostic::at(
+                            &written.loc,
+                            format!(
+                                "`{}.groups`: sector `{m}` is in both `{prev}` and `{name}`, and `aggregate = \"before\"` merges each sector into one group",
+                                p.key()
+                            ),
+                        )
+                        .with_help("make the `[sectors]` sets disjoint, or use `aggregate = \"after\"` (overlapping groups are summed separately)"),
+                    );
+                    return;
+                }
+                _ => {
+                    first.insert(m, name);
+                }
+            }
         }
     }
 }
