@@ -475,6 +475,14 @@ impl Design {
         self.panel_labels.len()
     }
 
+    /// The variable a clustered VCE clusters on, as Stata's command line names it: the
+    /// cluster variable, else the panel (`xtreg, vce(robust)` clusters on the panel).
+    pub fn cluster_var(&self) -> &str {
+        self.cluster
+            .as_ref()
+            .map_or(self.panel_var.as_str(), |c| c.name.as_str())
+    }
+
     /// Build a design directly from sample arrays (already listwise complete); rows are sorted
     /// by (panel, time) and panel codes made dense. Used by the benchmark and by callers that
     /// construct their own samples. Fails on duplicate (panel, time) pairs or length mismatch.

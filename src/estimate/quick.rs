@@ -233,9 +233,13 @@ pub fn run_quick(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, Es
     })
 }
 
-/// 2SLS: the design holds the exogenous regressors, the endogenous ones and the instruments
-/// (so listwise deletion covers all of them), split again by [`IvRoles`].
-fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+/// The design of a 2SLS request — exogenous regressors, endogenous ones, then the excluded
+/// instruments, so listwise deletion covers all of them — and the roles that split it again.
+fn iv_design(
+    req: &QuickRequest,
+    transform: DesignTransform,
+    drop_singletons: bool,
+) -> (DesignSpec, IvRoles) {
     let mut regressors = req.regressors.clone();
     regressors.extend(req.endogenous.iter().cloned());
     regressors.extend(req.instruments.iter().cloned());
@@ -243,14 +247,21 @@ fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateE
         dependent: req.dependent.clone(),
         regressors,
         cluster: req.cluster.clone(),
-        transform: req.estimator.info().transform,
-        drop_singletons: req.drop_singletons,
+        transform,
+        drop_singletons,
     };
-    let design = build_design(data, &spec)?;
     let roles = IvRoles {
         exogenous: req.regressors.len(),
         endogenous: req.endogenous.len(),
     };
+    (spec, roles)
+}
+
+/// 2SLS: the design holds the exogenous regressors, the endogenous ones and the instruments
+/// (so listwise deletion covers all of them), split again by [`IvRoles`].
+fn run_iv(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, EstimateError> {
+    let (spec, roles) = iv_design(req, req.estimator.info().transform, req.drop_singletons);
+    let design = build_design(data, &spec)?;
     let opts = FitOptions {
         vce: req.vce,
         dk_lags: req.dk_lags,
@@ -286,26 +297,13 @@ fn run_iv_absorbed(data: &PanelData, req: &QuickRequest) -> Result<QuickOutput, 
             reason: "the wild cluster bootstrap is not available for 2SLS; drop --boot".to_string(),
         });
     }
-    let mut regressors = req.regressors.clone();
-    regressors.extend(req.endogenous.iter().cloned());
-    regressors.extend(req.instruments.iter().cloned());
-    let spec = DesignSpec {
-        dependent: req.dependent.clone(),
-        regressors,
-        cluster: req.cluster.clone(),
-        transform: DesignTransform::Levels,
-        drop_singletons: false,
-    };
+    let (spec, roles) = iv_design(req, DesignTransform::Levels, false);
     let absorb = if req.absorb.is_empty() {
         vec![data.panel_var().to_string()]
     } else {
         req.absorb.clone()
     };
     let ad = build_absorb_design(data, &spec, &absorb)?;
-    let roles = IvRoles {
-        exogenous: req.regressors.len(),
-        endogenous: req.endogenous.len(),
-    };
     let opts = FitOptions {
         vce: req.vce,
         ..FitOptions::default()

@@ -283,13 +283,7 @@ pub(crate) fn stata_command(
         CovarianceKind::RobustHc1 => " vce(robust)".to_string(),
         CovarianceKind::ClusterPanel if opts.vce == Vce::Robust => " vce(robust)".to_string(),
         CovarianceKind::ClusterPanel => format!(" vce(cluster {})", design.panel_var),
-        CovarianceKind::Cluster => format!(
-            " vce(cluster {})",
-            design
-                .cluster
-                .as_ref()
-                .map_or(design.panel_var.as_str(), |c| c.name.as_str())
-        ),
+        CovarianceKind::Cluster => format!(" vce(cluster {})", design.cluster_var()),
         other => format!(" [{}]", other.key()),
     };
     let join = |opts_str: &str| {

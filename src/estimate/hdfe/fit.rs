@@ -458,6 +458,16 @@ pub(crate) fn absorbed_skeleton(
     }
 }
 
+/// The factors of reghdfe's `absorb()` as Stata writes them: `exporter^year` → `exporter#year`,
+/// space-separated.
+pub(crate) fn stata_absorb<'a>(factors: impl IntoIterator<Item = &'a str>) -> String {
+    factors
+        .into_iter()
+        .map(|a| a.replace('^', "#"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The Stata command of an absorbed fit.
 pub(crate) fn absorbed_command(
     design: &Design,
@@ -471,20 +481,10 @@ pub(crate) fn absorbed_command(
         .chain(design.regressor_names.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
-    let absorb = absorb
-        .iter()
-        .map(|a| a.replace('^', "#"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let absorb = stata_absorb(absorb.iter().map(String::as_str));
     let vce = match primary {
         CovarianceKind::RobustHc1 => " vce(robust)".to_string(),
-        CovarianceKind::Cluster => format!(
-            " vce(cluster {})",
-            design
-                .cluster
-                .as_ref()
-                .map_or(design.panel_var.as_str(), |c| c.name.as_str())
-        ),
+        CovarianceKind::Cluster => format!(" vce(cluster {})", design.cluster_var()),
         CovarianceKind::ClusterPanel => format!(" vce(cluster {})", design.panel_var),
         _ if opts.vce == Vce::Conventional && info.method == Method::Ppml => {
             " vce(iid)".to_string()

@@ -256,31 +256,15 @@ fn stata_command(
     factors: &[Factor],
     primary: CovarianceKind,
 ) -> String {
-    let names = &design.regressor_names;
-    let (k1, k2) = (roles.exogenous, roles.endogenous);
-    let mut parts = vec![design.depvar.clone()];
-    parts.extend(names[..k1].iter().cloned());
-    parts.push(format!(
-        "({} = {})",
-        names[k1..k1 + k2].join(" "),
-        names[k1 + k2..].join(" ")
-    ));
-    let absorb = factors
-        .iter()
-        .map(|f| f.name.replace('^', "#"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let absorb = crate::estimate::hdfe::fit::stata_absorb(factors.iter().map(|f| f.name.as_str()));
     let vce = match primary {
         CovarianceKind::RobustHc1 => " robust".to_string(),
-        CovarianceKind::Cluster => format!(
-            " cluster({})",
-            design
-                .cluster
-                .as_ref()
-                .map_or(design.panel_var.as_str(), |c| c.name.as_str())
-        ),
+        CovarianceKind::Cluster => format!(" cluster({})", design.cluster_var()),
         CovarianceKind::ClusterPanel => format!(" cluster({})", design.panel_var),
         _ => String::new(),
     };
-    format!("ivreghdfe {}, absorb({absorb}){vce} small", parts.join(" "))
+    format!(
+        "ivreghdfe {}, absorb({absorb}){vce} small",
+        super::iv_varlist(design, roles)
+    )
 }

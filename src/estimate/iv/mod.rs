@@ -592,15 +592,6 @@ fn stata_command(
     vce: Vce,
     primary: CovarianceKind,
 ) -> String {
-    let names = &design.regressor_names;
-    let (k1, k2) = (roles.exogenous, roles.endogenous);
-    let mut parts = vec![design.depvar.clone()];
-    parts.extend(names[..k1].iter().cloned());
-    parts.push(format!(
-        "({} = {})",
-        names[k1..k1 + k2].join(" "),
-        names[k1 + k2..].join(" ")
-    ));
     let head = match estimator {
         Estimator::Fe => "xtivreg",
         _ => "ivregress 2sls",
@@ -617,16 +608,27 @@ fn stata_command(
         CovarianceKind::ClusterPanel => {
             opts.push_str(&format!(" vce(cluster {})", design.panel_var))
         }
-        CovarianceKind::Cluster => opts.push_str(&format!(
-            " vce(cluster {})",
-            design
-                .cluster
-                .as_ref()
-                .map_or(design.panel_var.as_str(), |c| c.name.as_str())
-        )),
+        CovarianceKind::Cluster => {
+            opts.push_str(&format!(" vce(cluster {})", design.cluster_var()))
+        }
         other => opts.push_str(&format!(" [{}]", other.key())),
     }
-    format!("{head} {},{opts}", parts.join(" "))
+    format!("{head} {},{opts}", iv_varlist(design, roles))
+}
+
+/// Stata's IV variable list `y x1 (x2 = z1 z2)`: the dependent variable, the exogenous
+/// regressors, then the endogenous ones and their excluded instruments in parentheses.
+pub(super) fn iv_varlist(design: &Design, roles: IvRoles) -> String {
+    let names = &design.regressor_names;
+    let (k1, k2) = (roles.exogenous, roles.endogenous);
+    let mut parts = vec![design.depvar.clone()];
+    parts.extend(names[..k1].iter().cloned());
+    parts.push(format!(
+        "({} = {})",
+        names[k1..k1 + k2].join(" "),
+        names[k1 + k2..].join(" ")
+    ));
+    parts.join(" ")
 }
 
 /// The diagnostics as text lines under the coefficient table.

@@ -148,3 +148,28 @@ fn underidentified_and_wrong_estimator_are_errors() {
     let err = fit_iv(&d, roles, Estimator::Re, &FitOptions::default()).expect_err("re");
     assert!(err.to_string().contains("pooled"), "{err}");
 }
+
+/// The Stata command each 2SLS fit records: the variable list `y x1 (x2 = z1 z2)` and the
+/// VCE as `xtivreg`, `ivregress` and `ivreghdfe` write them.
+#[test]
+fn stata_commands_name_the_roles_and_the_vce() {
+    let d = design(&["x1", "x2", "z1", "z2"]);
+    let roles = IvRoles {
+        exogenous: 1,
+        endogenous: 1,
+    };
+    let opts = |vce| FitOptions {
+        vce,
+        ..FitOptions::default()
+    };
+    let fe = fit_iv(&d, roles, Estimator::Fe, &opts(Vce::Cluster)).expect("fe");
+    assert_eq!(
+        fe.result.stata_command,
+        "xtivreg y x1 (x2 = z1 z2), fe small vce(cluster id)"
+    );
+    let pooled = fit_iv(&d, roles, Estimator::Pooled, &opts(Vce::Robust)).expect("pooled");
+    assert_eq!(
+        pooled.result.stata_command,
+        "ivregress 2sls y x1 (x2 = z1 z2), small vce(robust)"
+    );
+}
