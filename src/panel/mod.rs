@@ -107,8 +107,10 @@ pub enum PanelError {
     },
     /// A sector of `panel.sectors` (or of a group of `panel.groups`) that no decomposition row
     /// has.
-    #[error("`panel.sectors`: sector `{sector}` is in none of the tables' {known} sectors{} (fix: write the sector codes as the tables' row labels do)", nearest_suffix(nearest))]
+    #[error("{place}: sector `{sector}` is in none of the tables' {known} sectors{} (fix: write the sector codes as the tables' row labels do)", nearest_suffix(nearest))]
     UnknownSector {
+        /// Where the code was written: the panel's `sectors`, or a `[sectors]` set of `groups`.
+        place: String,
         sector: String,
         nearest: Vec<String>,
         known: usize,

@@ -49,9 +49,10 @@ pub fn group_sectors(
     groups: &[SectorGroup],
 ) -> Result<Vec<UnitObservation>, PanelError> {
     let known: BTreeSet<&str> = rows.iter().filter_map(|r| r.sector.as_deref()).collect();
-    for (_, members) in groups {
+    for (name, members) in groups {
         if let Some(missing) = members.iter().find(|m| !known.contains(m.as_str())) {
             return Err(PanelError::UnknownSector {
+                place: format!("`[sectors] {name}` (a group of the panel's `groups`)"),
                 sector: missing.clone(),
                 nearest: crate::sources::countries::nearest_codes(missing, known.iter().copied()),
                 known: known.len(),
@@ -170,7 +171,10 @@ mod tests {
         let rows = vec![obs("c3", "bm.EXGR", 1.0)];
         let groups = vec![("mfg".to_string(), vec!["c33".to_string()])];
         let err = group_sectors(rows, &groups).unwrap_err().to_string();
-        assert!(err.contains("sector `c33`"), "{err}");
+        assert!(
+            err.contains("`[sectors] mfg` (a group of the panel's `groups`): sector `c33`"),
+            "{err}"
+        );
         assert!(err.contains("c3"), "{err}");
     }
 }

@@ -496,7 +496,9 @@ fn bad_unit_specs_name_the_key_and_the_fix() {
     let (code, _, err) = gvc(&dir, &["run", "bad.toml", "--quiet"]);
     assert_ne!(code, 0);
     assert!(
-        err.contains("`panel.sectors`: sector `s9` is in none of the tables' 3 sectors"),
+        err.contains(
+            "panel [main]: the panel's `sectors`: sector `s9` is in none of the tables' 3 sectors"
+        ),
         "{err}"
     );
 }

@@ -69,6 +69,7 @@ pub(super) fn skeleton(
                 for s in list {
                     if !inputs.unit_sectors.contains(s) {
                         return Err(PanelError::UnknownSector {
+                            place: "the panel's `sectors`".to_string(),
                             sector: s.clone(),
                             nearest: crate::sources::countries::nearest_codes(
                                 s,
@@ -282,7 +283,8 @@ mod tests {
         sample.sectors = Some(vec!["c3".into()]);
         let err = skeleton(&inputs, &sample, &sample.countries, None).unwrap_err();
         assert!(
-            err.to_string().contains("`panel.sectors`: sector `c3`"),
+            err.to_string()
+                .contains("the panel's `sectors`: sector `c3`"),
             "{err}"
         );
     }
