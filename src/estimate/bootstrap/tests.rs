@@ -116,10 +116,69 @@ fn seeded_draws_are_reproducible_and_webb_differs() {
     assert!(a.ci_low < a.ci_high && c.ci_low < c.ci_high);
     // The interval's bounds are where the p-value crosses 1 − level.
     let prep = Prepared::new(&y, x.as_ref(), &cl, g, 0, 1.0).expect("prep");
-    let draws = Draws::new(&opts, g);
-    let inside = prep.p_value(c.ci_low + 1e-6, &draws);
-    let outside = prep.p_value(c.ci_low - 1e-6, &draws);
+    let path = prep.null_path(&Draws::new(&opts, g));
+    let inside = prep.p_value(c.ci_low + 1e-6, &path);
+    let outside = prep.p_value(c.ci_low - 1e-6, &path);
     assert!(inside >= 0.1 && outside < 0.1, "{inside} {outside}");
+}
+
+/// The bootstrap t of one draw at null value r computed directly: the restricted fit, the
+/// bootstrap sample y* = Xβ̃ + v_g ü, and its refit ([`t_direct`]).
+fn draw_t(y: &[f64], x: &Mat<f64>, cl: &[usize], j: usize, r: f64, v: &[f64]) -> f64 {
+    let k = x.ncols();
+    let ainv = spd_inverse(&(x.transpose() * x)).expect("pd");
+    let yv = Mat::from_fn(y.len(), 1, |i, _| y[i]);
+    let beta = &ainv * (x.transpose() * &yv);
+    let shift = (beta[(j, 0)] - r) / ainv[(j, j)];
+    let bt: Vec<f64> = (0..k)
+        .map(|a| beta[(a, 0)] - ainv[(a, j)] * shift)
+        .collect();
+    let fit = |i: usize| (0..k).map(|a| x[(i, a)] * bt[a]).sum::<f64>();
+    let ystar: Vec<f64> = (0..y.len())
+        .map(|i| fit(i) + v[cl[i]] * (y[i] - fit(i)))
+        .collect();
+    t_direct(&ystar, x, cl, v.len(), j, r)
+}
+
+/// Each draw's t* along the null path equals the direct refit at values of r near β̂ and far
+/// from it (tens of standard errors), so the test inversion sees the same statistics.
+#[test]
+fn null_path_equals_direct_refits() {
+    let g = 9;
+    let (y, x, cl) = data(g);
+    let opts = BootOptions {
+        draws: 64,
+        weights: BootWeights::Webb,
+        seed: 3,
+        level: 0.95,
+        null: 0.0,
+    };
+    let prep = Prepared::new(&y, x.as_ref(), &cl, g, 0, 1.0).expect("prep");
+    let draws = Draws::new(&opts, g);
+    let path = prep.null_path(&draws);
+    let bhat = prep.beta[0];
+    let se = (1.0 / prep.t_stat(bhat + 1.0)).abs();
+    let mut worst = 0.0f64;
+    for r in [
+        bhat - 40.0 * se,
+        bhat - 1.5 * se,
+        bhat + 0.3 * se,
+        bhat + 25.0 * se,
+    ] {
+        let delta = r - bhat;
+        let mut b = 0;
+        draws.for_each(|v| {
+            let want = draw_t(&y, &x, &cl, 0, r, v);
+            let numer = path.n0[b] + delta * path.n1[b];
+            let den = path.p[b] + delta * (2.0 * path.q[b] + delta * path.r[b]);
+            let got = numer / den.sqrt();
+            let rel = (got - want).abs() / want.abs().max(1e-12);
+            worst = worst.max(rel);
+            assert!(rel < 1e-9, "r = {r}, draw {b}: {got} vs {want}");
+            b += 1;
+        });
+    }
+    assert!(worst < 1e-9, "{worst:e}");
 }
 
 #[test]
