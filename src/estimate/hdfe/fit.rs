@@ -98,6 +98,37 @@ fn bad_absorb(value: &str, reason: &str) -> EstimateError {
     }
 }
 
+/// The rows an absorbed fit keeps, and how many singletons it dropped: every row, or with
+/// `hopts.drop_singletons` (reghdfe's default) every row that is not alone in a level of some
+/// factor, iterated until none is. Factors of the wrong length, or no row left, are errors.
+pub(crate) fn kept_rows(
+    design: &Design,
+    factors: &[Factor],
+    hopts: &HdfeOptions,
+) -> Result<(Vec<bool>, usize), EstimateError> {
+    if factors.is_empty() || factors.iter().any(|f| f.len() != design.n_obs()) {
+        return Err(bad_absorb(
+            "",
+            "every absorbed factor must have one code per design row (build the design with \
+             build_absorb_design)",
+        ));
+    }
+    let (keep, singletons) = if hopts.drop_singletons {
+        let s = drop_singletons(factors);
+        (s.keep, s.dropped)
+    } else {
+        (vec![true; design.n_obs()], 0)
+    };
+    if !keep.iter().any(|k| *k) {
+        return Err(EstimateError::NoObservations {
+            variables: "(every observation is a singleton of an absorbed factor and singletons \
+                        are dropped)"
+                .to_string(),
+        });
+    }
+    Ok((keep, singletons))
+}
+
 /// The terms of an absorb list: each `A` or `A^B^…` (an interaction), names trimmed.
 fn parse_terms(absorb: &[String]) -> Result<Vec<Vec<String>>, EstimateError> {
     if absorb.is_empty() {
@@ -330,6 +361,25 @@ pub(crate) struct AbsorbedCore<'a> {
     pub level: f64,
 }
 
+impl AbsorbedCore<'_> {
+    /// Stores every covariance of `kinds` in `res`, the one of kind `primary` as the reported
+    /// one, and the requested VCE.
+    pub(crate) fn store_covariances(
+        &self,
+        res: &mut EstimationResult,
+        kinds: &[CovarianceKind],
+        primary: CovarianceKind,
+        vce: Vce,
+    ) -> Result<(), EstimateError> {
+        for kind in kinds {
+            res.covariances.push(absorbed_covariance(self, *kind)?);
+        }
+        res.primary_covariance = kinds.iter().position(|k| *k == primary).unwrap_or(0);
+        res.vce = vce;
+        Ok(())
+    }
+}
+
 /// The covariance `kind` of an absorbed fit (module docs' table).
 pub(crate) fn absorbed_covariance(
     c: &AbsorbedCore<'_>,
@@ -523,26 +573,7 @@ pub fn fit_hdfe(
     }
     let design: &Design = &column_major(design);
     validate_design(design)?;
-    if factors.is_empty() || factors.iter().any(|f| f.len() != design.n_obs()) {
-        return Err(bad_absorb(
-            "",
-            "every absorbed factor must have one code per design row (build the design with \
-             build_absorb_design)",
-        ));
-    }
-    let (keep, singletons) = if hopts.drop_singletons {
-        let s = drop_singletons(factors);
-        (s.keep, s.dropped)
-    } else {
-        (vec![true; design.n_obs()], 0)
-    };
-    if !keep.iter().any(|k| *k) {
-        return Err(EstimateError::NoObservations {
-            variables: "(every observation is a singleton of an absorbed factor and singletons \
-                        are dropped)"
-                .to_string(),
-        });
-    }
+    let (keep, singletons) = kept_rows(design, factors, hopts)?;
     let sub = subset_rows(design, &keep);
     let factors: Vec<Factor> = factors.iter().map(|f| f.subset(&keep)).collect();
     let absorb: Vec<String> = factors.iter().map(|f| f.name.clone()).collect();
@@ -615,11 +646,7 @@ fn fit_ols_absorbed(
         dof: &dof,
         level: opts.level,
     };
-    for kind in &kinds {
-        res.covariances.push(absorbed_covariance(&core, *kind)?);
-    }
-    res.primary_covariance = kinds.iter().position(|k| *k == primary).unwrap_or(0);
-    res.vce = opts.vce;
+    core.store_covariances(&mut res, &kinds, primary, opts.vce)?;
     let r2 = 1.0 - ssr / tss;
     res.fit = FitStats {
         ssr,

@@ -33,8 +33,8 @@ use super::demean::demean;
 use super::dof::absorbed_dof;
 use super::factor::{drop_singletons, Factor};
 use super::fit::{
-    absorbed_command, absorbed_covariance, absorbed_ls, absorbed_skeleton, covariance_kinds,
-    not_converged, AbsorbedCore, HdfeInfo, HdfeOptions,
+    absorbed_command, absorbed_ls, absorbed_skeleton, covariance_kinds, not_converged,
+    AbsorbedCore, HdfeInfo, HdfeOptions,
 };
 use crate::estimate::design::Design;
 use crate::estimate::error::EstimateError;
@@ -272,11 +272,7 @@ pub(super) fn fit_ppml(
         dof: &dof,
         level: opts.level,
     };
-    for kind in &kinds {
-        res.covariances.push(absorbed_covariance(&core, *kind)?);
-    }
-    res.primary_covariance = kinds.iter().position(|k| *k == primary).unwrap_or(0);
-    res.vce = opts.vce;
+    core.store_covariances(&mut res, &kinds, primary, opts.vce)?;
     let ll = log_likelihood(y, &mu);
     let ll0 = log_likelihood(y, &vec![ybar; n]);
     res.fit = FitStats {

@@ -43,7 +43,7 @@ use crate::estimate::hdfe::fit::{
     absorbed_covariance, absorbed_skeleton, covariance_kinds, not_converged, subset_rows,
     AbsorbedCore,
 };
-use crate::estimate::hdfe::{absorbed_dof, demean, drop_singletons, Factor, HdfeInfo, HdfeOptions};
+use crate::estimate::hdfe::{absorbed_dof, demean, Factor, HdfeInfo, HdfeOptions};
 use crate::estimate::linalg::wald_statistic;
 use crate::estimate::results::{CovarianceKind, Estimator, FitStats, OmissionReason};
 
@@ -90,28 +90,7 @@ pub fn fit_iv_absorbed(
              instrument",
         ));
     }
-    if factors.is_empty() || factors.iter().any(|f| f.len() != design.n_obs()) {
-        return Err(EstimateError::InvalidOption {
-            option: "absorb".to_string(),
-            value: String::new(),
-            reason: "every absorbed factor must have one code per design row (build the design \
-                     with build_absorb_design)"
-                .to_string(),
-        });
-    }
-    let (keep, singletons) = if hopts.drop_singletons {
-        let s = drop_singletons(factors);
-        (s.keep, s.dropped)
-    } else {
-        (vec![true; design.n_obs()], 0)
-    };
-    if !keep.iter().any(|k| *k) {
-        return Err(EstimateError::NoObservations {
-            variables: "(every observation is a singleton of an absorbed factor and singletons \
-                        are dropped)"
-                .to_string(),
-        });
-    }
+    let (keep, singletons) = crate::estimate::hdfe::fit::kept_rows(design, factors, hopts)?;
     let design = &subset_rows(design, &keep);
     let factors: Vec<Factor> = factors.iter().map(|f| f.subset(&keep)).collect();
     let n = design.n_obs();
@@ -158,11 +137,7 @@ pub fn fit_iv_absorbed(
         dof: &dof,
         level: opts.level,
     };
-    for kind in &kinds {
-        res.covariances.push(absorbed_covariance(&core, *kind)?);
-    }
-    res.primary_covariance = kinds.iter().position(|k| *k == primary).unwrap_or(0);
-    res.vce = opts.vce;
+    core.store_covariances(&mut res, &kinds, primary, opts.vce)?;
     let ybar = y.iter().sum::<f64>() / n as f64;
     let tss: f64 = y.iter().map(|v| (v - ybar) * (v - ybar)).sum();
     let tss_within: f64 = yt.iter().map(|v| v * v).sum();
