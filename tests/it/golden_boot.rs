@@ -16,54 +16,87 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wild_bootstrap")
 }
 
+/// One `gvc estimate --boot … --json` call: the regression and the bootstrap's settings.
+struct BootCall<'a> {
+    data: PathBuf,
+    panel: &'a str,
+    time: &'a str,
+    dep: &'a str,
+    x: String,
+    estimator: &'a str,
+    cluster: &'a str,
+    weights: &'a str,
+    param: &'a str,
+}
+
+impl BootCall<'_> {
+    /// The whole JSON output with `draws` draws from `seed`.
+    fn run(&self, draws: usize, seed: u64) -> Value {
+        let dir = fresh_dir("golden-boot");
+        let (draws, seed) = (draws.to_string(), seed.to_string());
+        let args = [
+            "estimate",
+            self.data.to_str().expect("utf-8"),
+            "--panel",
+            self.panel,
+            "--time",
+            self.time,
+            "--dep",
+            self.dep,
+            "--x",
+            &self.x,
+            "--estimator",
+            self.estimator,
+            "--vce",
+            "cluster",
+            "--cluster",
+            self.cluster,
+            "--boot",
+            &draws,
+            "--boot-weights",
+            self.weights,
+            "--boot-seed",
+            &seed,
+            "--boot-param",
+            self.param,
+            "--json",
+        ];
+        let (code, out, err) = gvc(&dir, &args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).expect("json")
+    }
+}
+
+/// The comma-separated regressors of a case's `x` array.
+fn x_list(case: &Value) -> String {
+    case["x"]
+        .as_array()
+        .expect("x")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The bootstrap block of a fixture case run with `draws` draws from `seed`.
 fn run(case: &Value, draws: usize, seed: u64) -> Value {
-    let dir = fresh_dir("golden-boot");
-    let data = fixtures().join(case["data"].as_str().expect("data"));
     let (panel, time) = if case["data"] == "wage_panel_occ.csv" {
         ("nr", "year")
     } else {
         ("fcode", "year")
     };
-    let xs: Vec<&str> = case["x"]
-        .as_array()
-        .expect("x")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let x = xs.join(",");
-    let draws = draws.to_string();
-    let seed = seed.to_string();
-    let args = vec![
-        "estimate",
-        data.to_str().expect("utf-8"),
-        "--panel",
+    let call = BootCall {
+        data: fixtures().join(case["data"].as_str().expect("data")),
         panel,
-        "--time",
         time,
-        "--dep",
-        case["dep"].as_str().expect("dep"),
-        "--x",
-        &x,
-        "--estimator",
-        case["estimator"].as_str().expect("estimator"),
-        "--vce",
-        "cluster",
-        "--cluster",
-        case["cluster"].as_str().expect("cluster"),
-        "--boot",
-        &draws,
-        "--boot-weights",
-        case["weights"].as_str().expect("weights"),
-        "--boot-seed",
-        &seed,
-        "--boot-param",
-        case["param"].as_str().expect("param"),
-        "--json",
-    ];
-    let (code, out, err) = gvc(&dir, &args);
-    assert_eq!(code, 0, "{err}");
-    let json: Value = serde_json::from_str(&out).expect("json");
-    json["wild_bootstrap"].clone()
+        dep: case["dep"].as_str().expect("dep"),
+        x: x_list(case),
+        estimator: case["estimator"].as_str().expect("estimator"),
+        cluster: case["cluster"].as_str().expect("cluster"),
+        weights: case["weights"].as_str().expect("weights"),
+        param: case["param"].as_str().expect("param"),
+    };
+    call.run(draws, seed)["wild_bootstrap"].clone()
 }
 
 #[test]
@@ -210,51 +243,23 @@ fn published_examples_match_to_simulation_tolerance() {
     let doc: Value = serde_json::from_str(&text).expect("json");
     for case in doc["cases"].as_array().expect("cases") {
         let name = case["name"].as_str().expect("name");
-        let dir = fresh_dir("golden-boot-published");
-        let data = dir_fixtures.join(case["data"].as_str().expect("data"));
-        let x = case["x"]
-            .as_array()
-            .expect("x")
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(",");
         let shift = case["shift"].as_f64().expect("shift");
         let b_pub = case["published_draws"].as_f64().expect("published_draws");
+        let call = BootCall {
+            data: dir_fixtures.join(case["data"].as_str().expect("data")),
+            panel: case["panel"].as_str().expect("panel"),
+            time: case["time"].as_str().expect("time"),
+            dep: case["dep"].as_str().expect("dep"),
+            x: x_list(case),
+            estimator: "pooled",
+            cluster: case["cluster"].as_str().expect("cluster"),
+            weights: "rademacher",
+            param: case["param"].as_str().expect("param"),
+        };
         let mut runs = Vec::new();
         let mut estimate = f64::NAN;
         for seed in SEEDS {
-            let (draws, seed) = (DRAWS.to_string(), seed.to_string());
-            let args = [
-                "estimate",
-                data.to_str().expect("utf-8"),
-                "--panel",
-                case["panel"].as_str().expect("panel"),
-                "--time",
-                case["time"].as_str().expect("time"),
-                "--dep",
-                case["dep"].as_str().expect("dep"),
-                "--x",
-                &x,
-                "--estimator",
-                "pooled",
-                "--vce",
-                "cluster",
-                "--cluster",
-                case["cluster"].as_str().expect("cluster"),
-                "--boot",
-                &draws,
-                "--boot-weights",
-                "rademacher",
-                "--boot-seed",
-                &seed,
-                "--boot-param",
-                case["param"].as_str().expect("param"),
-                "--json",
-            ];
-            let (code, out, err) = gvc(&dir, &args);
-            assert_eq!(code, 0, "{name}: {err}");
-            let json: Value = serde_json::from_str(&out).expect("json");
+            let json = call.run(DRAWS, seed);
             assert_eq!(json["n_obs"], case["n_obs"], "{name}: N");
             let boot = &json["wild_bootstrap"];
             assert_eq!(boot["n_clusters"], case["n_clusters"], "{name}: G");
