@@ -1093,8 +1093,8 @@ estimators = ["pooled"]
     assert_eq!(code, 0, "{err}");
 }
 
-/// `aggregate` errors at spec load: without `groups`, an unknown value, and overlapping groups
-/// when merging before the decomposition.
+/// `aggregate` errors at spec load: without `groups`, an unknown value, overlapping groups
+/// when merging before the decomposition; and a group listed twice.
 #[test]
 fn aggregate_errors_name_the_key() {
     let cases = [
@@ -1109,6 +1109,10 @@ fn aggregate_errors_name_the_key() {
         (
             "[panel]\nunit = \"country_sector\"\ngroups = [\"a\", \"b\"]\naggregate = \"before\"\n[sectors]\na = [\"c1\", \"c2\"]\nb = [\"c2\", \"c3\"]\n",
             "`panel.groups`: sector `c2` is in both `a` and `b`",
+        ),
+        (
+            "[panel]\nunit = \"country_sector\"\ngroups = [\"a\", \"a\"]\n[sectors]\na = [\"c1\"]\n",
+            "`panel.groups` lists `a` twice",
         ),
     ];
     for (rest, want) in cases {

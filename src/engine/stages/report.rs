@@ -28,8 +28,6 @@ use crate::report::{
 };
 use crate::spec::{ControlsMode, Diagnostic, Diagnostics, Spec};
 
-/// The report note naming the sample country-years without exports (an all-zero economy: no
-/// output and no trade; or a closed one), whose ratio measures are missing, or `None`.
 /// How a panel's sector groups were formed, for the sample note: empty without `groups`.
 fn groups_note(p: crate::spec::PanelRef<'_>) -> String {
     let Some(groups) = &p.spec.groups else {
@@ -48,6 +46,8 @@ fn groups_note(p: crate::spec::PanelRef<'_>) -> String {
     format!(", sectors grouped as {} ({how})", names.join(", "))
 }
 
+/// The report note naming the sample country-years without exports (an all-zero economy: no
+/// output and no trade; or a closed one), whose ratio measures are missing, or `None`.
 fn no_exports_note(country_years: &BTreeSet<(String, i32)>) -> Option<String> {
     if country_years.is_empty() {
         return None;

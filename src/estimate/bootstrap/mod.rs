@@ -102,6 +102,9 @@ pub struct BootOptions {
     pub null: f64,
 }
 
+/// The most draws a bootstrap takes (its [`NullPath`] holds 40 bytes a draw).
+pub const MAX_DRAWS: usize = 10_000_000;
+
 /// Outcome of a wild cluster bootstrap test of one coefficient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootResult {
@@ -392,7 +395,8 @@ impl NullPath {
         (0..self.len())
             .filter(|&b| {
                 let numer = self.n0[b] + delta * self.n1[b];
-                let den = self.p[b] + delta * (2.0 * self.q[b] + delta * self.r[b]);
+                // A sum of squares: rounding may not take it below zero.
+                let den = (self.p[b] + delta * (2.0 * self.q[b] + delta * self.r[b])).max(0.0);
                 (numer / (ssc * den).sqrt()).abs() > threshold
             })
             .count()
@@ -431,6 +435,15 @@ pub fn wild_cluster_bootstrap(
             "boot",
             "0".to_string(),
             "the number of draws must be positive",
+        ));
+    }
+    if opts.draws > MAX_DRAWS {
+        return Err(bad(
+            "boot",
+            opts.draws.to_string(),
+            "at most 10,000,000 draws (each keeps five numbers for the interval search, 400 MB \
+             at the limit; a p-value from 10^7 draws is already within ±0.0003): use fewer, \
+             e.g. --boot 99999",
         ));
     }
     if !(opts.level > 0.0 && opts.level < 1.0) {

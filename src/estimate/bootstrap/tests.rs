@@ -195,6 +195,15 @@ fn bad_inputs_are_errors() {
     let one = vec![0usize; y.len()];
     let opts = BootOptions { draws: 9, ..opts };
     assert!(wild_cluster_bootstrap(&y, x.as_ref(), &one, 1, 0, "x", 1.0, &opts).is_err());
+    let many = BootOptions {
+        draws: MAX_DRAWS + 1,
+        ..opts
+    };
+    let err = wild_cluster_bootstrap(&y, x.as_ref(), &cl, 4, 0, "x", 1.0, &many).unwrap_err();
+    assert!(
+        err.to_string().contains("at most 10,000,000 draws"),
+        "{err}"
+    );
     assert_eq!(BootWeights::parse(" Webb"), Some(BootWeights::Webb));
     assert_eq!(BootWeights::parse("mammen"), None);
 }

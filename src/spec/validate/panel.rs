@@ -223,8 +223,15 @@ fn check_groups(spec: &Spec, p: PanelRef<'_>, d: &mut Diagnostics) {
         );
     }
     let names: Vec<&str> = spec.sectors.keys().map(String::as_str).collect();
+    let mut seen = std::collections::BTreeSet::new();
     for g in &groups.value {
         let name = g.value.trim_start_matches('@');
+        if !seen.insert(name) {
+            d.push(
+                Diagnostic::at(&g.loc, format!("`{key}.groups` lists `{name}` twice"))
+                    .with_help("each group is one row per exporter and year: list it once"),
+            );
+        }
         if !spec.sectors.contains_key(name) {
             d.push(
                 Diagnostic::at(
